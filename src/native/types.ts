@@ -1,0 +1,144 @@
+// The shape of the compiled addon (binding/). Everything that touches tensors lives behind these
+// interfaces; the TypeScript layer only ever sees plain numbers, Buffers and Float32Arrays.
+
+export type Arch = 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
+
+export interface ModelOptions {
+  arch: Arch;
+  /** Only for arch 'custom'. */
+  block?: 'basic' | 'bottleneck';
+  /** Only for arch 'custom': blocks per stage, e.g. [1, 1, 1, 1]. */
+  layers?: number[];
+  numClasses: number;
+  /** 'cpu', 'cuda' or 'cuda:N'. Default 'cpu'. */
+  device?: string;
+  /** The not-shared ablation: the mapping owns a separate ResNet encoder. */
+  separateEncoder?: boolean;
+  /** Final ×4 upsampling of the mask: 'nearest' (authors' default) or 'bilinear'. */
+  upsample?: 'nearest' | 'bilinear';
+  /** Seed for the weight initialisation. */
+  seed?: number;
+}
+
+export interface ModelInfo {
+  arch: Arch;
+  block: 'basic' | 'bottleneck';
+  layers: number[];
+  numClasses: number;
+  device: string;
+  separateEncoder: boolean;
+  upsample: 'nearest' | 'bilinear';
+  classifierParameters: number;
+  decoderParameters: number;
+}
+
+/**
+ * A batch crossing into native code: either uint8 NHWC pixels (RGB, 0..255; normalised with the
+ * ImageNet mean/std on the device) or float32 NCHW values that are already normalised.
+ */
+export type Batch =
+  | { kind: 'uint8'; data: Uint8Array; n: number; h: number; w: number }
+  | { kind: 'float32'; data: Float32Array; n: number; h: number; w: number };
+
+export interface SaliencyResult {
+  n: number;
+  h: number;
+  w: number;
+  /** [n, h, w] masks in [0, 1] at input size (1 = needed for classification). */
+  masks: Float32Array;
+  /** [n, numClasses] classifier logits on the clean input. */
+  logits: Float32Array;
+}
+
+export interface TrainerOptions {
+  /** Classifier SGD learning rate (1e-3). */
+  lr?: number;
+  /** Decoder Adam learning rate (1e-3). */
+  lrMapping?: number;
+  /** Coupled weight decay for both optimisers (1e-4). */
+  weightDecay?: number;
+  /** SGD momentum (0.9). */
+  momentum?: number;
+  lambdaR: number;
+  score?: 'entropy' | 'classification';
+  classifierLoss?: 'two-step' | 'mixed';
+  /** Preset F: the classifier is in eval mode, never updated, and its own adversary. */
+  fixedClassifier?: boolean;
+  /** Total-norm clip of the decoder gradient (10). */
+  clipNorm?: number;
+  /** bf16 autocast on CUDA. */
+  amp?: boolean;
+}
+
+export interface StepOptions {
+  /** -1: the current classifier; otherwise the id of a pooled snapshot. */
+  adversary: number;
+  /** After the clean classifier step, store a snapshot of the classifier under this id. */
+  snapshotId?: number;
+  /** Release this snapshot before storing the new one (uniform replacement in a full pool). */
+  releaseId?: number;
+  /** Also return the per-image tensors (used by the conformance runner and tests). */
+  returnTensors?: boolean;
+}
+
+export interface StepStats {
+  lossClean: number;
+  lossMasked: number;
+  lossMapping: number;
+  /** Images classified correctly on clean / masked input (counts, not fractions). */
+  correctClean: number;
+  correctMasked: number;
+  batchSize: number;
+  maskMean: number;
+  /** Standard deviation of per-image mask means. */
+  maskStd: number;
+  decoderGradNorm: number;
+  /** False when a loss or gradient was NaN/Inf; the affected update was skipped. */
+  finite: boolean;
+  /** Which update(s) a non-finite value skipped ('clean', 'masked'), empty when finite. */
+  skipped: string[];
+  tensors?: {
+    cleanLogits: Float32Array;
+    maskedLogits: Float32Array;
+    mask: Float32Array;
+    correctOnClean: Uint8Array;
+    nontriviallyConfused: Uint8Array;
+  };
+}
+
+export interface NativeModel {
+  info(): ModelInfo;
+  saliency(batch: Batch): Promise<SaliencyResult>;
+  /** Loads classifier (+ decoder) weights: a torchvision .pth / .safetensors or our model.safetensors. */
+  importWeights(path: string, opts?: { prefix?: string; strict?: boolean }): Promise<{ loaded: number; skipped: string[] }>;
+  /** Writes model.safetensors (classifier.*, decoder.*, encoder.*). */
+  saveWeights(path: string): Promise<void>;
+  /** Named tensors for tests and export: returns float32 copies. */
+  stateDict(prefix?: string): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
+  /** Forward shapes of the feature taps l0..l4 and logits for an input of size h×w. */
+  tapShapes(h: number, w: number): Promise<Record<string, number[]>>;
+}
+
+export interface NativeTrainer {
+  step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
+  snapshot(id: number): Promise<void>;
+  release(id: number): Promise<void>;
+  poolIds(): number[];
+  setLearningRates(lr: number, lrMapping: number): void;
+  setLambdaR(lambdaR: number): void;
+  /**
+   * Writes a checkpoint folder atomically: model.safetensors, optimizer.safetensors,
+   * pool.safetensors and state.json (the given JSON text, written verbatim).
+   */
+  saveCheckpoint(dir: string, stateJson: string): Promise<void>;
+  /** Restores model, optimisers and pool from a checkpoint folder; returns state.json's text. */
+  loadCheckpoint(dir: string): Promise<string>;
+}
+
+export interface NativeAddon {
+  Model: new (opts: ModelOptions) => NativeModel;
+  Trainer: new (model: NativeModel, opts: TrainerOptions) => NativeTrainer;
+  versions(): { libtorch: string; cuda: string | null; cudnn: string | null; addon: string; abi: number };
+  environment(): { cudaAvailable: boolean; cudaDevices: number; threads: number; mkldnn: boolean };
+  setThreads(n: number): void;
+}
