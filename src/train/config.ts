@@ -1,0 +1,152 @@
+// The complete description of a training run. Everything a run depends on is in TrainConfig, and a
+// checkpoint stores it verbatim, so a resumed run needs nothing but the checkpoint. Presets only
+// supply defaults: any knob set explicitly wins.
+import type { Arch } from '../native/types.js';
+import { DEFAULT_PRESET, getPreset } from './presets.js';
+import type { PresetName, ScoreName } from './presets.js';
+
+export interface TrainConfig {
+  /** Dataset root or manifest (see src/data). */
+  data: string;
+  split: string;
+  /** Validation split; null: no validation (and no localisation score). */
+  valSplit: string | null;
+  arch: Arch;
+  imageSize: number;
+  batchSize: number;
+  epochs: number;
+  /** Each epoch visits this random fraction of the training set. */
+  epochFraction: number;
+  lr: number;
+  lrMapping: number;
+  lrDecayEvery: number;
+  weightDecay: number;
+  momentum: number;
+  preset: PresetName;
+  lambdaR: number;
+  score: ScoreName;
+  fixedClassifier: boolean;
+  hp: number;
+  snapshotEvery: number | 'first' | null;
+  poolSize: number;
+  separateEncoder: boolean;
+  classifierLoss: 'two-step' | 'mixed';
+  initWeights: string | null;
+  device: string;
+  amp: boolean;
+  seed: number;
+  /** Run folder: checkpoints/, metrics.jsonl, model.safetensors, localization.json. */
+  out: string;
+  /** Fail on the first unreadable sample instead of skipping it. */
+  strict: boolean;
+  /** Checkpoint every N steps (0: only at epoch ends). */
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  /** Adjust λr between epochs toward this mean mask; null: keep λr fixed. */
+  targetMaskArea: number | null;
+  /** Write an interval record to metrics.jsonl every N steps. */
+  logEvery: number;
+  /** Cap on validation images per epoch (0: all). Localisation at the end always uses all. */
+  valLimit: number;
+}
+
+export type TrainConfigInput = Partial<TrainConfig> & Pick<TrainConfig, 'data'>;
+
+export const TRAIN_DEFAULTS = {
+  split: 'train',
+  valSplit: 'val',
+  arch: 'resnet50',
+  imageSize: 224,
+  batchSize: 128,
+  epochs: 60,
+  epochFraction: 0.2,
+  lr: 1e-3,
+  lrMapping: 1e-3,
+  lrDecayEvery: 20,
+  weightDecay: 1e-4,
+  momentum: 0.9,
+  score: 'entropy',
+  poolSize: 30,
+  separateEncoder: false,
+  classifierLoss: 'two-step',
+  initWeights: null,
+  device: 'cpu',
+  amp: false,
+  seed: 0,
+  strict: false,
+  checkpointEvery: 1000,
+  keepCheckpoints: 3,
+  targetMaskArea: null,
+  logEvery: 50,
+  valLimit: 0,
+} as const satisfies Partial<TrainConfig>;
+
+/** Fills in defaults (preset first, then the global ones) and checks every value. */
+export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
+  const preset = getPreset(input.preset ?? DEFAULT_PRESET);
+  const score = input.score ?? TRAIN_DEFAULTS.score;
+  const config: TrainConfig = {
+    ...TRAIN_DEFAULTS,
+    preset: preset.name,
+    fixedClassifier: preset.fixedClassifier,
+    hp: preset.hp,
+    snapshotEvery: preset.snapshotEvery,
+    lambdaR: preset.lambdaR[score],
+    out: defaultRunDir(preset.name),
+    ...stripUndefined(input),
+    data: input.data,
+    score,
+  };
+  validateTrainConfig(config);
+  return config;
+}
+
+/** runs/<preset>-<UTC timestamp>, so that two runs never share a folder by accident. */
+export function defaultRunDir(preset: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `runs/${preset}-${stamp}`;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(`invalid training configuration: ${message}`);
+}
+
+const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
+const nonNegativeInt = (v: number) => Number.isInteger(v) && v >= 0;
+
+export function validateTrainConfig(c: TrainConfig): void {
+  check(typeof c.data === 'string' && c.data.length > 0, '--data is required');
+  check(positiveInt(c.imageSize) && c.imageSize % 32 === 0, `image size must be a positive multiple of 32, got ${c.imageSize}`);
+  check(positiveInt(c.batchSize), `batch size must be a positive integer, got ${c.batchSize}`);
+  check(positiveInt(c.epochs), `epochs must be a positive integer, got ${c.epochs}`);
+  check(c.epochFraction > 0 && c.epochFraction <= 1, `epoch fraction must be in (0, 1], got ${c.epochFraction}`);
+  for (const k of ['lr', 'lrMapping'] as const) check(Number.isFinite(c[k]) && c[k] > 0, `${k} must be positive, got ${c[k]}`);
+  check(nonNegativeInt(c.lrDecayEvery), `lr decay interval must be a non-negative integer, got ${c.lrDecayEvery}`);
+  check(Number.isFinite(c.weightDecay) && c.weightDecay >= 0, `weight decay must be >= 0, got ${c.weightDecay}`);
+  check(Number.isFinite(c.lambdaR) && c.lambdaR >= 0, `λr must be >= 0, got ${c.lambdaR}`);
+  check(c.score === 'entropy' || c.score === 'classification', `score must be entropy or classification, got ${c.score}`);
+  check(c.classifierLoss === 'two-step' || c.classifierLoss === 'mixed', `classifier loss must be two-step or mixed, got ${c.classifierLoss}`);
+  check(c.hp >= 0 && c.hp <= 1, `hp must be in [0, 1], got ${c.hp}`);
+  check(c.snapshotEvery === null || c.snapshotEvery === 'first' || positiveInt(c.snapshotEvery), `snapshot interval must be 'first', a positive integer or null, got ${c.snapshotEvery}`);
+  check(positiveInt(c.poolSize), `pool size must be a positive integer, got ${c.poolSize}`);
+  // A trained classifier with hp > 0 but nothing pooled would silently be preset L.
+  check(c.fixedClassifier || c.hp === 0 || c.snapshotEvery !== null, `hp ${c.hp} needs a snapshot interval (--snapshot-every N|first)`);
+  check(!c.fixedClassifier || c.hp === 0, 'a fixed classifier (preset F) is always its own adversary: hp must be 0');
+  check(/^(cpu|cuda(:\d+)?)$/.test(c.device), `device must be cpu, cuda or cuda:N, got ${c.device}`);
+  check(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, `seed must be a uint32, got ${c.seed}`);
+  check(nonNegativeInt(c.checkpointEvery), `checkpoint interval must be a non-negative integer, got ${c.checkpointEvery}`);
+  check(positiveInt(c.keepCheckpoints), `keep-checkpoints must be a positive integer, got ${c.keepCheckpoints}`);
+  check(c.targetMaskArea === null || (c.targetMaskArea > 0 && c.targetMaskArea < 1), `target mask area must be in (0, 1), got ${c.targetMaskArea}`);
+  check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);
+  check(nonNegativeInt(c.valLimit), `validation limit must be a non-negative integer, got ${c.valLimit}`);
+}
+
+/**
+ * Knobs that may change when a run is resumed: they do not alter what has been computed so far.
+ * (Changing `epochs` extends or shortens the run; `data` allows a moved dataset folder.)
+ */
+export const RESUME_OVERRIDABLE = ['epochs', 'data', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit'] as const satisfies readonly (keyof TrainConfig)[];

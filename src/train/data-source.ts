@@ -1,0 +1,25 @@
+// The data a training run consumes, as the loop sees it. src/data owns manifests, decoding and
+// augmentation; this interface is the narrow seam between the two, so the loop can be tested with
+// synthetic batches and the data side can change without touching the loop.
+import type { ImageBatch, SkipRecord } from '../data/types.js';
+
+export interface TrainData {
+  numClasses: number;
+  classIds: string[];
+  trainImages: number;
+  valImages: number;
+  /** The validation split has ground-truth boxes: localisation is scored at the end. */
+  valHasBoxes: boolean;
+  /** Samples dropped while reading manifests (non-strict mode). */
+  skipped: SkipRecord[];
+  batchesPerEpoch(epoch: number): number;
+  /** Training batches of `epoch` from `startBatch` on; batch k is the same whatever startBatch is. */
+  trainBatches(epoch: number, startBatch: number): AsyncIterable<ImageBatch>;
+  /** Validation transform (short side ×256/224, centre crop), at most `limit` images (0: all). */
+  valBatches(limit: number): AsyncIterable<ImageBatch>;
+  /** Localisation-scoring transform (short side = size, centre crop), boxes transformed alike. */
+  scoreBatches(): AsyncIterable<ImageBatch>;
+  /** Images skipped while decoding so far (non-strict mode). */
+  decodeSkips(): SkipRecord[];
+  close(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+// What train() reports through onProgress. The CLI renders these (bar, plain lines or JSON); API
+// users get the same objects. Every event carries the global step it belongs to.
+import type { ModelInfo, StepStats } from '../native/types.js';
+import type { TrainConfig } from './config.js';
+import type { StatsSummary } from './running-stats.js';
+
+export interface ValidationSummary {
+  images: number;
+  accClean: number;
+  accMasked: number;
+  maskMean: number;
+  /** Standard deviation of per-image mask means. */
+  maskStd: number;
+  /** −Σ m·log2 m / #pixels over pixels with 0 < m < 1 (spec, mask statistics). */
+  maskEntropy: number;
+  /** Mean squared horizontal plus mean squared vertical difference. */
+  totalVariation: number;
+  seconds: number;
+}
+
+export interface LocalizationSummary {
+  images: number;
+  LE: number;
+  OM: number;
+  F1: number;
+  F1a?: number;
+  file: string;
+}
+
+export type CheckpointReason = 'interval' | 'epoch' | 'interrupt' | 'final';
+
+export type TrainEvent =
+  | {
+      type: 'start';
+      step: number;
+      runDir: string;
+      config: TrainConfig;
+      resumedFrom: string | null;
+      epoch: number;
+      batch: number;
+      batchesPerEpoch: number;
+      totalSteps: number;
+      trainImages: number;
+      valImages: number;
+      skippedSamples: number;
+      model: ModelInfo;
+    }
+  | {
+      type: 'step';
+      step: number;
+      totalSteps: number;
+      epoch: number;
+      epochs: number;
+      /** Index of the batch just trained, in this epoch. */
+      batch: number;
+      batches: number;
+      stats: StepStats;
+      adversary: number;
+      poolSize: number;
+      /** Throughput over recent steps, including data loading. */
+      imagesPerSecond: number;
+      etaSeconds: number | null;
+      lambdaR: number;
+      lr: number;
+    }
+  | { type: 'interval'; step: number; epoch: number; batch: number; train: StatsSummary; imagesPerSecond: number; lambdaR: number; lr: number }
+  | { type: 'validation'; step: number; epoch: number; images: number; total: number }
+  | {
+      type: 'epoch';
+      step: number;
+      epoch: number;
+      epochs: number;
+      train: StatsSummary;
+      val: ValidationSummary | null;
+      lambdaR: number;
+      lr: number;
+      lrMapping: number;
+      seconds: number;
+    }
+  | { type: 'lambda'; step: number; epoch: number; previous: number; next: number; meanMask: number; target: number }
+  | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; seconds: number }
+  | { type: 'warning'; step: number; message: string }
+  | { type: 'localization'; step: number; result: LocalizationSummary }
+  | { type: 'done'; step: number; runDir: string; interrupted: boolean; checkpoint: string | null; weights: string | null; seconds: number };
+
+export type TrainEventType = TrainEvent['type'];

@@ -1,0 +1,390 @@
+// The training loop: one fused native step per batch, validation and checkpoints at epoch ends,
+// checkpoints every N steps, exact resume, cooperative interruption through an AbortSignal.
+//
+// Exactness of resume rests on three facts: (1) the data pipeline makes batch k of epoch e a pure
+// function of (seed, e, k); (2) the thinning policy's random stream is part of the checkpoint;
+// (3) native state (weights, BN statistics, optimiser moments, pooled snapshots) is saved whole.
+// Nothing else random happens in a step.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { NativeAddon, NativeModel, NativeTrainer, StepStats } from '../native/types.js';
+import { resolveCheckpointDir, runDirOfCheckpoint, saveCheckpoint, checkpointsRoot, LATEST_POINTER, STATE_FILE } from './checkpoint-store.js';
+import { RESUME_OVERRIDABLE, resolveTrainConfig, validateTrainConfig } from './config.js';
+import type { TrainConfig, TrainConfigInput } from './config.js';
+import type { TrainData } from './data-source.js';
+import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
+import { adjustLambdaR } from './mask-area-target.js';
+import { MetricsLog } from './metrics-log.js';
+import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
+import type { ThinningPolicy } from './policies/index.js';
+import { prefetch } from './prefetch.js';
+import { RunningStats } from './running-stats.js';
+import type { StatsSummary } from './running-stats.js';
+import { learningRatesForEpoch } from './schedule.js';
+import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, parseTrainState, serializeTrainState } from './train-state.js';
+import type { TrainState } from './train-state.js';
+import { validate } from './validation.js';
+
+export interface TrainOptions {
+  onProgress?: (event: TrainEvent) => void;
+  /** Aborting finishes the current step, writes a checkpoint and returns with interrupted = true. */
+  signal?: AbortSignal;
+  /** A run folder or checkpoint folder to continue; `config` then only overrides RESUME_OVERRIDABLE knobs. */
+  resume?: string;
+  /** The addon to use (default: the one src/native/loader.ts finds). */
+  addon?: NativeAddon;
+  /** The data to use (default: opened from config.data by src/data). */
+  data?: TrainData;
+  /** Scores localisation at the end when the validation split has boxes (default: the src/metrics scorer). */
+  scoreLocalization?: (model: NativeModel, data: TrainData, runDir: string) => Promise<LocalizationSummary | null>;
+}
+
+export interface TrainResult {
+  runDir: string;
+  config: TrainConfig;
+  /** Steps completed in total (across resumes). */
+  steps: number;
+  interrupted: boolean;
+  /** The newest checkpoint folder. */
+  checkpoint: string | null;
+  /** runDir/model.safetensors once training has finished. */
+  weights: string | null;
+  lastEpoch: { train: StatsSummary; val: ValidationSummary | null } | null;
+  localization: LocalizationSummary | null;
+  lambdaR: number;
+}
+
+/** Consecutive non-finite steps after which the run is declared diverged. */
+const MAX_NON_FINITE_STREAK = 20;
+/** Smoothing of the img/s shown while training (exponential moving average over steps). */
+const THROUGHPUT_SMOOTHING = 0.1;
+
+export const FINAL_WEIGHTS_FILE = 'model.safetensors';
+export const CONFIG_FILE = 'config.json';
+
+interface Position {
+  epoch: number;
+  batch: number;
+}
+
+export async function train(input: TrainConfigInput | TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const signal = options.signal;
+
+  // --- configuration and (optionally) the checkpoint to resume -----------------------------
+  let resumeDir: string | null = null;
+  let resumeState: TrainState | null = null;
+  let config: TrainConfig;
+  let runDir: string;
+  if (options.resume) {
+    resumeDir = await resolveCheckpointDir(options.resume);
+    resumeState = parseTrainState(await fs.readFile(path.join(resumeDir, STATE_FILE), 'utf8'), path.join(resumeDir, STATE_FILE));
+    config = applyResumeOverrides(resumeState.config, input);
+    runDir = runDirOfCheckpoint(resumeDir);
+  } else {
+    config = resolveTrainConfig(input);
+    runDir = path.resolve(config.out);
+    await refuseExistingRun(runDir);
+  }
+  await fs.mkdir(runDir, { recursive: true });
+  const metrics = new MetricsLog(runDir);
+  let step = resumeState?.step ?? 0;
+  const emit = options.onProgress ?? (() => undefined);
+  const warn = (message: string) => {
+    emit({ type: 'warning', step, message });
+    metrics.append({ kind: 'warning', step, message });
+  };
+
+  // --- data, model, trainer, policy -----------------------------------------------------------
+  const data = options.data ?? (await openDefaultData(config));
+  try {
+    if (resumeState && resumeState.classIds.join('\n') !== data.classIds.join('\n')) {
+      throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resumeDir}: refusing to resume`);
+    }
+    const addon = options.addon ?? (await loadDefaultAddon());
+    const model = new addon.Model({
+      arch: config.arch,
+      numClasses: data.numClasses,
+      device: config.device,
+      separateEncoder: config.separateEncoder,
+      seed: config.seed,
+    });
+    if (!resumeState && config.initWeights) {
+      const { loaded, skipped } = await model.importWeights(config.initWeights);
+      if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
+    }
+    const trainer = new addon.Trainer(model, {
+      lr: config.lr,
+      lrMapping: config.lrMapping,
+      weightDecay: config.weightDecay,
+      momentum: config.momentum,
+      lambdaR: config.lambdaR,
+      score: config.score,
+      classifierLoss: config.classifierLoss,
+      fixedClassifier: config.fixedClassifier,
+      amp: config.amp,
+    });
+    const policy = createPolicy({ ...config });
+    const epochStats = new RunningStats();
+    // The interval in progress is checkpointed too, so interval records after a resume match.
+    const interval = new RunningStats();
+    let lambdaR = config.lambdaR;
+    let position: Position = { epoch: 0, batch: 0 };
+    let elapsedBefore = 0;
+
+    if (resumeState && resumeDir) {
+      await trainer.loadCheckpoint(resumeDir);
+      policy.restore(resumeState.policy);
+      checkPoolsAgree(policy, trainer);
+      epochStats.restore(resumeState.epochStats);
+      interval.restore(resumeState.intervalStats);
+      lambdaR = resumeState.lambdaR;
+      position = { ...resumeState.position };
+      elapsedBefore = resumeState.elapsedSeconds;
+      // Records after the checkpoint will be written again by this process.
+      await metrics.truncateAfter(step, (r) => r.kind !== 'localization' && r.kind !== 'done');
+      metrics.append({ kind: 'resume', step, from: resumeDir });
+    } else {
+      await fs.writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+    }
+    trainer.setLambdaR(lambdaR);
+
+    const batchesPerEpoch = data.batchesPerEpoch(0);
+    let totalSteps = 0;
+    for (let e = 0; e < config.epochs; e++) totalSteps += data.batchesPerEpoch(e);
+    emit({
+      type: 'start',
+      step,
+      runDir,
+      config,
+      resumedFrom: resumeDir,
+      epoch: position.epoch,
+      batch: position.batch,
+      batchesPerEpoch,
+      totalSteps,
+      trainImages: data.trainImages,
+      valImages: data.valImages,
+      skippedSamples: data.skipped.length,
+      model: model.info(),
+    });
+    if (data.skipped.length) warn(`skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`);
+
+    // --- checkpointing --------------------------------------------------------------------------
+    let lastCheckpoint: string | null = resumeDir;
+    const sessionStart = performance.now();
+    const elapsed = () => elapsedBefore + (performance.now() - sessionStart) / 1000;
+    const checkpoint = async (reason: CheckpointReason, at: Position): Promise<string> => {
+      const t0 = performance.now();
+      const state: TrainState = {
+        format: TRAIN_STATE_FORMAT,
+        version: TRAIN_STATE_VERSION,
+        step,
+        position: at,
+        config,
+        lambdaR,
+        policy: policy.state(),
+        epochStats: epochStats.state(),
+        intervalStats: interval.state(),
+        classIds: data.classIds,
+        elapsedSeconds: elapsed(),
+        savedAt: new Date().toISOString(),
+      };
+      const saved = await saveCheckpoint(runDir, step, config.keepCheckpoints, (dir) => trainer.saveCheckpoint(dir, serializeTrainState(state)));
+      lastCheckpoint = saved.dir;
+      const seconds = (performance.now() - t0) / 1000;
+      emit({ type: 'checkpoint', step, dir: saved.dir, reason, seconds });
+      metrics.append({ kind: 'checkpoint', step, reason, dir: saved.dir, seconds });
+      return saved.dir;
+    };
+
+    // --- throughput and ETA -------------------------------------------------------------------
+    let secondsPerStep: number | null = null;
+    let lastValidationSeconds = 0;
+    let lastStepEnd = performance.now();
+    let imagesPerSecond = 0;
+    let intervalStart = performance.now();
+    let nonFiniteStreak = 0;
+    let lastEpoch: TrainResult['lastEpoch'] = null;
+
+    const interrupted = async (at: Position): Promise<TrainResult> => {
+      const dir = await checkpoint('interrupt', at);
+      emit({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
+      return { runDir, config, steps: step, interrupted: true, checkpoint: dir, weights: null, lastEpoch, localization: null, lambdaR };
+    };
+    if (signal?.aborted) return await interrupted(position);
+
+    // --- epochs ---------------------------------------------------------------------------------
+    for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
+      const epochStarted = performance.now();
+      const batches = data.batchesPerEpoch(epoch);
+      const startBatch = epoch === position.epoch ? position.batch : 0;
+      if (startBatch === 0) epochStats.reset();
+      const rates = learningRatesForEpoch(epoch, { lr: config.lr, lrMapping: config.lrMapping }, config.lrDecayEvery);
+      trainer.setLearningRates(rates.lr, rates.lrMapping);
+
+      let batchIndex = startBatch;
+      lastStepEnd = performance.now();
+      for await (const batch of prefetch(data.trainBatches(epoch, startBatch))) {
+        const decision = policy.decide(step);
+        const adversary = policy.sampleAdversary();
+        const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { adversary, ...decision });
+        step++;
+        const pooled = adversary !== CURRENT_CLASSIFIER;
+        epochStats.add(stats, pooled);
+        interval.add(stats, pooled);
+
+        const now = performance.now();
+        const dt = (now - lastStepEnd) / 1000;
+        lastStepEnd = now;
+        secondsPerStep = secondsPerStep === null ? dt : secondsPerStep + THROUGHPUT_SMOOTHING * (dt - secondsPerStep);
+        imagesPerSecond = dt > 0 ? (imagesPerSecond === 0 ? stats.batchSize / dt : imagesPerSecond + THROUGHPUT_SMOOTHING * (stats.batchSize / dt - imagesPerSecond)) : imagesPerSecond;
+        const epochsLeft = config.epochs - epoch - (batchIndex + 1 === batches ? 1 : 0);
+        const etaSeconds = secondsPerStep * (totalSteps - step) + lastValidationSeconds * Math.max(1, epochsLeft);
+        emit({
+          type: 'step',
+          step,
+          totalSteps,
+          epoch,
+          epochs: config.epochs,
+          batch: batchIndex,
+          batches,
+          stats,
+          adversary,
+          poolSize: policy.poolIds().length,
+          imagesPerSecond,
+          etaSeconds,
+          lambdaR,
+          lr: rates.lr,
+        });
+
+        if (!stats.finite) {
+          nonFiniteStreak++;
+          warn(`step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
+          if (nonFiniteStreak >= MAX_NON_FINITE_STREAK) {
+            await checkpoint('interrupt', { epoch, batch: batchIndex + 1 });
+            throw new Error(`training diverged: ${nonFiniteStreak} consecutive non-finite steps (try a lower --lr or --lr-mapping); last checkpoint ${lastCheckpoint}`);
+          }
+        } else {
+          nonFiniteStreak = 0;
+        }
+
+        if (step % config.logEvery === 0) {
+          const intervalSeconds = (now - intervalStart) / 1000;
+          const summary = interval.summary();
+          const ips = intervalSeconds > 0 ? summary.images / intervalSeconds : 0;
+          emit({ type: 'interval', step, epoch, batch: batchIndex, train: summary, imagesPerSecond: ips, lambdaR, lr: rates.lr });
+          metrics.append({ kind: 'interval', step, epoch, batch: batchIndex, imagesPerSecond: ips, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
+          interval.reset();
+          intervalStart = now;
+        }
+
+        batchIndex++;
+        if (signal?.aborted) return await interrupted({ epoch, batch: batchIndex });
+        // The epoch-end checkpoint follows right away when this was the last batch.
+        if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && batchIndex < batches) {
+          await checkpoint('interval', { epoch, batch: batchIndex });
+        }
+      }
+      if (batchIndex !== batches) throw new Error(`epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
+
+      // --- epoch end: validation, λr control, record, checkpoint --------------------------------
+      let val: ValidationSummary | null = null;
+      if (data.valImages > 0) {
+        const total = config.valLimit > 0 ? Math.min(config.valLimit, data.valImages) : data.valImages;
+        val = await validate(model, prefetch(data.valBatches(config.valLimit)), {
+          signal,
+          onBatch: (images) => emit({ type: 'validation', step, epoch, images, total }),
+        });
+        // Interrupted during validation: resume will validate this epoch again.
+        if (val === null) return await interrupted({ epoch, batch: batches });
+        lastValidationSeconds = val.seconds;
+      }
+      const train = epochStats.summary();
+      const rec = { type: 'epoch' as const, step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 };
+      emit(rec);
+      metrics.append({ kind: 'epoch', step, epoch, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: rec.seconds });
+      lastEpoch = { train, val };
+
+      if (config.targetMaskArea !== null && epoch + 1 < config.epochs) {
+        // Validation masks are the less noisy estimate; without a validation split use training's.
+        const meanMask = val ? val.maskMean : train.maskMean;
+        const adj = adjustLambdaR(lambdaR, meanMask, { target: config.targetMaskArea });
+        lambdaR = adj.next;
+        trainer.setLambdaR(lambdaR);
+        emit({ type: 'lambda', step, epoch, ...adj });
+        metrics.append({ kind: 'lambda', step, epoch, ...adj });
+      }
+      epochStats.reset();
+      await checkpoint('epoch', { epoch: epoch + 1, batch: 0 });
+      if (signal?.aborted) {
+        emit({ type: 'done', step, runDir, interrupted: true, checkpoint: lastCheckpoint, weights: null, seconds: (performance.now() - started) / 1000 });
+        return { runDir, config, steps: step, interrupted: true, checkpoint: lastCheckpoint, weights: null, lastEpoch, localization: null, lambdaR };
+      }
+    }
+
+    // --- end of training ------------------------------------------------------------------------
+    const weights = path.join(runDir, FINAL_WEIGHTS_FILE);
+    await model.saveWeights(weights);
+    let localization: LocalizationSummary | null = null;
+    if (data.valHasBoxes) {
+      const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
+      localization = await score(model, data, runDir);
+      if (localization) {
+        emit({ type: 'localization', step, result: localization });
+        metrics.append({ kind: 'localization', step, ...localization });
+      }
+    }
+    const decodeSkips = data.decodeSkips();
+    if (decodeSkips.length) warn(`skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
+    const seconds = (performance.now() - started) / 1000;
+    metrics.append({ kind: 'done', step, weights: path.relative(runDir, weights), seconds });
+    emit({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds });
+    return { runDir, config, steps: step, interrupted: false, checkpoint: lastCheckpoint, weights, lastEpoch, localization, lambdaR };
+  } finally {
+    if (!options.data) await data.close();
+  }
+}
+
+/** A fresh run must not write into a folder that already holds one: that is what --resume is for. */
+async function refuseExistingRun(runDir: string): Promise<void> {
+  try {
+    await fs.access(path.join(checkpointsRoot(runDir), LATEST_POINTER));
+  } catch {
+    return;
+  }
+  throw new Error(`${runDir} already holds a training run; continue it with --resume ${runDir}, or choose another --out`);
+}
+
+function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {
+  const config: TrainConfig = { ...saved };
+  for (const key of RESUME_OVERRIDABLE) {
+    const value = input[key];
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  validateTrainConfig(config);
+  return config;
+}
+
+/** The pool the policy believes in must be the pool the native trainer holds, or resume is not exact. */
+function checkPoolsAgree(policy: ThinningPolicy, trainer: NativeTrainer): void {
+  const a = [...policy.poolIds()].sort((x, y) => x - y);
+  const b = [...trainer.poolIds()].sort((x, y) => x - y);
+  if (a.join(',') !== b.join(',')) throw new Error(`checkpoint is inconsistent: policy pool [${a}] but native pool [${b}]`);
+}
+
+// The defaults are imported lazily so that the loop (and its unit tests) do not require the addon
+// or the image stack to be present.
+async function loadDefaultAddon(): Promise<NativeAddon> {
+  const { loadAddon } = await import('../native/loader.js');
+  return loadAddon();
+}
+
+async function openDefaultData(config: TrainConfig): Promise<TrainData> {
+  const { openTrainData } = await import('./dataset-adapter.js');
+  return openTrainData(config);
+}
+
+async function loadDefaultLocalizationScorer(): Promise<NonNullable<TrainOptions['scoreLocalization']>> {
+  const { scoreLocalization } = await import('./localization.js');
+  return scoreLocalization;
+}

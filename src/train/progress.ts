@@ -1,0 +1,136 @@
+// Renders TrainEvents for a terminal: a redrawn one-line bar on a TTY, plain lines otherwise, JSON
+// lines with --json, almost nothing with --quiet. Rendering is kept out of the loop so that API
+// users can attach their own.
+import type { TrainEvent } from './events.js';
+
+export type ProgressMode = 'bar' | 'plain' | 'json' | 'quiet';
+
+export interface ProgressRenderer {
+  (event: TrainEvent): void;
+  /** Ends a bar line in progress. */
+  close(): void;
+}
+
+export function pickProgressMode(opts: { json?: boolean; quiet?: boolean; isTTY?: boolean }): ProgressMode {
+  if (opts.json) return 'json';
+  if (opts.quiet) return 'quiet';
+  return opts.isTTY ? 'bar' : 'plain';
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(r).padStart(2, '0')}s`;
+  return `${r}s`;
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function bar(fraction: number, width: number): string {
+  const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+/** One line describing a step event; shared by the bar and by tests. */
+export function formatStepLine(e: Extract<TrainEvent, { type: 'step' }>): string {
+  const s = e.stats;
+  const acc = s.batchSize ? `${pct(s.correctClean / s.batchSize)}/${pct(s.correctMasked / s.batchSize)}` : '-';
+  return (
+    `epoch ${e.epoch + 1}/${e.epochs} ${bar((e.batch + 1) / e.batches, 20)} ${e.batch + 1}/${e.batches}` +
+    ` | step ${e.step}/${e.totalSteps} | ${e.imagesPerSecond.toFixed(1)} img/s | ETA ${formatDuration(e.etaSeconds)}` +
+    ` | Lc ${f3(s.lossClean)} Lm ${f3(s.lossMasked)} Lmap ${f3(s.lossMapping)} | acc clean/masked ${acc} | mask ${f3(s.maskMean)}`
+  );
+}
+
+/** A human-readable line for every event other than 'step'; null where there is nothing to say. */
+export function formatEventLine(e: TrainEvent): string | null {
+  switch (e.type) {
+    case 'start': {
+      const c = e.config;
+      const from = e.resumedFrom ? `resuming ${e.resumedFrom} at epoch ${e.epoch + 1} batch ${e.batch} (step ${e.step})` : 'new run';
+      return (
+        `${from}: preset ${c.preset}, ${c.arch} @ ${c.imageSize}px on ${c.device}, ${e.trainImages} train / ${e.valImages} val images` +
+        `${e.skippedSamples ? ` (${e.skippedSamples} skipped)` : ''}, ${e.batchesPerEpoch} steps/epoch × ${c.epochs} epochs, λr ${c.lambdaR}, run folder ${e.runDir}`
+      );
+    }
+    case 'interval': {
+      const t = e.train;
+      return (
+        `step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): ${e.imagesPerSecond.toFixed(1)} img/s, Lc ${f3(t.lossClean)} Lm ${f3(t.lossMasked)} ` +
+        `Lmap ${f3(t.lossMapping)}, acc clean ${pct(t.accClean)} masked ${pct(t.accMasked)}, mask ${f3(t.maskMean)}±${f3(t.maskStd)}`
+      );
+    }
+    case 'epoch': {
+      const t = e.train;
+      const v = e.val
+        ? `; val acc clean ${pct(e.val.accClean)} masked ${pct(e.val.accMasked)}, mask ${f3(e.val.maskMean)}±${f3(e.val.maskStd)}, entropy ${f3(e.val.maskEntropy)}, TV ${e.val.totalVariation.toExponential(2)}`
+        : '';
+      return (
+        `epoch ${e.epoch + 1}/${e.epochs} done in ${formatDuration(e.seconds)}: train acc clean ${pct(t.accClean)} masked ${pct(t.accMasked)}, ` +
+        `mask ${f3(t.maskMean)}${v}; λr ${e.lambdaR.toPrecision(4)}, lr ${e.lr.toExponential(1)}`
+      );
+    }
+    case 'lambda':
+      return `λr ${e.previous.toPrecision(4)} → ${e.next.toPrecision(4)} (mean mask ${f3(e.meanMask)}, target ${e.target})`;
+    case 'checkpoint':
+      return `checkpoint (${e.reason}) ${e.dir}`;
+    case 'warning':
+      return `warning: ${e.message}`;
+    case 'localization': {
+      const r = e.result;
+      return `localisation on ${r.images} images: LE ${pct(r.LE)}  OM ${pct(r.OM)}  F1 ${pct(r.F1)} → ${r.file}`;
+    }
+    case 'done':
+      return e.interrupted
+        ? `interrupted at step ${e.step}; checkpoint ${e.checkpoint}`
+        : `finished ${e.step} steps in ${formatDuration(e.seconds)}; weights ${e.weights}; run folder ${e.runDir}`;
+    case 'validation':
+    case 'step':
+      return null;
+  }
+}
+
+export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): ProgressRenderer {
+  let barShown = false;
+  let lastDraw = 0;
+  const clearBar = () => {
+    if (barShown) stream.write('\r\x1b[K');
+    barShown = false;
+  };
+  const render = ((e: TrainEvent) => {
+    if (mode === 'json') {
+      // Step events are one per batch: the intervals carry the same information at a sane rate.
+      if (e.type !== 'step' && e.type !== 'validation') stream.write(`${JSON.stringify(e)}\n`);
+      return;
+    }
+    if (mode === 'quiet') {
+      if (e.type === 'warning' || e.type === 'done' || e.type === 'localization') stream.write(`${formatEventLine(e)}\n`);
+      return;
+    }
+    if (e.type === 'step' || e.type === 'validation') {
+      if (mode !== 'bar') return;
+      const now = Date.now();
+      const last = e.type === 'step' && e.batch + 1 === e.batches;
+      if (now - lastDraw < 100 && !last) return; // redrawing faster than the eye helps nobody
+      lastDraw = now;
+      const line = e.type === 'step' ? formatStepLine(e) : `epoch ${e.epoch + 1} validation ${bar(e.images / Math.max(1, e.total), 20)} ${e.images}/${e.total}`;
+      const width = stream.columns ?? 120;
+      stream.write(`\r${line.length > width - 1 ? line.slice(0, width - 1) : line}\x1b[K`);
+      barShown = true;
+      return;
+    }
+    // On a TTY the bar already shows the running numbers; interval lines would only interleave.
+    if (mode === 'bar' && e.type === 'interval') return;
+    const line = formatEventLine(e);
+    if (line === null) return;
+    clearBar();
+    stream.write(`${line}\n`);
+  }) as ProgressRenderer;
+  render.close = clearBar;
+  return render;
+}

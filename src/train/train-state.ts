@@ -1,0 +1,51 @@
+// state.json of a checkpoint: everything TypeScript-side that a resumed run needs to continue
+// exactly where the checkpoint was taken. Native state (weights, BN statistics, optimiser moments,
+// pooled snapshots) is in the safetensors files next to it.
+import type { TrainConfig } from './config.js';
+import type { PolicyState } from './policies/index.js';
+import type { RunningStatsState } from './running-stats.js';
+
+export const TRAIN_STATE_FORMAT = 'casm-native/train-state';
+export const TRAIN_STATE_VERSION = 1;
+
+export interface TrainState {
+  format: typeof TRAIN_STATE_FORMAT;
+  version: number;
+  /** Steps completed; the next step has this index. */
+  step: number;
+  /** Where the next batch comes from. batch may equal the epoch's batch count (validation pending). */
+  position: { epoch: number; batch: number };
+  config: TrainConfig;
+  /** Current λr (differs from config.lambdaR under --target-mask-area). */
+  lambdaR: number;
+  policy: PolicyState;
+  /** Sums of the epoch in progress, so the epoch record matches an uninterrupted run. */
+  epochStats: RunningStatsState;
+  /** Sums of the metrics-log interval in progress. */
+  intervalStats: RunningStatsState;
+  /** Classes of the training set, to refuse resuming on a different dataset. */
+  classIds: string[];
+  /** Seconds of training before this checkpoint, across all resumes. */
+  elapsedSeconds: number;
+  savedAt: string;
+}
+
+export function serializeTrainState(state: TrainState): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+export function parseTrainState(text: string, origin: string): TrainState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${origin}: not JSON (${(err as Error).message})`);
+  }
+  const s = value as Partial<TrainState> | null;
+  if (!s || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
+  if (s.version !== TRAIN_STATE_VERSION) throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
+  if (!Number.isInteger(s.step) || !s.position || !s.config || !s.policy || typeof s.lambdaR !== 'number' || !s.epochStats || !s.intervalStats || !Array.isArray(s.classIds)) {
+    throw new Error(`${origin}: incomplete training state`);
+  }
+  return s as TrainState;
+}

@@ -1,0 +1,46 @@
+// Validation at each epoch end: clean and masked-out accuracy of the current classifier and the
+// statistics of the masks it induces, over the validation split (eval-mode forward passes only;
+// no weights or BN statistics change).
+import type { ImageBatch } from '../data/types.js';
+import type { NativeModel } from '../native/types.js';
+import type { ValidationSummary } from './events.js';
+import { argmaxRows, maskedOutInput } from './masked-input.js';
+import { MaskStatsAccumulator } from './mask-stats.js';
+
+export async function validate(
+  model: NativeModel,
+  batches: AsyncIterable<ImageBatch>,
+  opts: { signal?: AbortSignal; onBatch?: (imagesDone: number) => void } = {},
+): Promise<ValidationSummary | null> {
+  const started = performance.now();
+  const stats = new MaskStatsAccumulator();
+  let images = 0;
+  let correctClean = 0;
+  let correctMasked = 0;
+  for await (const batch of batches) {
+    if (opts.signal?.aborted) return null;
+    const { n, h, w } = batch;
+    const clean = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w });
+    const masked = await model.saliency({ kind: 'float32', data: maskedOutInput(batch.data, clean.masks, n, h, w), n, h, w });
+    const predClean = argmaxRows(clean.logits, n);
+    const predMasked = argmaxRows(masked.logits, n);
+    for (let i = 0; i < n; i++) {
+      if (predClean[i] === batch.labels[i]) correctClean++;
+      if (predMasked[i] === batch.labels[i]) correctMasked++;
+    }
+    stats.add(clean.masks, n, h, w);
+    images += n;
+    opts.onBatch?.(images);
+  }
+  const s = stats.summary();
+  return {
+    images,
+    accClean: images ? correctClean / images : 0,
+    accMasked: images ? correctMasked / images : 0,
+    maskMean: s.mean,
+    maskStd: s.std,
+    maskEntropy: s.entropy,
+    totalVariation: s.totalVariation,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

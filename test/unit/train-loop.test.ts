@@ -1,0 +1,172 @@
+// The loop's orchestration against a fake addon: schedule, policy calls, checkpoints, resume.
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TrainEvent } from '../../src/train/events.js';
+import { train } from '../../src/train/loop.js';
+import type { TrainOptions } from '../../src/train/loop.js';
+import type { TrainConfigInput } from '../../src/train/config.js';
+import { fakeAddon, fakeData } from './train-fakes.js';
+import type { FakeModel } from './train-fakes.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'casm-train-loop-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let runs = 0;
+
+function baseConfig(over: Partial<TrainConfigInput> = {}): TrainConfigInput {
+  return {
+    data: 'fake',
+    arch: 'resnet18',
+    imageSize: 32,
+    batchSize: 4,
+    epochs: 3,
+    preset: 'L100',
+    snapshotEvery: 2,
+    poolSize: 3,
+    lrDecayEvery: 2,
+    checkpointEvery: 3,
+    keepCheckpoints: 2,
+    logEvery: 2,
+    out: path.join(root, `run-${runs++}`),
+    ...over,
+  };
+}
+
+async function run(config: TrainConfigInput, opts: Partial<TrainOptions> = {}, batches = 5) {
+  const addon = fakeAddon();
+  const events: TrainEvent[] = [];
+  const result = await train(config, {
+    addon,
+    data: fakeData({ batches, boxes: false }),
+    ...opts,
+    onProgress: (e) => {
+      events.push(e);
+      opts.onProgress?.(e);
+    },
+  });
+  const trainer = addon.trainers[0]!;
+  return { result, events, trainer, weights: (trainer.model as FakeModel).weights };
+}
+
+function metricLines(runDir: string) {
+  return readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.kind !== 'resume' && r.kind !== 'checkpoint')
+    .map(({ time: _t, seconds: _s, imagesPerSecond: _i, ...rest }) => {
+      if (rest.val) rest.val = { ...(rest.val as object), seconds: 0 };
+      return rest;
+    });
+}
+
+describe('train loop (fake addon)', () => {
+  it('runs every batch of every epoch once, with the schedule and the policy applied', async () => {
+    const { result, events, trainer } = await run(baseConfig());
+    expect(result.interrupted).toBe(false);
+    expect(result.steps).toBe(15);
+    expect(trainer.calls).toHaveLength(15);
+    // Snapshots: step 0 (empty pool) and every 2nd step ((s+1) % 2 == 0), capacity 3.
+    const snaps = trainer.calls.map((c, s) => (c.snapshotId !== undefined ? s : -1)).filter((s) => s >= 0);
+    expect(snaps).toEqual([0, 1, 3, 5, 7, 9, 11, 13]);
+    expect(trainer.pool.size).toBe(3);
+    // LR decays ×0.1 at epoch 2 (lrDecayEvery 2).
+    expect(trainer.lr).toBeCloseTo(1e-4, 12);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs).toHaveLength(3);
+    expect(epochs[0]).toMatchObject({ val: { images: 8, accMasked: expect.any(Number), maskMean: 0.25 } });
+    // Checkpoints: every 3 steps except where an epoch ends, plus each epoch end; keep the last 2.
+    const cps = events.filter((e) => e.type === 'checkpoint').map((e) => (e as { step: number }).step);
+    expect(cps).toEqual([3, 5, 6, 9, 10, 12, 15]);
+    const kept = readdirSync(path.join(result.runDir, 'checkpoints')).filter((n) => n.startsWith('step-'));
+    expect(kept).toEqual(['step-0000012', 'step-0000015']);
+    expect(readFileSync(path.join(result.runDir, 'checkpoints', 'latest'), 'utf8').trim()).toBe('step-0000015');
+    expect(existsSync(path.join(result.runDir, 'model.safetensors'))).toBe(true);
+    const kinds = metricLines(result.runDir).map((r) => r.kind);
+    expect(kinds.filter((k) => k === 'epoch')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'interval')).toHaveLength(7);
+  });
+
+  it('an interrupted run resumed from its checkpoint ends exactly like an uninterrupted one', async () => {
+    const reference = await run(baseConfig());
+    const controller = new AbortController();
+    const cfg = baseConfig();
+    const first = await run(cfg, {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'step' && e.step === 7) controller.abort();
+      },
+    });
+    expect(first.result.interrupted).toBe(true);
+    expect(first.result.steps).toBe(7);
+    expect(first.result.checkpoint).toMatch(/step-0000007$/);
+    const resumed = await run({ data: 'fake' }, { resume: first.result.runDir });
+    expect(resumed.result.steps).toBe(15);
+    expect(resumed.trainer.calls).toHaveLength(8);
+    expect(resumed.weights).toBe(reference.weights);
+    expect(metricLines(resumed.result.runDir)).toEqual(metricLines(reference.result.runDir));
+  });
+
+  it('resuming from an older checkpoint (as after SIGKILL) also ends exactly like the reference', async () => {
+    const reference = await run(baseConfig({ keepCheckpoints: 100 }));
+    // A copy of the finished run stands in for a killed one: resume from its step-6 checkpoint.
+    const killed = path.join(root, 'killed');
+    cpSync(reference.result.runDir, killed, { recursive: true });
+    const resumed = await run({ data: 'fake' }, { resume: path.join(killed, 'checkpoints', 'step-0000003') });
+    expect(resumed.trainer.calls).toHaveLength(12);
+    expect(resumed.weights).toBe(reference.weights);
+    expect(metricLines(killed)).toEqual(metricLines(reference.result.runDir));
+  });
+
+  it('an interruption during validation resumes with that validation', async () => {
+    const reference = await run(baseConfig());
+    const controller = new AbortController();
+    const first = await run(baseConfig(), {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'validation' && e.epoch === 1) controller.abort();
+      },
+    });
+    expect(first.result.interrupted).toBe(true);
+    expect(first.result.steps).toBe(10);
+    const resumed = await run({ data: 'fake' }, { resume: first.result.runDir });
+    expect(resumed.weights).toBe(reference.weights);
+    expect(metricLines(resumed.result.runDir)).toEqual(metricLines(reference.result.runDir));
+  });
+
+  it('F never snapshots and its classifier is fixed; L never snapshots', async () => {
+    const f = await run(baseConfig({ preset: 'F', snapshotEvery: undefined }));
+    expect(f.trainer.opts.fixedClassifier).toBe(true);
+    expect(f.trainer.opts.lambdaR).toBe(2.5);
+    expect(f.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === undefined)).toBe(true);
+    const l = await run(baseConfig({ preset: 'L', snapshotEvery: undefined, score: 'classification' }));
+    expect(l.trainer.opts.lambdaR).toBe(18);
+    expect(l.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === undefined)).toBe(true);
+  });
+
+  it('adjusts λr toward a target mask area between epochs', async () => {
+    // The fake's validation masks have mean 0.25: with a target of 0.5, λr halves each epoch.
+    const { events, trainer, result } = await run(baseConfig({ targetMaskArea: 0.5, lambdaR: 8 }));
+    const adj = events.filter((e) => e.type === 'lambda');
+    expect(adj.map((e) => (e as { next: number }).next)).toEqual([4, 2]);
+    expect(trainer.lambdaR).toBe(2);
+    expect(result.lambdaR).toBe(2);
+  });
+
+  it('refuses to start a new run in a folder that holds one', async () => {
+    const cfg = baseConfig({ epochs: 1 });
+    await run(cfg);
+    await expect(run(cfg)).rejects.toThrow(/already holds a training run/);
+  });
+
+  it('stops on a run of non-finite steps, with a checkpoint', async () => {
+    const addon = fakeAddon((stats) => ({ ...stats, finite: false, skipped: ['masked'] }));
+    const data = fakeData({ batches: 30 });
+    const events: TrainEvent[] = [];
+    const cfg = baseConfig({ epochs: 1, preset: 'L', snapshotEvery: undefined });
+    await expect(train(cfg, { addon, data, onProgress: (e) => events.push(e) })).rejects.toThrow(/diverged/);
+    expect(events.filter((e) => e.type === 'warning')).toHaveLength(20);
+    expect(events.some((e) => e.type === 'checkpoint' && e.reason === 'interrupt')).toBe(true);
+  });
+});
