@@ -1,0 +1,106 @@
+// Reading and decoding one image with sharp, and turning every way that can fail into a DataError
+// that names the file. Pixels leave here as 8-bit sRGB, three channels, EXIF orientation applied.
+import { readFile } from 'node:fs/promises';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { DataError } from './skips.js';
+import type { TransformPlan } from './transform-geometry.js';
+
+/** PIL's decompression-bomb warning threshold (MAX_IMAGE_PIXELS); ImageNet's largest is ~12 Mpx. */
+export const DEFAULT_MAX_PIXELS = 89_478_485;
+
+/** Raster formats we decode. Vector and document formats (SVG, PDF) are refused: a dataset image
+ * is a photo, and rendering those has its own resource risks. */
+const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff']);
+
+export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3';
+
+export interface DecodeOptions {
+  /** Images with more pixels are refused before decoding (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /** Resampling kernel; 'linear' is a triangle filter scaled to the reduction, like PIL's
+   * antialiased bilinear that torchvision uses. */
+  kernel?: ResizeKernel;
+}
+
+export interface ImageHeader {
+  format: string;
+  /** Size after EXIF orientation. */
+  width: number;
+  height: number;
+}
+
+/** Reads the file, telling apart a missing, empty or unreadable one. */
+export async function readImageBytes(path: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(path, 'missing file');
+    if (code === 'EISDIR') throw new DataError(path, 'unreadable file: is a directory');
+    throw new DataError(path, `unreadable file: ${code ?? (err as Error).message}`);
+  }
+  if (bytes.length === 0) throw new DataError(path, 'zero-byte file');
+  return bytes;
+}
+
+/** Parses the header only: format, oriented size, and the pixel-limit check. */
+export async function readImageHeader(bytes: Buffer, origin: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new DataError(origin, `unsupported or corrupt image: ${sharpMessage(err)}`);
+  }
+  if (!ACCEPTED_FORMATS.has(meta.format)) throw new DataError(origin, `unsupported format: ${meta.format}`);
+  const { width, height } = meta.autoOrient ?? meta;
+  if (!(width > 0 && height > 0)) throw new DataError(origin, 'corrupt image: no size in header');
+  if (width * height > maxPixels) {
+    throw new DataError(origin, `image over the pixel limit: ${width}x${height} > ${maxPixels} pixels`);
+  }
+  return { format: meta.format, width, height };
+}
+
+/** Decodes and executes a transform plan; returns size×size×3 bytes (RGB, row-major). */
+export async function renderPlan(bytes: Buffer, plan: TransformPlan, origin: string, options: DecodeOptions = {}): Promise<Buffer> {
+  const kernel = options.kernel ?? 'linear';
+  // failOn 'error' rejects truncated and corrupt data but tolerates libjpeg warnings such as
+  // "extraneous bytes before marker", which a few ImageNet files produce and PIL accepts.
+  let pipeline = sharp(bytes, {
+    failOn: 'error',
+    limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+    autoOrient: true,
+  });
+  if (plan.pre) pipeline = pipeline.extract(plan.pre);
+  pipeline = pipeline.resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel, fastShrinkOnLoad: true });
+  if (plan.post) pipeline = pipeline.extract(plan.post);
+  if (plan.flip) pipeline = pipeline.flop();
+  // Alpha is composited onto black (sharp's flatten default), grey and CMYK become sRGB.
+  pipeline = pipeline.flatten().toColourspace('srgb').removeAlpha();
+  let result: { data: Buffer; info: OutputInfo };
+  try {
+    result = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new DataError(origin, `corrupt image: ${sharpMessage(err)}`);
+  }
+  const { info, data } = result;
+  if (info.width !== plan.size || info.height !== plan.size || info.channels !== 3) {
+    throw new DataError(origin, `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${plan.size}x${plan.size}x3`);
+  }
+  return data;
+}
+
+function sharpMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!.trim();
+}
+
+/**
+ * libvips threads per image. A loader decodes several images at once on libuv's thread pool, so
+ * one thread per image gives the best total throughput; a single large image prefers more.
+ */
+export function setDecodeThreadsPerImage(threads: number): void {
+  sharp.concurrency(threads);
+  // The operation cache helps repeated work on the same input, which a data loader never does.
+  sharp.cache(false);
+}

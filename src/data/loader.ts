@@ -1,0 +1,218 @@
+// Batches for training and evaluation: seeded epoch order, per-sample transforms, pooled uint8
+// NHWC buffers and a prefetch queue that decodes ahead while the consumer runs its step.
+//
+// Exact resume: every random choice is drawn from a stream keyed by (seed, epoch, position in the
+// epoch, attempt), never from shared state, so batch k is the same whether the run started at
+// batch 0 or resumed at k, and whatever the prefetch depth or decode concurrency.
+//
+// Buffer lifetime: a batch's `data` Buffer is reused by a later batch. It stays valid until the
+// consumer asks for the batch after the next one, i.e. while the consumer holds batches k and
+// k+1 (enough to run step k while fetching k+1). Copy it if it must live longer.
+//
+// Bad images: in 'replace' mode (default for training) a sample that fails to decode is replaced by
+// a random other sample of the dataset, drawn from the same keyed streams (so still reproducible);
+// batches keep their size and labels stay aligned with pixels. In 'drop' mode (default for
+// evaluation, where duplicates would bias the scores) the batch shrinks by the bad samples; a batch
+// left empty is not yielded. Either way the sample is recorded in `skipped`; with strict: true the
+// first one throws a DataError naming the file and manifest line.
+import { availableParallelism } from 'node:os';
+import type { Box, Dataset, ImageBatch, Sample, SkipRecord } from './types.js';
+import { Random } from './random.js';
+import { epochLength, epochOrder, STREAM_REPLACEMENT, STREAM_TRANSFORM } from './epoch-order.js';
+import { Limiter } from './limiter.js';
+import { DataError, SkipLog, formatSkipReport } from './skips.js';
+import { setDecodeThreadsPerImage, type ResizeKernel } from './decode.js';
+import { transformImage, type TransformKind, type TransformedImage } from './transforms.js';
+
+export { epochOrder, epochLength } from './epoch-order.js';
+
+export interface BatchLoaderOptions {
+  batchSize: number;
+  /** Output side in pixels (default 224). */
+  size?: number;
+  /** Default 'train'. */
+  transform?: TransformKind;
+  seed?: number;
+  /** Shuffle each epoch (default: true for 'train', false otherwise). */
+  shuffle?: boolean;
+  /** Fraction of the dataset visited per epoch, a fresh random subset each epoch (default 1). */
+  fraction?: number;
+  /** Leave out the last, smaller batch (default false). */
+  dropLast?: boolean;
+  /** Batches decoded ahead of the one the consumer is waiting for (default 2). */
+  prefetch?: number;
+  /** Images decoded at once (default: the number of cores). */
+  concurrency?: number;
+  /** libvips threads per image (default 1: parallelism comes from decoding several images). */
+  threadsPerImage?: number;
+  /** What a bad image does to its batch (default 'replace' for train, 'drop' otherwise). */
+  onBadSample?: 'replace' | 'drop';
+  /** Replacement draws before giving up on a position (default 32). */
+  maxReplacements?: number;
+  strict?: boolean;
+  maxPixels?: number;
+  kernel?: ResizeKernel;
+  fastShrink?: boolean;
+}
+
+interface Assembled {
+  batch?: ImageBatch;
+  /** The pooled buffer the batch's data views, returned to the pool when the batch is done. */
+  buffer: Buffer;
+}
+
+interface Decoded {
+  index: number;
+  image: TransformedImage;
+}
+
+export class BatchLoader {
+  readonly batchSize: number;
+  readonly size: number;
+  readonly transform: TransformKind;
+  readonly seed: number;
+  private readonly options: BatchLoaderOptions;
+  private readonly log: SkipLog;
+  /** Dataset indices known not to decode; only a shortcut, results do not depend on it. */
+  private readonly bad = new Set<number>();
+
+  constructor(
+    readonly dataset: Dataset,
+    options: BatchLoaderOptions,
+  ) {
+    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new Error(`batch size must be a positive integer, got ${options.batchSize}`);
+    this.options = options;
+    this.batchSize = options.batchSize;
+    this.size = options.size ?? 224;
+    this.transform = options.transform ?? 'train';
+    this.seed = options.seed ?? 0;
+    this.log = new SkipLog(options.strict ?? false);
+    setDecodeThreadsPerImage(options.threadsPerImage ?? 1);
+  }
+
+  /** Samples that failed to decode so far (each once), in the order they were found. */
+  get skipped(): readonly SkipRecord[] {
+    return this.log.records;
+  }
+
+  /** Report of manifest and decode skips, for the end of a run; empty when there were none. */
+  skipSummary(): string {
+    return formatSkipReport([...this.dataset.skipped, ...this.log.records]);
+  }
+
+  get samplesPerEpoch(): number {
+    return epochLength(this.dataset.samples.length, this.options.fraction ?? 1);
+  }
+
+  get batchesPerEpoch(): number {
+    const n = this.samplesPerEpoch;
+    return this.options.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** Dataset indices of this epoch, in visiting order. */
+  epochOrder(epoch: number): Uint32Array {
+    const shuffle = this.options.shuffle ?? this.transform === 'train';
+    return epochOrder(this.dataset.samples.length, this.seed, epoch, this.options.fraction ?? 1, shuffle);
+  }
+
+  /** The batches of one epoch from `startBatch` on. See the file comment for buffer lifetime. */
+  async *batches({ epoch = 0, startBatch = 0 }: { epoch?: number; startBatch?: number } = {}): AsyncGenerator<ImageBatch, void, undefined> {
+    const order = this.epochOrder(epoch);
+    const total = this.batchesPerEpoch;
+    if (!(Number.isInteger(startBatch) && startBatch >= 0)) throw new Error(`startBatch must be a non-negative integer, got ${startBatch}`);
+    const prefetch = Math.max(1, this.options.prefetch ?? 2);
+    const limiter = new Limiter(Math.max(1, this.options.concurrency ?? availableParallelism()));
+    const batchBytes = this.batchSize * this.size * this.size * 3;
+    // prefetch batches in flight + the two the consumer may hold.
+    const free: Buffer[] = Array.from({ length: prefetch + 2 }, () => Buffer.allocUnsafe(batchBytes));
+    const queue: Array<Promise<Assembled>> = [];
+    const state = { stopped: false };
+    let nextToStart = startBatch;
+    const startMore = (): void => {
+      while (queue.length < prefetch + 1 && nextToStart < total) {
+        const buffer = free.pop();
+        if (!buffer) throw new Error('internal: batch buffer pool exhausted');
+        const pending = this.assemble(order, epoch, nextToStart++, buffer, limiter, state);
+        pending.catch(() => undefined); // awaited later; keeps an early failure from being "unhandled"
+        queue.push(pending);
+      }
+    };
+    let held: Buffer | undefined;
+    try {
+      startMore();
+      while (queue.length > 0) {
+        const { batch, buffer } = await queue.shift()!;
+        if (!batch) {
+          free.push(buffer); // every sample was dropped; nothing reached the consumer
+        } else {
+          yield batch;
+          // The consumer asked for the next batch: the one before the yielded one is free now.
+          if (held) free.push(held);
+          held = buffer;
+        }
+        startMore();
+      }
+    } finally {
+      state.stopped = true;
+    }
+  }
+
+  /** Decodes batch `batchIndex` of the epoch into `buffer`; no batch when every sample was dropped. */
+  private async assemble(order: Uint32Array, epoch: number, batchIndex: number, buffer: Buffer, limiter: Limiter, state: { stopped: boolean }): Promise<Assembled> {
+    const first = batchIndex * this.batchSize;
+    const last = Math.min(order.length, first + this.batchSize);
+    const positions = Array.from({ length: last - first }, (_, i) => first + i);
+    const decoded = await Promise.all(
+      positions.map((position) => limiter.run(() => (state.stopped ? Promise.resolve(undefined) : this.decodePosition(order, epoch, position)))),
+    );
+    const kept = decoded.filter((d): d is Decoded => d !== undefined);
+    if (kept.length === 0) return { buffer };
+    const imageBytes = this.size * this.size * 3;
+    const labels = new Int32Array(kept.length);
+    const indices: number[] = [];
+    const boxes: Box[][] = [];
+    kept.forEach(({ index, image }, slot) => {
+      image.data.copy(buffer, slot * imageBytes);
+      labels[slot] = this.dataset.samples[index]!.label;
+      indices.push(index);
+      boxes.push(image.boxes);
+    });
+    const data = buffer.subarray(0, kept.length * imageBytes);
+    return { buffer, batch: { data, n: kept.length, h: this.size, w: this.size, labels, indices, boxes } };
+  }
+
+  /** The image at `position` of the epoch, or its deterministic replacement when it is bad. */
+  private async decodePosition(order: Uint32Array, epoch: number, position: number): Promise<Decoded | undefined> {
+    const n = this.dataset.samples.length;
+    const replace = (this.options.onBadSample ?? (this.transform === 'train' ? 'replace' : 'drop')) === 'replace';
+    const maxAttempts = 1 + (replace ? (this.options.maxReplacements ?? 32) : 0);
+    let index = order[position]!;
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      if (attempt > 0) index = Random.stream(this.seed, epoch, position, attempt, STREAM_REPLACEMENT).int(n);
+      if (this.bad.has(index)) continue;
+      const sample = this.dataset.samples[index]!;
+      try {
+        const rng = this.transform === 'train' ? Random.stream(this.seed, epoch, position, attempt, STREAM_TRANSFORM) : undefined;
+        const image = await transformImage(sample.path, this.spec(), { rng, boxes: sample.boxes, origin: sample.path });
+        return { index, image };
+      } catch (err) {
+        if (!(err instanceof DataError)) throw err;
+        this.bad.add(index);
+        this.log.skip(describe(sample), err.reason);
+      }
+    }
+    if (replace) throw new Error(`no decodable image found for epoch ${epoch} position ${position} after ${maxAttempts} draws; is most of ${this.dataset.root} unreadable?`);
+    return undefined;
+  }
+
+  private spec() {
+    const { maxPixels, kernel, fastShrink } = this.options;
+    return { kind: this.transform, size: this.size, maxPixels, kernel, fastShrink };
+  }
+}
+
+/** "path (manifest:line)" when the manifest line adds information. */
+function describe(sample: Sample): string {
+  return sample.origin && sample.origin !== sample.path ? `${sample.path} (${sample.origin})` : sample.path;
+}
+
