@@ -1,7 +1,7 @@
 // The data a training run consumes, as the loop sees it. src/data owns manifests, decoding and
 // augmentation; this interface is the narrow seam between the two, so the loop can be tested with
 // synthetic batches and the data side can change without touching the loop.
-import type { ImageBatch, SkipRecord } from '../data/types.js';
+import type { ImageBatch, Sample, SkipRecord } from '../data/types.js';
 
 export interface TrainData {
   numClasses: number;
@@ -10,10 +10,15 @@ export interface TrainData {
   valImages: number;
   /** The validation split has ground-truth boxes: localisation is scored at the end. */
   valHasBoxes: boolean;
+  /** The validation samples; ImageBatch.indices index into this. */
+  valSamples: readonly Sample[];
   /** Samples dropped while reading manifests (non-strict mode). */
   skipped: SkipRecord[];
   batchesPerEpoch(epoch: number): number;
-  /** Training batches of `epoch` from `startBatch` on; batch k is the same whatever startBatch is. */
+  /**
+   * Training batches of `epoch` from `startBatch` on; batch k is the same whatever startBatch is.
+   * The source decodes ahead on its own, so batch k+1 is prepared while step k runs.
+   */
   trainBatches(epoch: number, startBatch: number): AsyncIterable<ImageBatch>;
   /** Validation transform (short side ×256/224, centre crop), at most `limit` images (0: all). */
   valBatches(limit: number): AsyncIterable<ImageBatch>;

@@ -17,7 +17,6 @@ import { adjustLambdaR } from './mask-area-target.js';
 import { MetricsLog } from './metrics-log.js';
 import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import type { ThinningPolicy } from './policies/index.js';
-import { prefetch } from './prefetch.js';
 import { RunningStats } from './running-stats.js';
 import type { StatsSummary } from './running-stats.js';
 import { learningRatesForEpoch } from './schedule.js';
@@ -224,7 +223,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
 
       let batchIndex = startBatch;
       lastStepEnd = performance.now();
-      for await (const batch of prefetch(data.trainBatches(epoch, startBatch))) {
+      for await (const batch of data.trainBatches(epoch, startBatch)) {
         const decision = policy.decide(step);
         const adversary = policy.sampleAdversary();
         const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { adversary, ...decision });
@@ -291,7 +290,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       let val: ValidationSummary | null = null;
       if (data.valImages > 0) {
         const total = config.valLimit > 0 ? Math.min(config.valLimit, data.valImages) : data.valImages;
-        val = await validate(model, prefetch(data.valBatches(config.valLimit)), {
+        val = await validate(model, data.valBatches(config.valLimit), {
           signal,
           onBatch: (images) => emit({ type: 'validation', step, epoch, images, total }),
         });

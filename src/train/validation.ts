@@ -5,7 +5,7 @@ import type { ImageBatch } from '../data/types.js';
 import type { NativeModel } from '../native/types.js';
 import type { ValidationSummary } from './events.js';
 import { argmaxRows, maskedOutInput } from './masked-input.js';
-import { MaskStatsAccumulator } from './mask-stats.js';
+import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/maskStatistics.js';
 
 export async function validate(
   model: NativeModel,
@@ -13,7 +13,7 @@ export async function validate(
   opts: { signal?: AbortSignal; onBatch?: (imagesDone: number) => void } = {},
 ): Promise<ValidationSummary | null> {
   const started = performance.now();
-  const stats = new MaskStatsAccumulator();
+  const stats = new MaskStatisticsAccumulator();
   let images = 0;
   let correctClean = 0;
   let correctMasked = 0;
@@ -28,7 +28,8 @@ export async function validate(
       if (predClean[i] === batch.labels[i]) correctClean++;
       if (predMasked[i] === batch.labels[i]) correctMasked++;
     }
-    stats.add(clean.masks, n, h, w);
+    const plane = h * w;
+    for (let i = 0; i < n; i++) stats.add(maskStatistics(clean.masks.subarray(i * plane, (i + 1) * plane), h, w));
     images += n;
     opts.onBatch?.(images);
   }
@@ -40,7 +41,7 @@ export async function validate(
     maskMean: s.mean,
     maskStd: s.std,
     maskEntropy: s.entropy,
-    totalVariation: s.totalVariation,
+    totalVariation: s.tv,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -178,6 +178,7 @@ export function fakeData(opts: { batches: number; batchSize?: number; size?: num
     trainImages: opts.batches * n * 5,
     valImages: (opts.valBatches ?? 2) * n,
     valHasBoxes: !!opts.boxes,
+    valSamples: Array.from({ length: (opts.valBatches ?? 2) * n }, (_, i) => ({ path: `v${i}.png`, label: i % k, boxes: [{ x0: 1, y0: 1, x1: 5, y1: 5 }], width: size, height: size, origin: `v${i}` })),
     skipped: [],
     batchesPerEpoch: () => opts.batches,
     async *trainBatches(epoch: number, startBatch: number) {

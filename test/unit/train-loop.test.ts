@@ -154,6 +154,18 @@ describe('train loop (fake addon)', () => {
     expect(result.lambdaR).toBe(2);
   });
 
+  it('scores localisation at the end when the validation split has boxes', async () => {
+    const addon = fakeAddon();
+    const events: TrainEvent[] = [];
+    const result = await train(baseConfig({ epochs: 1 }), { addon, data: fakeData({ batches: 2, boxes: true }), onProgress: (e) => events.push(e) });
+    expect(result.localization).toMatchObject({ images: 8, LE: expect.any(Number), OM: expect.any(Number), F1: expect.any(Number) });
+    const file = JSON.parse(readFileSync(path.join(result.runDir, 'localization.json'), 'utf8'));
+    expect(file).toMatchObject({ images: 8, resize: 'crop', size: 8 });
+    // The fake's masks are uniform (0.25): every pixel is kept, the box is the whole frame, no hit.
+    expect(file.LE).toBe(1);
+    expect(events.some((e) => e.type === 'localization')).toBe(true);
+  });
+
   it('refuses to start a new run in a folder that holds one', async () => {
     const cfg = baseConfig({ epochs: 1 });
     await run(cfg);

@@ -1,0 +1,72 @@
+// Opens the training data of a run with src/data: the training split through a BatchLoader with
+// the RandomResizedCrop transform and a fresh random `epochFraction` each epoch, the validation
+// split with the validation transform, and the same split with the localisation-scoring
+// transform for the end-of-training LE/OM/F1.
+import { BatchLoader } from '../data/loader.js';
+import { loadDataset } from '../data/load.js';
+import type { Dataset, ImageBatch } from '../data/types.js';
+import type { TrainConfig } from './config.js';
+import type { TrainData } from './data-source.js';
+
+export async function openTrainData(config: TrainConfig): Promise<TrainData> {
+  const trainSet = await loadDataset({ data: config.data, split: config.split, strict: config.strict });
+  if (trainSet.samples.length === 0) throw new Error(`the ${config.split} split of ${config.data} has no usable samples`);
+  let valSet: Dataset | null = null;
+  if (config.valSplit) {
+    try {
+      valSet = await loadDataset({ data: config.data, split: config.valSplit, strict: config.strict });
+    } catch (err) {
+      throw new Error(`cannot read the validation split '${config.valSplit}' (pass --val-split none to train without validation): ${(err as Error).message}`);
+    }
+    if (valSet.classIds.join('\n') !== trainSet.classIds.join('\n')) {
+      throw new Error(`the ${config.valSplit} split has other classes than the ${config.split} split of ${config.data}`);
+    }
+  }
+  const train = new BatchLoader(trainSet, {
+    batchSize: config.batchSize,
+    size: config.imageSize,
+    transform: 'train',
+    seed: config.seed,
+    fraction: config.epochFraction,
+    strict: config.strict,
+  });
+  const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>
+    new BatchLoader(dataset, { batchSize: config.batchSize, size: config.imageSize, transform, seed: config.seed, strict: config.strict });
+  const val = valSet ? evalLoader(valSet, 'val') : null;
+  const score = valSet ? evalLoader(valSet, 'score-crop') : null;
+
+  return {
+    numClasses: trainSet.classIds.length,
+    classIds: trainSet.classIds,
+    trainImages: trainSet.samples.length,
+    valImages: valSet?.samples.length ?? 0,
+    valHasBoxes: !!valSet && valSet.samples.some((s) => s.boxes.length > 0),
+    valSamples: valSet?.samples ?? [],
+    skipped: [...trainSet.skipped, ...(valSet?.skipped ?? [])],
+    batchesPerEpoch: () => train.batchesPerEpoch,
+    trainBatches: (epoch, startBatch) => train.batches({ epoch, startBatch }),
+    valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : empty()),
+    scoreBatches: () => (score ? score.batches({ epoch: 0 }) : empty()),
+    decodeSkips: () => [...train.skipped, ...(val?.skipped ?? []), ...(score?.skipped ?? [])],
+    close: async () => undefined,
+  };
+}
+
+/** The first `limit` images of a stream of batches (0: all); the last batch is cut to fit. */
+async function* firstImages(batches: AsyncIterable<ImageBatch>, limit: number): AsyncGenerator<ImageBatch> {
+  let seen = 0;
+  for await (const batch of batches) {
+    if (limit > 0 && seen + batch.n > limit) {
+      const n = limit - seen;
+      if (n > 0) {
+        const bytes = batch.h * batch.w * 3;
+        yield { ...batch, n, data: batch.data.subarray(0, n * bytes), labels: batch.labels.subarray(0, n), indices: batch.indices.slice(0, n), boxes: batch.boxes.slice(0, n) };
+      }
+      return;
+    }
+    seen += batch.n;
+    yield batch;
+  }
+}
+
+async function* empty(): AsyncGenerator<ImageBatch> {}
