@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { readPackageVersion } from './version.js';
 import { registerDoctor } from './doctor.js';
 import { registerConformance } from './conformance.js';
+import { registerTrain } from './train.js';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
 
 registerDoctor(program);
 registerConformance(program);
+registerTrain(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

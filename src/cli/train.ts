@@ -1,0 +1,273 @@
+// `casm-native train`: every knob of src/train as a flag, progress on stderr (bar on a TTY, plain
+// lines otherwise, JSON lines on stdout with --json), SIGINT/SIGTERM finish the step, write a
+// checkpoint and print how to resume. `--demo` is the README's one-command tour.
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import * as path from 'node:path';
+import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS } from '../train/config.js';
+import type { TrainConfig, TrainConfigInput } from '../train/config.js';
+import { train } from '../train/loop.js';
+import type { TrainResult } from '../train/loop.js';
+import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
+import { createProgressRenderer, formatDuration, pickProgressMode } from '../train/progress.js';
+import type { Arch, NativeAddon } from '../native/types.js';
+
+const ARCHS: Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
+
+/** What --demo changes: small enough to train on two CPU cores in about ten minutes. */
+export const DEMO_DEFAULTS = {
+  arch: 'resnet18',
+  imageSize: 64,
+  batchSize: 32,
+  epochs: 6,
+  epochFraction: 1,
+  lrDecayEvery: 4,
+  checkpointEvery: 200,
+  logEvery: 10,
+  lr: 1e-2,
+  lrMapping: 1e-3,
+} as const satisfies Partial<TrainConfig>;
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
+  return n;
+};
+const num = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+  return n;
+};
+const snapshotEvery = (value: string): number | 'first' | null => {
+  if (value === 'first') return 'first';
+  if (value === 'none') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive integer, 'first' or 'none'");
+  return n;
+};
+
+interface TrainFlags {
+  data?: string;
+  split?: string;
+  valSplit?: string;
+  arch?: Arch;
+  imageSize?: number;
+  batchSize?: number;
+  epochs?: number;
+  epochFraction?: number;
+  lr?: number;
+  lrMapping?: number;
+  lrDecayEvery?: number;
+  weightDecay?: number;
+  lambdaR?: number;
+  score?: 'entropy' | 'classification';
+  hp?: number;
+  snapshotEvery?: number | 'first' | null;
+  poolSize?: number;
+  separateEncoder?: boolean;
+  classifierLoss?: 'two-step' | 'mixed';
+  initWeights?: string;
+  device?: string;
+  amp?: boolean;
+  seed?: number;
+  out?: string;
+  quiet?: boolean;
+  strict?: boolean;
+  preset?: keyof typeof PRESETS;
+  resume?: string;
+  checkpointEvery?: number;
+  keepCheckpoints?: number;
+  json?: boolean;
+  targetMaskArea?: number;
+  logEvery?: number;
+  valLimit?: number;
+  threads?: number;
+  demo?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  const presetHelp = Object.values(PRESETS)
+    .map((p) => `${p.name}: ${p.description} (λr ${p.lambdaR.entropy} entropy / ${p.lambdaR.classification} classification)`)
+    .join('; ');
+  program
+    .command('train')
+    .description('Train a classifier-agnostic saliency mapping (CASM)')
+    .option('--data <dir>', 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)')
+    .option('--split <name>', `training split (default ${TRAIN_DEFAULTS.split})`)
+    .option('--val-split <name>', `validation split, 'none' for no validation (default ${TRAIN_DEFAULTS.valSplit})`)
+    .addOption(new Option('--preset <name>', `thinning strategy: ${presetHelp}`).choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
+    .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(ARCHS))
+    .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
+    .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))
+    .option('--epochs <n>', `default ${TRAIN_DEFAULTS.epochs}`, int('--epochs'))
+    .option('--epoch-fraction <f>', `random fraction of the training set per epoch (default ${TRAIN_DEFAULTS.epochFraction})`, num('--epoch-fraction'))
+    .option('--lr <x>', `classifier SGD learning rate (default ${TRAIN_DEFAULTS.lr})`, num('--lr'))
+    .option('--lr-mapping <x>', `decoder Adam learning rate (default ${TRAIN_DEFAULTS.lrMapping})`, num('--lr-mapping'))
+    .option('--lr-decay-every <epochs>', `both learning rates ×0.1 every N epochs, 0 = never (default ${TRAIN_DEFAULTS.lrDecayEvery})`, int('--lr-decay-every'))
+    .option('--weight-decay <x>', `coupled L2 of both optimisers (default ${TRAIN_DEFAULTS.weightDecay})`, num('--weight-decay'))
+    .option('--lambda-r <x>', 'area penalty λr (default: the preset\'s value for the score)', num('--lambda-r'))
+    .addOption(new Option('--score <name>', `score function (default ${TRAIN_DEFAULTS.score})`).choices(['entropy', 'classification']))
+    .option('--hp <p>', 'probability of facing a pooled snapshot (default: the preset\'s)', num('--hp'))
+    .option('--snapshot-every <n|first|none>', 'snapshot interval in steps (default: the preset\'s)', snapshotEvery)
+    .option('--pool-size <n>', `snapshot pool capacity (default ${TRAIN_DEFAULTS.poolSize})`, int('--pool-size'))
+    .option('--separate-encoder', 'the mapping owns its own ResNet encoder (the not-shared ablation)')
+    .addOption(new Option('--classifier-loss <kind>', 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)').choices(['two-step', 'mixed']))
+    .option('--init-weights <file>', 'initial classifier weights: torchvision .pth or .safetensors')
+    .option('--device <dev>', `cpu, cuda or cuda:N (default ${TRAIN_DEFAULTS.device})`)
+    .option('--amp', 'bf16 autocast on CUDA')
+    .option('--seed <n>', `seed of initialisation, data order, augmentation and the pool (default ${TRAIN_DEFAULTS.seed})`, int('--seed'))
+    .option('--threads <n>', 'LibTorch CPU threads (default: LibTorch\'s choice)', int('--threads'))
+    .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
+    .option('--resume <dir>', 'continue a run: its folder or one of its checkpoint folders')
+    .option('--checkpoint-every <steps>', `checkpoint interval in steps, 0 = epoch ends only (default ${TRAIN_DEFAULTS.checkpointEvery})`, int('--checkpoint-every'))
+    .option('--keep-checkpoints <n>', `checkpoints kept (default ${TRAIN_DEFAULTS.keepCheckpoints})`, int('--keep-checkpoints'))
+    .option('--target-mask-area <a>', 'adjust λr between epochs toward this mean mask (e.g. 0.5)', num('--target-mask-area'))
+    .option('--log-every <steps>', `metrics.jsonl interval (default ${TRAIN_DEFAULTS.logEvery})`, int('--log-every'))
+    .option('--val-limit <n>', 'validate on at most N images per epoch, 0 = all (localisation always uses all)', int('--val-limit'))
+    .option('--strict', 'stop at the first unreadable sample instead of skipping it')
+    .option('--quiet', 'no progress output')
+    .option('--json', 'progress as JSON lines on stdout')
+    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, ~10 min on CPU')
+    .action(async (flags: TrainFlags, cmd: Command) => {
+      process.exitCode = await runTrainCommand(flags, cmd);
+    });
+}
+
+async function runTrainCommand(flags: TrainFlags, cmd: Command): Promise<number> {
+  const explicit = (key: keyof TrainFlags) => cmd.getOptionValueSource(key) === 'cli';
+  const input = await configFromFlags(flags);
+  if (flags.resume) {
+    const ignored = (Object.keys(flags) as (keyof TrainFlags)[]).filter(
+      (k) => explicit(k) && k in input && !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && !['resume', 'quiet', 'json', 'threads'].includes(k),
+    );
+    if (ignored.length) process.stderr.write(`casm-native train: --resume takes the run's configuration from its checkpoint; ignoring ${ignored.map(flagName).join(', ')}\n`);
+  } else if (!input.data) {
+    throw new Error('--data is required (or --demo, or --resume DIR)');
+  }
+
+  const addon = await loadAddonForCli();
+  if (flags.threads !== undefined) addon.setThreads(flags.threads);
+
+  const mode = pickProgressMode({ json: flags.json, quiet: flags.quiet, isTTY: process.stderr.isTTY });
+  const render = createProgressRenderer(mode, mode === 'json' ? process.stdout : process.stderr);
+
+  // First signal: finish the step and checkpoint. Second: leave at once (the last checkpoint stays).
+  const controller = new AbortController();
+  let signalExit = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (signalExit) {
+      render.close();
+      process.stderr.write(`\n${signal} again: exiting without a new checkpoint\n`);
+      process.exit(code);
+    }
+    signalExit = code;
+    render.close();
+    process.stderr.write(`\n${signal}: finishing the current step and writing a checkpoint (send it again to quit now)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let result: TrainResult;
+  try {
+    result = await train(input as TrainConfigInput, { addon, resume: flags.resume, signal: controller.signal, onProgress: render });
+  } finally {
+    render.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const out = mode === 'json' ? process.stderr : process.stdout;
+  const runDir = path.relative(process.cwd(), result.runDir) || '.';
+  if (result.interrupted) {
+    out.write(`stopped after step ${result.steps}; checkpoint ${result.checkpoint}\nresume with: casm-native train --resume ${runDir}\n`);
+    return signalExit || 130;
+  }
+  if (mode !== 'json') printSummary(out, result, runDir);
+  return 0;
+}
+
+function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string): void {
+  const lines: string[] = [];
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  if (r.localization) {
+    const l = r.localization;
+    lines.push(`localisation on ${l.images} validation images (lower LE/OM is better, higher F1 is better):`);
+    lines.push(`  LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
+  }
+  if (r.lastEpoch?.val) {
+    const v = r.lastEpoch.val;
+    lines.push(`last validation: accuracy clean ${pct(v.accClean)}, masked-out ${pct(v.accMasked)}; mean mask ${v.maskMean.toFixed(3)}`);
+  }
+  lines.push(`outputs in ${runDir}/:`);
+  lines.push(`  model.safetensors   trained classifier + mask decoder`);
+  lines.push(`  metrics.jsonl       training and validation metrics per interval and epoch`);
+  if (r.localization) lines.push(`  localization.json   LE / OM / F1`);
+  lines.push(`  checkpoints/        resumable state (--resume ${runDir})`);
+  out.write(`${lines.join('\n')}\n`);
+}
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Flags → TrainConfigInput; --demo fills in its defaults (and its data) under explicit flags. */
+async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>> {
+  const base: Partial<TrainConfig> = {};
+  if (flags.demo) {
+    Object.assign(base, DEMO_DEFAULTS);
+    if (!flags.data && !flags.resume) base.data = await ensureDemoData();
+    if (!flags.out && !flags.resume) base.out = path.join('runs', `demo-${flags.preset ?? DEFAULT_PRESET}-seed${flags.seed ?? 0}`);
+  }
+  const given: Partial<TrainConfig> = {
+    data: flags.data,
+    split: flags.split,
+    valSplit: flags.valSplit === 'none' ? null : flags.valSplit,
+    arch: flags.arch,
+    imageSize: flags.imageSize,
+    batchSize: flags.batchSize,
+    epochs: flags.epochs,
+    epochFraction: flags.epochFraction,
+    lr: flags.lr,
+    lrMapping: flags.lrMapping,
+    lrDecayEvery: flags.lrDecayEvery,
+    weightDecay: flags.weightDecay,
+    preset: flags.preset,
+    lambdaR: flags.lambdaR,
+    score: flags.score,
+    hp: flags.hp,
+    snapshotEvery: flags.snapshotEvery,
+    poolSize: flags.poolSize,
+    separateEncoder: flags.separateEncoder,
+    classifierLoss: flags.classifierLoss,
+    initWeights: flags.initWeights,
+    device: flags.device,
+    amp: flags.amp,
+    seed: flags.seed,
+    out: flags.out,
+    strict: flags.strict,
+    checkpointEvery: flags.checkpointEvery,
+    keepCheckpoints: flags.keepCheckpoints,
+    targetMaskArea: flags.targetMaskArea,
+    logEvery: flags.logEvery,
+    valLimit: flags.valLimit,
+  };
+  for (const [k, v] of Object.entries(given)) if (v !== undefined) (base as Record<string, unknown>)[k] = v;
+  return base;
+}
+
+async function loadAddonForCli(): Promise<NativeAddon> {
+  const { loadAddon } = await import('../native/loader.js');
+  return loadAddon();
+}
+
+/** The demo dataset's folder, generated on first use (src/data owns the generator). */
+async function ensureDemoData(): Promise<string> {
+  const started = Date.now();
+  const { ensureFashionLoc } = await import('../data/demo/fashion-loc.js');
+  const dir = await ensureFashionLoc({ onProgress: (line: string) => process.stderr.write(`${line}\n`) });
+  const seconds = (Date.now() - started) / 1000;
+  if (seconds > 1) process.stderr.write(`demo data ready in ${formatDuration(seconds)}: ${dir}\n`);
+  return dir;
+}
