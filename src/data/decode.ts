@@ -74,7 +74,6 @@ export async function renderPlan(bytes: Buffer, plan: TransformPlan, origin: str
   if (plan.pre) pipeline = pipeline.extract(plan.pre);
   pipeline = pipeline.resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel, fastShrinkOnLoad: true });
   if (plan.post) pipeline = pipeline.extract(plan.post);
-  if (plan.flip) pipeline = pipeline.flop();
   // Alpha is composited onto black (sharp's flatten default), grey and CMYK become sRGB.
   pipeline = pipeline.flatten().toColourspace('srgb').removeAlpha();
   let result: { data: Buffer; info: OutputInfo };
@@ -87,7 +86,26 @@ export async function renderPlan(bytes: Buffer, plan: TransformPlan, origin: str
   if (info.width !== plan.size || info.height !== plan.size || info.channels !== 3) {
     throw new DataError(origin, `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${plan.size}x${plan.size}x3`);
   }
+  if (plan.flip) mirrorRows(data, plan.size, plan.size);
   return data;
+}
+
+/** Mirrors an RGB image left-right in place. Done here rather than with sharp's flop(), whose place
+ * relative to the extracts in sharp's fixed operation order would have to be re-derived. */
+export function mirrorRows(data: Buffer, width: number, height: number): void {
+  for (let y = 0; y < height; y++) {
+    let left = y * width * 3;
+    let right = left + (width - 1) * 3;
+    while (left < right) {
+      for (let c = 0; c < 3; c++) {
+        const t = data[left + c]!;
+        data[left + c] = data[right + c]!;
+        data[right + c] = t;
+      }
+      left += 3;
+      right -= 3;
+    }
+  }
 }
 
 function sharpMessage(err: unknown): string {
