@@ -1,0 +1,199 @@
+// Hand-computed cases for the authors' localisation scoring pieces.
+import { describe, expect, it } from 'vitest';
+import { binarizeTopFraction, maskMeanFloat32, thresholdRank } from '../../src/metrics/binarize.js';
+import { kthSmallest } from '../../src/metrics/select.js';
+import { largestComponent4 } from '../../src/metrics/largestComponent.js';
+import { tightBox, tightBoxOfLabel } from '../../src/metrics/tightBox.js';
+import { clipBox, resizeGroundTruthBox, unclippedArea } from '../../src/metrics/groundTruthBoxes.js';
+import { boxIouAsPixelSets } from '../../src/metrics/boxIou.js';
+import { boxF1 } from '../../src/metrics/boxF1.js';
+import { LocalisationAccumulator, scoreMask } from '../../src/metrics/scoreMask.js';
+
+function grid(rows: string[]): { data: Uint8Array; h: number; w: number } {
+  const h = rows.length;
+  const w = rows[0]!.length;
+  const data = new Uint8Array(h * w);
+  rows.forEach((r, y) => [...r].forEach((c, x) => (data[y * w + x] = c === '#' ? 1 : 0)));
+  return { data, h, w };
+}
+
+describe('kthSmallest', () => {
+  it('agrees with sorting on random data with many ties', () => {
+    let s = 7;
+    const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(rnd() * 300);
+      const a = Float32Array.from({ length: n }, () => Math.floor(rnd() * 10) / 10);
+      const sorted = [...a].sort((x, y) => x - y);
+      const k = Math.floor(rnd() * n);
+      expect(kthSmallest(a.slice(), k)).toBe(sorted[k]);
+    }
+  });
+  it('rejects an index outside the array', () => {
+    expect(() => kthSmallest(new Float32Array(3), 3)).toThrow(RangeError);
+  });
+});
+
+describe('binarisation (top fraction = mask mean)', () => {
+  it('uses k = 1 + floor((N-1)(1-a) + 0.5)', () => {
+    // N = 4, mean 0.25: (3)(0.75) + 0.5 = 2.75 -> k = 3.
+    expect(thresholdRank(4, 0.25)).toBe(3);
+    // N = 10, mean 0.5: 9*0.5 + 0.5 = 5 -> k = 6.
+    expect(thresholdRank(10, 0.5)).toBe(6);
+    expect(thresholdRank(10, 0)).toBe(10);
+    expect(thresholdRank(10, 1)).toBe(1);
+  });
+  it('keeps pixels strictly above the k-th smallest value', () => {
+    // Values 0, 0.1, ..., 0.9: mean 0.45 -> k = 1 + floor(9*0.55 + 0.5) = 6 -> t = 0.5 -> 4 pixels (0.6..0.9).
+    const m = Float32Array.from({ length: 10 }, (_, i) => i / 10);
+    const b = binarizeTopFraction(m);
+    expect(b.threshold).toBeCloseTo(0.5, 6);
+    expect(b.count).toBe(4);
+    expect([...b.binary]).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  });
+  it('leaves ties at the threshold off', () => {
+    // Mean 0.5 of [0,0,1,1]: k = 1 + floor(3*0.5+0.5) = 3 -> t = 1 clamped to 1-1e-6 -> both ones kept.
+    expect(binarizeTopFraction(Float32Array.of(0, 0, 1, 1)).count).toBe(2);
+    // Constant 0.5: t = 0.5 and nothing is strictly above it.
+    expect(binarizeTopFraction(new Float32Array(9).fill(0.5)).count).toBe(0);
+  });
+  it('clamps the threshold into [1e-6, 1-1e-6]', () => {
+    expect(binarizeTopFraction(new Float32Array(8)).threshold).toBe(Math.fround(1e-6));
+    const ones = binarizeTopFraction(new Float32Array(8).fill(1));
+    expect(ones.threshold).toBe(Math.fround(1 - 1e-6));
+    expect(ones.count).toBe(8);
+  });
+  it('accumulates the mean in float32 like torch', () => {
+    // 1 + 2^-24 is not a float32: a float32 running sum loses the small term, a double keeps it.
+    const m = Float32Array.of(1, 2 ** -24, 2 ** -24, 0);
+    expect(maskMeanFloat32(m)).toBe(0.25);
+  });
+});
+
+describe('largest 4-connected component', () => {
+  it('does not join diagonal neighbours', () => {
+    const g = grid(['#.', '.#']);
+    const c = largestComponent4(g.data, g.h, g.w);
+    expect(c.size).toBe(1);
+  });
+  it('picks the biggest component and its tight box', () => {
+    const g = grid([
+      '#.....',
+      '..###.',
+      '..#...',
+      '......',
+      '##....',
+    ]);
+    const c = largestComponent4(g.data, g.h, g.w);
+    expect(c.size).toBe(4);
+    expect(tightBoxOfLabel(c.labels, g.h, g.w, c.label)).toEqual({ x0: 2, y0: 1, x1: 4, y1: 2 });
+  });
+  it('on ties keeps the component met first in raster order (scipy label order + argmax)', () => {
+    const g = grid([
+      '....##',
+      '##....',
+      '......',
+    ]);
+    const out = new Uint8Array(g.h * g.w);
+    const c = largestComponent4(g.data, g.h, g.w, undefined, out);
+    expect(c.size).toBe(2);
+    // The component at the top right starts at (row 0, col 4), before the one at row 1.
+    expect(tightBox(out, g.h, g.w)).toEqual({ x0: 4, y0: 0, x1: 5, y1: 0 });
+  });
+  it('reports an empty mask', () => {
+    const c = largestComponent4(new Uint8Array(6), 2, 3);
+    expect(c.size).toBe(0);
+    expect(tightBox(new Uint8Array(6), 2, 3)).toBeNull();
+  });
+});
+
+describe('ground-truth boxes', () => {
+  it('direct resize scales each axis and truncates', () => {
+    // 448x112 -> 224x224: x * 0.5, y * 2.
+    expect(resizeGroundTruthBox({ x0: 3, y0: 5, x1: 101, y1: 50 }, [448, 112], 'direct')).toEqual({ x0: 1, y0: 10, x1: 50, y1: 100 });
+  });
+  it('crop mode scales by the short side and removes the centre-crop offset, truncating toward zero', () => {
+    // 448x224 landscape: short side 224 -> ratio 1, xcut = (448-224)/2 = 112.
+    expect(resizeGroundTruthBox({ x0: 100, y0: 10, x1: 300, y1: 20 }, [448, 224], 'crop')).toEqual({ x0: -12, y0: 10, x1: 188, y1: 20 });
+    // Portrait 100x300 -> ratio 2.24, ycut = (672-224)/2 = 224; y0 = 2.24*50 - 224 = -112.
+    expect(resizeGroundTruthBox({ x0: 10, y0: 50, x1: 20, y1: 150 }, [100, 300], 'crop')).toEqual({ x0: 22, y0: -112, x1: 44, y1: 112 });
+    // -0.5 truncates to 0 (Python int()), not -1.
+    expect(resizeGroundTruthBox({ x0: 0, y0: 0, x1: 1, y1: 1 }, [2, 2], 'crop', 1).x0).toBe(0);
+  });
+  it('honours the frame size', () => {
+    expect(resizeGroundTruthBox({ x0: 10, y0: 10, x1: 20, y1: 20 }, [40, 40], 'direct', 8)).toEqual({ x0: 2, y0: 2, x1: 4, y1: 4 });
+  });
+  it('clips to the frame but keeps the unclipped area', () => {
+    const b = { x0: -10, y0: 5, x1: 30, y1: 250 };
+    expect(clipBox(b, 224, 224)).toEqual({ x0: 0, y0: 5, x1: 30, y1: 224 });
+    expect(unclippedArea(b)).toBe(40 * 245);
+  });
+});
+
+describe('IoU as pixel sets', () => {
+  it('treats the prediction as inclusive and the ground truth as exclusive-end', () => {
+    // Pred columns 0..9, rows 0..9 (100 px); GT [0:10, 0:10] is the same 100 pixels.
+    expect(boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: 0, y0: 0, x1: 10, y1: 10 }, 224, 224)).toBe(1);
+    // Pred 10x10 at 0; GT [0:10, 5:15]: overlap 5x10 = 50, union 100 + 100 - 50.
+    expect(boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: 5, y0: 0, x1: 15, y1: 10 }, 224, 224)).toBeCloseTo(50 / 150, 12);
+  });
+  it('uses the unclipped ground-truth area in the union', () => {
+    // GT x from -10 to 10 (area 20*10 = 200), clipped to [0:10]; pred = that clipped rectangle (100 px).
+    const iou = boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: -10, y0: 0, x1: 10, y1: 10 }, 224, 224);
+    expect(iou).toBeCloseTo(100 / (100 + 200 - 100), 12);
+  });
+  it('scores 0 for an empty prediction or a box clipped away', () => {
+    expect(boxIouAsPixelSets(null, { x0: 0, y0: 0, x1: 10, y1: 10 }, 224, 224)).toBe(0);
+    expect(boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: -20, y0: 0, x1: -5, y1: 10 }, 224, 224)).toBe(0);
+  });
+});
+
+describe('F1 of the continuous mask', () => {
+  it('matches a hand computation', () => {
+    // 4x4 mask: 0.5 in the top-left 2x2, 0.25 in one pixel outside. GT [0:2, 0:4] (8 px).
+    const m = new Float32Array(16);
+    m[0] = m[1] = m[4] = m[5] = 0.5;
+    m[15] = 0.25;
+    const inside = 2;
+    const p = inside / (2.25 + 1e-6);
+    const r = inside / 8;
+    expect(boxF1(m, 4, 4, { x0: 0, y0: 0, x1: 4, y1: 2 })).toBeCloseTo((2 * p * r) / (p + r + 1e-6), 12);
+  });
+});
+
+describe('scoreMask', () => {
+  it('scores a rectangle mask against a matching and a missed box', () => {
+    const size = 16;
+    const m = new Float32Array(size * size);
+    for (let y = 4; y < 12; y++) for (let x = 2; x < 10; x++) m[y * size + x] = 1;
+    const s = scoreMask(m, size, size, [{ x0: 2, y0: 4, x1: 10, y1: 12 }, { x0: 12, y0: 0, x1: 16, y1: 3 }], [size, size], {
+      resize: 'direct',
+      size,
+      isCorrect: false,
+    });
+    expect(s.binarized_pixels).toBe(64);
+    expect(s.box).toEqual([2, 4, 9, 11]);
+    expect(s.iou_per_box[0]).toBe(1);
+    expect(s.hit_per_box).toEqual([1, 0]);
+    expect(s.LE).toBe(0);
+    expect(s.OM).toBe(1); // a hit, but the classifier was wrong
+    expect(s.F1).toBeCloseTo(s.f1_per_box[0]!, 15);
+    expect(s.F1a).toBeCloseTo((s.f1_per_box[0]! + s.f1_per_box[1]!) / 2, 15);
+    expect(s.f1_per_box[1]).toBe(0);
+  });
+  it('gives -1 boxes and LE = OM = 1 for an all-zero mask', () => {
+    const s = scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 4, y1: 4 }], [8, 8], { resize: 'crop', size: 8, isCorrect: true });
+    expect(s.box).toEqual([-1, -1, -1, -1]);
+    expect([s.LE, s.OM, s.F1]).toEqual([1, 1, 0]);
+  });
+  it('refuses images without a ground-truth box and masks of the wrong size', () => {
+    expect(() => scoreMask(new Float32Array(64), 8, 8, [], [8, 8], { resize: 'crop', size: 8, isCorrect: true })).toThrow(/ground-truth/);
+    expect(() => scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 1, y1: 1 }], [8, 8], { resize: 'crop', isCorrect: true })).toThrow(/224/);
+  });
+  it('accumulates means', () => {
+    const acc = new LocalisationAccumulator();
+    acc.add({ F1: 0.5, F1a: 0.25, LE: 1, OM: 1 });
+    acc.add({ F1: 1, F1a: 0.75, LE: 0, OM: 1 });
+    expect(acc.summary()).toEqual({ count: 2, F1: 0.75, F1a: 0.5, LE: 0.5, OM: 1 });
+  });
+});
