@@ -123,8 +123,9 @@ export class BatchLoader {
     const prefetch = Math.max(1, this.options.prefetch ?? 2);
     const limiter = new Limiter(Math.max(1, this.options.concurrency ?? availableParallelism()));
     const batchBytes = this.batchSize * this.size * this.size * 3;
-    // prefetch batches in flight + the two the consumer may hold.
-    const free: Buffer[] = Array.from({ length: prefetch + 2 }, () => Buffer.allocUnsafe(batchBytes));
+    // prefetch batches in flight + the two the consumer may hold. allocUnsafeSlow: each batch owns
+    // its ArrayBuffer at byteOffset 0 (never a slice of Node's shared small-buffer slab).
+    const free: Buffer[] = Array.from({ length: prefetch + 2 }, () => Buffer.allocUnsafeSlow(batchBytes));
     const queue: Array<Promise<Assembled>> = [];
     const state = { stopped: false };
     let nextToStart = startBatch;
@@ -147,8 +148,7 @@ export class BatchLoader {
         } else {
           yield batch;
           // The consumer asked for the next batch: the one before the yielded one is free now.
-          if (held) free.push(held);
-          held = buffer;
+          free.push(buffer); void held;
         }
         startMore();
       }

@@ -1,0 +1,52 @@
+// Conversions at the JS boundary: option objects, batches (uint8 NHWC / float32 NCHW) and
+// results. Argument checks here throw TypeError synchronously, before any work is queued.
+#pragma once
+
+#include <napi.h>
+
+#include "../native/compat.h"
+
+#include <string>
+#include <vector>
+
+namespace casm::binding {
+
+Napi::Error make_error(Napi::Env env, const std::string& message, bool type_error);
+
+// Runs `f`, turning C++ exceptions into JS exceptions (for the synchronous methods).
+template <typename F>
+auto guard(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw make_error(env, e.what(), true);
+  } catch (const c10::Error& e) {
+    throw make_error(env, e.what_without_backtrace(), false);
+  } catch (const std::exception& e) {
+    throw make_error(env, e.what(), false);
+  }
+}
+
+Napi::Object expect_object(const Napi::Value& v, const std::string& what);
+std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback, bool required = false);
+double get_number(const Napi::Object& o, const char* key, double fallback, bool required = false);
+int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback, bool required = false);
+bool get_bool(const Napi::Object& o, const char* key, bool fallback);
+std::vector<int64_t> get_int_array(const Napi::Object& o, const char* key);
+
+// Copies a JS batch into a CPU tensor: uint8 [N,H,W,3] or float32 [N,3,H,W]. The copy is
+// deliberate: the caller may reuse its buffer as soon as the call returns.
+struct HostBatch {
+  torch::Tensor data;
+  bool is_uint8 = false;
+};
+HostBatch batch_from_js(const Napi::Value& v);
+torch::Tensor labels_from_js(const Napi::Value& v, int64_t n);
+
+Napi::Float32Array float32_from_tensor(Napi::Env env, const torch::Tensor& t);
+Napi::Uint8Array uint8_from_tensor(Napi::Env env, const torch::Tensor& t);
+Napi::Array shape_to_js(Napi::Env env, at::IntArrayRef sizes);
+
+}  // namespace casm::binding

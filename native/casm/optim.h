@@ -1,0 +1,58 @@
+// SGD and Adam with exactly torch.optim's update rules (coupled weight decay), written out so
+// their state is plain named tensors that checkpoints save and restore without LibTorch's
+// version-specific optimizer serialisation.
+#pragma once
+
+#include "../compat.h"
+
+#include <string>
+#include <vector>
+
+namespace casm {
+
+struct NamedParam {
+  std::string name;
+  torch::Tensor param;
+};
+
+// torch.optim.SGD(momentum=m, dampening=0, nesterov=False, weight_decay=wd).
+class Sgd {
+ public:
+  Sgd(std::vector<NamedParam> params, double lr, double momentum, double weight_decay);
+  // grads[i] belongs to params[i]; undefined grads are skipped (as params whose .grad is None).
+  void step(const std::vector<torch::Tensor>& grads);
+  void set_lr(double lr) { lr_ = lr; }
+  double lr() const { return lr_; }
+  void save(const std::string& prefix, std::vector<std::pair<std::string, torch::Tensor>>& out) const;
+  void load(const std::string& prefix, const std::vector<std::pair<std::string, torch::Tensor>>& in);
+
+ private:
+  std::vector<NamedParam> params_;
+  std::vector<torch::Tensor> momentum_;
+  double lr_, momentum_coef_, weight_decay_;
+};
+
+// torch.optim.Adam(betas=(b1,b2), eps, weight_decay=wd, amsgrad=False): L2 added to the gradient.
+class Adam {
+ public:
+  Adam(std::vector<NamedParam> params, double lr, double weight_decay, double beta1 = 0.9, double beta2 = 0.999,
+       double eps = 1e-8);
+  void step(const std::vector<torch::Tensor>& grads);
+  void set_lr(double lr) { lr_ = lr; }
+  double lr() const { return lr_; }
+  void save(const std::string& prefix, std::vector<std::pair<std::string, torch::Tensor>>& out) const;
+  void load(const std::string& prefix, const std::vector<std::pair<std::string, torch::Tensor>>& in);
+
+ private:
+  std::vector<NamedParam> params_;
+  std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;
+  std::vector<int64_t> steps_;
+  double lr_, weight_decay_, beta1_, beta2_, eps_;
+};
+
+// Total L2 norm of the defined gradients (as torch.nn.utils.clip_grad_norm_ computes it).
+torch::Tensor total_norm(const std::vector<torch::Tensor>& grads);
+// Scales grads in place so their total norm is at most max_norm; returns the norm before clipping.
+double clip_total_norm(std::vector<torch::Tensor>& grads, double max_norm);
+
+}  // namespace casm

@@ -1,0 +1,73 @@
+// The fused CASM training step (casm-spec.md, steps 1–8) with the classifier's SGD, the
+// mapping's Adam and the snapshot pool. One call per batch; nothing per-pixel leaves the device
+// unless asked for.
+#pragma once
+
+#include "optim.h"
+#include "pool.h"
+
+#include <memory>
+
+namespace casm {
+
+struct TrainerConfig {
+  double lr = 1e-3;
+  double lr_mapping = 1e-3;
+  double weight_decay = 1e-4;
+  double momentum = 0.9;
+  double lambda_r = 10;
+  bool classification_score = false;  // false: entropy score (default)
+  bool mixed_classifier_loss = false;  // false: two SGD steps (clean, then masked)
+  bool fixed_classifier = false;       // preset F
+  double clip_norm = 10;
+  bool amp = false;
+};
+
+struct StepRequest {
+  int64_t adversary = -1;     // -1: the current classifier; else a pool id
+  int64_t snapshot_id = -1;   // >= 0: snapshot after the clean classifier step
+  int64_t release_id = -1;    // >= 0: released before the snapshot is stored
+  bool return_tensors = false;
+};
+
+struct StepResult {
+  double loss_clean = 0, loss_masked = 0, loss_mapping = 0;
+  int64_t correct_clean = 0, correct_masked = 0, batch_size = 0;
+  double mask_mean = 0, mask_std = 0, decoder_grad_norm = 0;
+  std::vector<std::string> skipped;  // updates skipped because a value was NaN/Inf
+  // Only with return_tensors (CPU, float32 / uint8):
+  torch::Tensor clean_logits, masked_logits, mask, correct_on_clean, nontrivially_confused;
+};
+
+class Trainer {
+ public:
+  Trainer(std::shared_ptr<Model> model, const TrainerConfig& config);
+
+  // x: normalised NCHW on the model's device; y: int64 labels on the model's device.
+  StepResult step(const torch::Tensor& x, const torch::Tensor& y, const StepRequest& req);
+
+  SnapshotPool& pool() { return pool_; }
+  Model& model() { return *model_; }
+  std::shared_ptr<Model> model_ptr() { return model_; }
+  const TrainerConfig& config() const { return config_; }
+  void set_learning_rates(double lr, double lr_mapping);
+  void set_lambda_r(double lambda_r) { config_.lambda_r = lambda_r; }
+
+  NamedTensors optimizer_state() const;
+  void load_optimizer_state(const NamedTensors& tensors);
+
+ private:
+  std::vector<torch::Tensor> classifier_grads(const torch::Tensor& loss, bool retain);
+  torch::Tensor mapping_loss(const torch::Tensor& mask, const torch::Tensor& logits_m, const torch::Tensor& y,
+                             const torch::Tensor& correct_on_clean, const torch::Tensor& confused);
+
+  std::shared_ptr<Model> model_;
+  TrainerConfig config_;
+  SnapshotPool pool_;
+  std::vector<torch::Tensor> classifier_params_;
+  std::vector<torch::Tensor> mapping_params_;
+  Sgd sgd_;
+  Adam adam_;
+};
+
+}  // namespace casm

@@ -1,0 +1,119 @@
+#include "weights_import.h"
+
+#include "safetensors.h"
+
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+
+namespace casm::io {
+
+namespace fs = std::filesystem;
+
+static bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+static void flatten_dict(const c10::IValue& v, const std::string& prefix, NamedTensors& out) {
+  for (const auto& kv : v.toGenericDict()) {
+    if (!kv.key().isString()) continue;
+    const std::string key = prefix + kv.key().toStringRef();
+    if (kv.value().isTensor())
+      out.emplace_back(key, kv.value().toTensor());
+    else if (kv.value().isGenericDict())
+      flatten_dict(kv.value(), key + ".", out);
+  }
+}
+
+NamedTensors read_pth_state_dict(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open file");
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K')
+    throw std::runtime_error(path + ": not a zip-format torch.save file (files from PyTorch < 1.6 use the legacy format: "
+                                    "load and re-save them with torch.save on a current PyTorch, or convert to .safetensors)");
+  c10::IValue v;
+  try {
+    v = torch::pickle_load(bytes);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(path + ": cannot unpickle (" + std::string(e.what_without_backtrace()) + ")");
+  }
+  if (!v.isGenericDict()) throw std::runtime_error(path + ": expected a state dict (a dict of tensors)");
+  NamedTensors out;
+  flatten_dict(v, "", out);
+  return out;
+}
+
+// Authors' checkpoints nest the two nets; DataParallel adds "module."; both are undone here.
+static NamedTensors normalise_names(const NamedTensors& in) {
+  NamedTensors out;
+  for (auto [name, t] : in) {
+    for (const char* p : {"state_dict_classifier.", "state_dict_decoder.", "state_dict.", "model."}) {
+      const std::string pre(p);
+      if (name.rfind(pre, 0) == 0) {
+        std::string rest = name.substr(pre.size());
+        name = pre == "state_dict_classifier." ? "classifier." + rest : pre == "state_dict_decoder." ? "decoder." + rest : rest;
+        break;
+      }
+    }
+    if (name.rfind("module.", 0) == 0) name.erase(0, 7);
+    if (name.rfind("optimizer_", 0) == 0) continue;
+    out.emplace_back(name, t);
+  }
+  return out;
+}
+
+ImportReport import_weights(Model& model, const std::string& path_in, const std::string& target, bool strict) {
+  std::string path = path_in;
+  if (fs::is_directory(path)) path = (fs::path(path) / "model.safetensors").string();
+  if (!fs::exists(path)) throw std::runtime_error(path + ": file not found");
+  NamedTensors raw = ends_with(path, ".safetensors") ? read_safetensors(path) : read_pth_state_dict(path);
+  auto named = normalise_names(raw);
+  bool ours = false;
+  for (auto& [n, t] : named)
+    if (n.rfind("classifier.", 0) == 0 || n.rfind("decoder.", 0) == 0) ours = true;
+
+  NamedTensors mapped;
+  if (!target.empty()) {
+    for (auto& [n, t] : named) mapped.emplace_back(target + n, t);
+  } else if (ours) {
+    mapped = named;
+  } else {
+    for (auto& [n, t] : named) {
+      mapped.emplace_back("classifier." + n, t);
+      if (model.separate_encoder()) mapped.emplace_back("encoder." + n, t);
+    }
+  }
+
+  // A classifier trained for another number of classes still gives a good trunk: its fc is
+  // skipped (outside strict mode) and keeps its fresh init.
+  auto own = model.state();
+  std::map<std::string, torch::Tensor> shapes(own.begin(), own.end());
+  ImportReport report;
+  NamedTensors usable;
+  for (auto& [n, t] : mapped) {
+    auto it = shapes.find(n);
+    if (it == shapes.end()) {
+      report.skipped.push_back(n + " (no such tensor in the model)");
+      continue;
+    }
+    if (it->second.sizes() != t.sizes() && !strict) {
+      std::ostringstream s;
+      s << n << " (shape " << t.sizes() << ", model has " << it->second.sizes() << ")";
+      report.skipped.push_back(s.str());
+      continue;
+    }
+    usable.emplace_back(n, t);
+  }
+  if (strict && !report.skipped.empty()) throw std::runtime_error(path + ": unexpected tensor " + report.skipped[0]);
+  model.load_state(usable, /*strict=*/false);
+  report.loaded = static_cast<int64_t>(usable.size());
+  if (report.loaded == 0) throw std::runtime_error(path + ": no tensor in the file matches the model");
+  return report;
+}
+
+}  // namespace casm::io
