@@ -148,7 +148,8 @@ export class BatchLoader {
         } else {
           yield batch;
           // The consumer asked for the next batch: the one before the yielded one is free now.
-          free.push(buffer); void held;
+          if (held) free.push(held);
+          held = buffer;
         }
         startMore();
       }
