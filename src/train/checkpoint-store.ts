@@ -88,9 +88,10 @@ async function pruneCheckpoints(root: string, keep: number, latest: string): Pro
   const all = await listCheckpoints(root);
   const doomed = all.slice(0, Math.max(0, all.length - keep)).filter((e) => e.name !== latest);
   for (const e of doomed) await fs.rm(path.join(root, e.name), { recursive: true, force: true });
-  // Leftovers of checkpoints that were being written when a process died.
+  // Leftovers of checkpoints that were being written when a process died (ours and the addon's
+  // own temporary folders). Nothing of this process is in flight once its save has returned.
   for (const name of await fs.readdir(root)) {
-    if (/^\.step-\d+\.tmp-\d+$/.test(name) && !name.endsWith(`.tmp-${process.pid}`)) {
+    if (/^\.+step-\d+.*\.tmp-/.test(name)) {
       await fs.rm(path.join(root, name), { recursive: true, force: true });
     }
   }

@@ -29,6 +29,7 @@ export async function loadTrainedModel(dir: string, opts: { addon?: NativeAddon;
   const addon = opts.addon ?? (await import('../native/loader.js')).loadAddon();
   const c = state.config;
   const model = new addon.Model({ arch: c.arch, numClasses: state.classIds.length, device: opts.device ?? c.device, separateEncoder: c.separateEncoder, seed: c.seed });
+  await model.init();
   await model.importWeights(weights, { strict: true });
   return { model, config: c, classIds: state.classIds, weights, step: state.step };
 }

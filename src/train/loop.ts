@@ -108,6 +108,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       separateEncoder: config.separateEncoder,
       seed: config.seed,
     });
+    await model.init();
     if (!resumeState && config.initWeights) {
       const { loaded, skipped } = await model.importWeights(config.initWeights);
       if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
@@ -134,7 +135,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     if (resumeState && resumeDir) {
       await trainer.loadCheckpoint(resumeDir);
       policy.restore(resumeState.policy);
-      checkPoolsAgree(policy, trainer);
+      await checkPoolsAgree(policy, trainer);
       epochStats.restore(resumeState.epochStats);
       interval.restore(resumeState.intervalStats);
       lambdaR = resumeState.lambdaR;
@@ -365,9 +366,9 @@ function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): 
 }
 
 /** The pool the policy believes in must be the pool the native trainer holds, or resume is not exact. */
-function checkPoolsAgree(policy: ThinningPolicy, trainer: NativeTrainer): void {
+async function checkPoolsAgree(policy: ThinningPolicy, trainer: NativeTrainer): Promise<void> {
   const a = [...policy.poolIds()].sort((x, y) => x - y);
-  const b = [...trainer.poolIds()].sort((x, y) => x - y);
+  const b = [...(await trainer.poolIds())].sort((x, y) => x - y);
   if (a.join(',') !== b.join(',')) throw new Error(`checkpoint is inconsistent: policy pool [${a}] but native pool [${b}]`);
 }
 

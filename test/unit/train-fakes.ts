@@ -22,6 +22,7 @@ export class FakeModel implements NativeModel {
   constructor(readonly opts: ModelOptions) {
     this.weights = mix(this.weights, opts.seed ?? 0);
   }
+  async init() {}
   info() {
     return {
       arch: this.opts.arch,
@@ -115,7 +116,7 @@ export class FakeTrainer implements NativeTrainer {
   async release(id: number) {
     this.pool.delete(id);
   }
-  poolIds() {
+  async poolIds() {
     return [...this.pool.keys()];
   }
   setLearningRates(lr: number, lrMapping: number) {
