@@ -107,8 +107,10 @@ export interface StepStats {
 }
 
 export interface NativeModel {
+  /** Builds the networks (on a worker thread); every other method needs it first. */
+  init(): Promise<void>;
   info(): ModelInfo;
-  saliency(batch: Batch): Promise<SaliencyResult>;
+  saliency(batch: Batch, opts?: { amp?: boolean }): Promise<SaliencyResult>;
   /** Loads classifier (+ decoder) weights: a torchvision .pth / .safetensors or our model.safetensors. */
   importWeights(path: string, opts?: { prefix?: string; strict?: boolean }): Promise<{ loaded: number; skipped: string[] }>;
   /** Writes model.safetensors (classifier.*, decoder.*, encoder.*). */
@@ -123,7 +125,7 @@ export interface NativeTrainer {
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
   snapshot(id: number): Promise<void>;
   release(id: number): Promise<void>;
-  poolIds(): number[];
+  poolIds(): Promise<number[]>;
   setLearningRates(lr: number, lrMapping: number): void;
   setLambdaR(lambdaR: number): void;
   /**

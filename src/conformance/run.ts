@@ -1,0 +1,45 @@
+// Finds the conformance suites in a folder (a step/ or metrics/ folder, or one holding both) and
+// runs each.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CaseResult } from './result.js';
+import { runStepConformance } from './step.js';
+import { FLOAT_TOLERANCE, runMetricsConformance } from '../metrics/conformance.js';
+
+export interface SuiteResult {
+  suite: 'step' | 'metrics';
+  dir: string;
+  cases: CaseResult[];
+}
+
+export function findSuites(dir: string): Array<{ suite: 'step' | 'metrics'; dir: string }> {
+  const found: Array<{ suite: 'step' | 'metrics'; dir: string }> = [];
+  const probe = (d: string) => {
+    if (existsSync(join(d, 'manifest.json'))) found.push({ suite: 'step', dir: d });
+    else if (existsSync(join(d, 'metrics.json'))) found.push({ suite: 'metrics', dir: d });
+  };
+  probe(dir);
+  if (found.length === 0) {
+    probe(join(dir, 'step'));
+    probe(join(dir, 'metrics'));
+  }
+  if (found.length === 0) throw new Error(`${dir}: no conformance suite (expected manifest.json, metrics.json, or step/ and metrics/ folders)`);
+  return found;
+}
+
+export async function runConformance(dir: string, opts: { device?: string } = {}): Promise<SuiteResult[]> {
+  const out: SuiteResult[] = [];
+  for (const s of findSuites(dir)) {
+    const cases = s.suite === 'step' ? await runStepConformance(s.dir, opts) : metricsCases(s.dir);
+    out.push({ ...s, cases });
+  }
+  return out;
+}
+
+/** Metrics cases compare exact integers and floats within 1e-6: one check per case. */
+function metricsCases(dir: string): CaseResult[] {
+  return runMetricsConformance(dir).map((c) => {
+    const check = { name: c.detail || 'all fields', deviation: c.passed ? c.maxDeviation : Math.max(c.maxDeviation, Infinity), tolerance: FLOAT_TOLERANCE };
+    return { name: c.name, passed: c.passed, worst: check, checks: [check] };
+  });
+}

@@ -1,0 +1,196 @@
+// Runs the fused-step conformance vectors (../shared/conformance/step, made with the authors'
+// code) through the real addon and checks them with the tolerances of conformance/README.md.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Model, Trainer } from '../native/model.js';
+import { encodeSafetensors, readSafetensors, type Tensor } from '../util/safetensors.js';
+import type { CaseResult, Check } from './result.js';
+import { summarise } from './result.js';
+
+interface StepManifest {
+  arch: { block: 'basic' | 'bottleneck'; layers: number[]; num_classes: number };
+  input: [number, number, number, number];
+  init: string;
+  cases: Array<{
+    name: string;
+    file: string;
+    adversary: 'current' | 'pool';
+    fixed: boolean;
+    score: 'entropy' | 'classification';
+    lambda_r: number;
+    steps: number;
+    lr?: number;
+    lr_mapping?: number;
+  }>;
+}
+
+const toFloat = (t: Tensor): Float64Array => Float64Array.from(t.data as ArrayLike<number>);
+
+/** max |a−e| / max(1, |e|) */
+function relDev(a: ArrayLike<number>, e: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i] - e[i]) / Math.max(1, Math.abs(e[i])));
+  return a.length === e.length ? worst : Infinity;
+}
+
+function absDev(a: ArrayLike<number>, e: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i] - e[i]));
+  return a.length === e.length ? worst : Infinity;
+}
+
+function flagDiff(a: ArrayLike<number>, e: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < e.length; i++) if ((a[i] ? 1 : 0) !== (e[i] ? 1 : 0)) n++;
+  return n;
+}
+
+function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+function get(map: Map<string, Tensor>, name: string, file: string): Tensor {
+  const t = map.get(name);
+  if (!t) throw new Error(`${file}: tensor '${name}' is missing`);
+  return t;
+}
+
+/** The initial state as our model.safetensors names, so importWeights can load it strictly. */
+function writeInitWeights(init: Map<string, Tensor>, dir: string): string {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, t] of init) {
+    const m = /^init\.(classifier|decoder)\.(.+)$/.exec(name);
+    if (m) out.set(`${m[1]}.${m[2]}`, { shape: t.shape, data: Float32Array.from(t.data as ArrayLike<number>) });
+  }
+  const file = join(dir, 'init.safetensors');
+  writeFileSync(file, encodeSafetensors(out));
+  return file;
+}
+
+const isRunningStat = (name: string): boolean => /running_(mean|var)$|num_batches_tracked$/.test(name);
+
+export async function runStepConformance(dir: string, opts: { device?: string } = {}): Promise<CaseResult[]> {
+  const manifestPath = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as StepManifest;
+  const init = readSafetensors(join(dir, manifest.init));
+  const scratch = mkdtempSync(join(tmpdir(), 'casm-conformance-'));
+  const results: CaseResult[] = [];
+  try {
+    const initFile = writeInitWeights(init, scratch);
+    const [batch, , h, w] = manifest.input;
+    for (const c of manifest.cases) {
+      const file = join(dir, c.file);
+      const ref = readSafetensors(file);
+      const model = await Model.create({
+        arch: 'custom',
+        block: manifest.arch.block,
+        layers: manifest.arch.layers,
+        numClasses: manifest.arch.num_classes,
+        device: opts.device ?? 'cpu',
+      });
+      await model.importWeights(initFile, { strict: true });
+      const trainer = new Trainer(model, {
+        lambdaR: c.lambda_r,
+        score: c.score,
+        fixedClassifier: c.fixed,
+        lr: c.lr ?? 1e-3,
+        lrMapping: c.lr_mapping ?? 1e-3,
+      });
+      // 'pool': one frozen copy of the initial classifier is the adversary of every step.
+      if (c.adversary === 'pool') await trainer.snapshot(0);
+      const checks: Check[] = [];
+      for (let i = 0; i < c.steps; i++) {
+        const input = get(ref, `step${i}.input`, file);
+        const target = get(ref, `step${i}.target`, file);
+        const labels = Int32Array.from(target.data as BigInt64Array, (v) => Number(v));
+        const stats = await trainer.step(
+          { kind: 'float32', data: Float32Array.from(input.data as Float32Array), n: batch, h, w },
+          labels,
+          { adversary: c.adversary === 'pool' ? 0 : -1, returnTensors: true },
+        );
+        const t = stats.tensors!;
+        const e = (n: string) => toFloat(get(ref, `step${i}.${n}`, file));
+        const first = i === 0;
+        const tight = (name: string, dev: number, tol: number) => checks.push({ name: `step${i}.${name}`, deviation: dev, tolerance: tol });
+        tight('clean_logits', relDev(t.cleanLogits, e('clean_logits')), first ? 1e-4 : 5e-2);
+        tight('loss_clean', relDev([stats.lossClean], e('loss_clean')), first ? 1e-4 : 5e-2);
+        tight('mask', absDev(t.mask, e('mask')), first ? 1e-4 : 5e-2);
+        tight('masked_logits', relDev(t.maskedLogits, e('masked_logits')), first ? 1e-3 : 5e-2);
+        tight('loss_masked', relDev([stats.lossMasked], e('loss_masked')), first ? 1e-3 : 5e-2);
+        tight('loss_mapping', relDev([stats.lossMapping], e('loss_mapping')), first ? 1e-3 : 5e-2);
+        const gn = e('decoder_grad_norm')[0];
+        tight('decoder_grad_norm', Math.abs(stats.decoderGradNorm - gn) / gn, first ? 1e-2 : 0.25);
+        const flips = flagDiff(t.correctOnClean, e('correct_on_clean')) + flagDiff(t.nontriviallyConfused, e('nontrivially_confused'));
+        tight('flags', flips, first ? 0 : 1);
+      }
+      const state = await model.stateDict();
+      checks.push(...finalStateChecks(state, init, ref, file, c.steps === 1 ? 0.08 : 0.3));
+      results.push(summarise(c.name, checks));
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return results;
+}
+
+function finalStateChecks(
+  state: Record<string, { shape: number[]; data: Float32Array }>,
+  init: Map<string, Tensor>,
+  ref: Map<string, Tensor>,
+  file: string,
+  decoderTol: number,
+): Check[] {
+  const checks: Check[] = [];
+  // Decoder: trainable tensors only, all together.
+  let num = 0;
+  let den = 0;
+  let classNum = 0;
+  let classDen = 0;
+  let normNum = 0;
+  let normDen = 0;
+  for (const [name, t] of ref) {
+    const dm = /^final\.decoder\.(.+)$/.exec(name);
+    if (dm && !isRunningStat(dm[1])) {
+      const a = state[`decoder.${dm[1]}`].data;
+      const i0 = get(init, `init.decoder.${dm[1]}`, file).data as Float32Array;
+      const e = t.data as Float32Array;
+      for (let k = 0; k < e.length; k++) {
+        const da = a[k] - i0[k];
+        const de = e[k] - i0[k];
+        num += (da - de) ** 2;
+        den += de * de;
+      }
+    }
+    const cm = /^final\.classifier\.(.+)$/.exec(name);
+    if (cm) {
+      const a = state[`classifier.${cm[1]}`].data;
+      const i0 = get(init, `init.classifier.${cm[1]}`, file).data as Float32Array;
+      const e = t.data as Float32Array;
+      for (let k = 0; k < e.length; k++) {
+        const da = a[k] - i0[k];
+        const de = e[k] - i0[k];
+        classNum += (da - de) ** 2;
+        classDen += de * de;
+      }
+    }
+    const nm = /^delta\.classifier\.(.+)$/.exec(name);
+    if (nm) {
+      const a = state[`classifier.${nm[1]}`].data;
+      const i0 = get(init, `init.classifier.${nm[1]}`, file).data as Float32Array;
+      const delta = new Float64Array(a.length);
+      for (let k = 0; k < a.length; k++) delta[k] = a[k] - i0[k];
+      const n = (t.data as Float64Array)[1];
+      normNum += (norm(delta) - n) ** 2;
+      normDen += n * n;
+    }
+  }
+  // A case whose expected change is zero (the fixed classifier of preset F) must change nothing.
+  const ratio = (n: number, d: number) => (d > 0 ? Math.sqrt(n) / Math.sqrt(d) : Math.sqrt(n) <= 1e-7 ? 0 : Infinity);
+  checks.push({ name: 'final.decoder', deviation: ratio(num, den), tolerance: decoderTol });
+  checks.push({ name: 'final.classifier', deviation: ratio(classNum, classDen), tolerance: 0.01 });
+  checks.push({ name: 'delta.classifier norms', deviation: ratio(normNum, normDen), tolerance: 0.01 });
+  return checks;
+}
