@@ -108,9 +108,14 @@ describe.skipIf(!addon)('train (native, CPU)', () => {
     const resumed = await train({ data }, { addon: a, resume: first.runDir });
     expect(resumed.steps).toBe(12);
     expectSameTensors(path.join(resumed.runDir, 'model.safetensors'), path.join(reference.runDir, 'model.safetensors'));
-    // Resuming from an older checkpoint of a finished run reproduces it too (what SIGKILL leaves).
-    const fromMidEpoch = await train({ data }, { addon: a, resume: path.join(reference.runDir, 'checkpoints') });
+    // Resuming from an older, mid-epoch checkpoint of a finished run reproduces it too (what a
+    // SIGKILL leaves behind); the run folder is overwritten, so keep the reference aside.
+    const referenceWeights = path.join(root, 'reference.safetensors');
+    rmSync(referenceWeights, { force: true });
+    await (await loadTrainedModel(reference.runDir, { addon: a })).model.saveWeights(referenceWeights);
+    const fromMidEpoch = await train({ data }, { addon: a, resume: path.join(reference.runDir, 'checkpoints', 'step-0000008') });
     expect(fromMidEpoch.steps).toBe(12);
+    expectSameTensors(path.join(reference.runDir, 'model.safetensors'), referenceWeights);
   });
 
   it('preset F never changes the classifier', async () => {
