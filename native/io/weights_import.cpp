@@ -2,7 +2,7 @@
 
 #include "safetensors.h"
 
-#include <torch/csrc/jit/serialization/pickle.h>
+#include "pth_reader.h"
 
 #include <filesystem>
 #include <fstream>
@@ -18,34 +18,15 @@ static bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-static void flatten_dict(const c10::IValue& v, const std::string& prefix, NamedTensors& out) {
-  for (const auto& kv : v.toGenericDict()) {
-    if (!kv.key().isString()) continue;
-    const std::string key = prefix + kv.key().toStringRef();
-    if (kv.value().isTensor())
-      out.emplace_back(key, kv.value().toTensor());
-    else if (kv.value().isGenericDict())
-      flatten_dict(kv.value(), key + ".", out);
-  }
-}
-
 NamedTensors read_pth_state_dict(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open file");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 4 || bytes[0] != 'P' || bytes[1] != 'K')
+  char magic[2] = {0, 0};
+  in.read(magic, 2);
+  if (magic[0] != 'P' || magic[1] != 'K')
     throw std::runtime_error(path + ": not a zip-format torch.save file (files from PyTorch < 1.6 use the legacy format: "
                                     "load and re-save them with torch.save on a current PyTorch, or convert to .safetensors)");
-  c10::IValue v;
-  try {
-    v = torch::pickle_load(bytes);
-  } catch (const c10::Error& e) {
-    throw std::runtime_error(path + ": cannot unpickle (" + std::string(e.what_without_backtrace()) + ")");
-  }
-  if (!v.isGenericDict()) throw std::runtime_error(path + ": expected a state dict (a dict of tensors)");
-  NamedTensors out;
-  flatten_dict(v, "", out);
-  return out;
+  return read_torch_save_tensors(path);
 }
 
 // Authors' checkpoints nest the two nets; DataParallel adds "module."; both are undone here.
