@@ -22,7 +22,11 @@ type Colour = [number, number, number];
 
 const randomColour = (rng: Random): Colour => [rng.int(256), rng.int(256), rng.int(256)];
 
-/** Smooth gradient + one periodic pattern + per-pixel noise, in floats. */
+/**
+ * Gradient + one periodic pattern + low-frequency blotches + faint per-pixel grain, in floats.
+ * The grain is kept faint and luminance-only: strong colour noise would make every PNG
+ * incompressible (tens of kB each) without making the task any more interesting.
+ */
 function texture(size: number, rng: Random): Float32Array {
   const out = new Float32Array(size * size * 3);
   const from = randomColour(rng);
@@ -33,22 +37,42 @@ function texture(size: number, rng: Random): Float32Array {
   const period = rng.uniform(4, size / 3);
   const patternAngle = rng.uniform(0, Math.PI);
   const [px, py] = [Math.cos(patternAngle), Math.sin(patternAngle)];
-  const amplitude = rng.uniform(10, 50);
-  const patternColour = randomColour(rng).map((c) => c / 255 - 0.5) as Colour;
-  const noise = rng.uniform(4, 30);
+  const amplitude = rng.uniform(10, 45);
+  const tint = randomColour(rng).map((c) => 0.5 + c / 255) as Colour;
+  const grain = rng.uniform(1, 5);
+  // Blotches: random values on a coarse grid, interpolated bilinearly.
+  const cells = 4;
+  const blotches = Array.from({ length: (cells + 1) * (cells + 1) }, () => rng.uniform(-25, 25));
+  const cell = size / cells;
+  const gradientRow = new Float32Array(3);
   for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const t = Math.min(1, Math.max(0, 0.5 + ((x - size / 2) * gx + (y - size / 2) * gy) / size));
-      const u = x * px + y * py;
-      const v = -x * py + y * px;
+    const cy = Math.min(cells - 1, Math.floor(y / cell));
+    const fy = y / cell - cy;
+    // Along a row the gradient, the pattern coordinates and the blotch interpolation are linear in
+    // x, so they advance by constant steps instead of being recomputed per pixel.
+    let t = 0.5 + ((-size / 2) * gx + (y - size / 2) * gy) / size;
+    let u = (y * py) / period;
+    let v = (y * px) / period;
+    const du = px / period;
+    const dv = -py / period;
+    for (let c = 0; c < 3; c++) gradientRow[c] = to[c]! - from[c]!;
+    for (let x = 0; x < size; x++, t += gx / size, u += du, v += dv) {
+      const cx = Math.min(cells - 1, Math.floor(x / cell));
+      const fx = x / cell - cx;
+      const k = cy * (cells + 1) + cx;
+      const blotch =
+        (blotches[k]! * (1 - fx) + blotches[k + 1]! * fx) * (1 - fy) + (blotches[k + cells + 1]! * (1 - fx) + blotches[k + cells + 2]! * fx) * fy;
+      const clamped = t < 0 ? 0 : t > 1 ? 1 : t;
       let p: number;
-      if (pattern === 0) p = Math.sin((2 * Math.PI * u) / period) > 0 ? 1 : -1;
-      else if (pattern === 1) p = (Math.floor(u / period) + Math.floor(v / period)) % 2 === 0 ? 1 : -1;
-      else p = Math.sin((2 * Math.PI * u) / period + 3 * Math.sin((2 * Math.PI * v) / (2 * period)));
+      if (pattern === 0) p = u - Math.floor(u) < 0.5 ? 1 : -1;
+      else if (pattern === 1) p = (Math.floor(u) + Math.floor(v)) & 1 ? -1 : 1;
+      else p = Math.sin(2 * Math.PI * u + 3 * Math.sin(Math.PI * v));
+      const shared = blotch + grain * (rng.nextUint32() / 4294967296 - 0.5);
       const i = (y * size + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        out[i + c] = from[c]! + (to[c]! - from[c]!) * t + amplitude * p * (1 + patternColour[c]!) + noise * (rng.next() - 0.5);
-      }
+      const ap = amplitude * p;
+      out[i] = from[0] + gradientRow[0]! * clamped + ap * tint[0] + shared;
+      out[i + 1] = from[1] + gradientRow[1]! * clamped + ap * tint[1] + shared;
+      out[i + 2] = from[2] + gradientRow[2]! * clamped + ap * tint[2] + shared;
     }
   }
   return out;
@@ -142,8 +166,9 @@ export function scaleItem(item: Uint8Array, side: number): Uint8Array {
 export function drawScene(item: Uint8Array, otherItem: Uint8Array, size: number, rng: Random): Scene {
   const canvas = texture(size, rng);
   clutter(canvas, size, rng, otherItem);
-  const background = new Uint8Array(size * size * 3);
-  for (let i = 0; i < background.length; i++) background[i] = Math.min(255, Math.max(0, Math.round(canvas[i]!)));
+  // Typed-array conversion clamps to 0..255 and rounds, natively.
+  const clamped = new Uint8ClampedArray(canvas);
+  const background = new Uint8Array(clamped.buffer, clamped.byteOffset, clamped.length);
 
   const side = Math.max(8, Math.round(size * rng.uniform(0.3, 0.6)));
   const scaled = scaleItem(item, side);

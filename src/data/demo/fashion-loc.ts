@@ -1,0 +1,63 @@
+// The demo dataset on first use: fashion-loc with default settings, generated once into a cache
+// folder and reused. Generation writes into a temporary sibling folder and renames it into place,
+// so an interrupted run never leaves a half-written dataset behind.
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { generateFashionLoc, type FashionLocOptions } from '../fashion-loc.js';
+
+/** Bump when the generator's output changes, so stale caches are not reused. */
+const DEMO_VERSION = 1;
+
+/** CASM_NATIVE_CACHE, else $XDG_CACHE_HOME/casm-native, else ~/.cache/casm-native. */
+export function cacheRoot(): string {
+  if (process.env.CASM_NATIVE_CACHE) return process.env.CASM_NATIVE_CACHE;
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'casm-native');
+}
+
+export interface EnsureFashionLocOptions extends Partial<Omit<FashionLocOptions, 'out' | 'onProgress'>> {
+  /** Cache folder (default cacheRoot()). */
+  cache?: string;
+  /** One line per quarter of the work, for a progress log. */
+  onProgress?: (line: string) => void;
+}
+
+/** Returns the folder of the demo dataset, generating it first if needed. */
+export async function ensureFashionLoc(options: EnsureFashionLocOptions = {}): Promise<string> {
+  const { cache = cacheRoot(), onProgress, ...settings } = options;
+  const key = [
+    `fashion-loc-v${DEMO_VERSION}`,
+    `s${settings.size ?? 128}`,
+    settings.duplicate ? 'dup' : 'single',
+    `n${settings.train ?? 2000}-${settings.val ?? 500}-${settings.test ?? 500}`,
+    `seed${settings.seed ?? 0}`,
+  ].join('-');
+  const dir = join(cache, key);
+  const ready = join(dir, 'metadata', 'generator.json');
+  if (await access(ready).then(() => true, () => false)) return dir;
+
+  await mkdir(cache, { recursive: true });
+  const partial = `${dir}.partial-${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  onProgress?.(`generating the fashion-loc demo dataset in ${dir}`);
+  let lastQuarter = 0;
+  try {
+    await generateFashionLoc({
+      ...settings,
+      out: partial,
+      onProgress: (done, total) => {
+        const quarter = Math.floor((4 * done) / total);
+        if (quarter > lastQuarter) {
+          lastQuarter = quarter;
+          onProgress?.(`fashion-loc: ${done}/${total} images`);
+        }
+      },
+    });
+    await rm(dir, { recursive: true, force: true });
+    await rename(partial, dir);
+  } catch (err) {
+    await rm(partial, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}

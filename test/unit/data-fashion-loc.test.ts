@@ -1,0 +1,148 @@
+// The fashion-loc demo dataset, generated from the real Fashion-MNIST files: every box encloses
+// the drawn item exactly, the files match the scenes, --duplicate gives two boxes per image.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { FASHION_CLASSES, FASHION_MNIST_DIR, fashionLocScene, generateFashionLoc, sceneRandom, sideBySide } from '../../src/data/fashion-loc.js';
+import { drawScene, scaleItem } from '../../src/data/fashion-scene.js';
+import { readIdx } from '../../src/data/idx.js';
+import { Random } from '../../src/data/random.js';
+import { loadDataset } from '../../src/data/load.js';
+import { makeTempDir } from './data-fixtures.js';
+
+const installed = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => ({ dir, cleanup } = await makeTempDir('fashion')));
+afterAll(async () => cleanup());
+
+/** A 28x28 item: a filled rectangle of intensity 200 (rows 5..20, columns 9..18). */
+function syntheticItem(): Uint8Array {
+  const item = new Uint8Array(28 * 28);
+  for (let y = 5; y <= 20; y++) for (let x = 9; x <= 18; x++) item[y * 28 + x] = 200;
+  return item;
+}
+
+function checkScene(scene: ReturnType<typeof drawScene>): void {
+  const { size, pixels, background, mask, box } = scene;
+  let maskPixels = 0;
+  let changed = 0;
+  let changedOutsideMask = 0;
+  let maskOutsideBox = 0;
+  const tight = { x0: size, y0: size, x1: 0, y1: 0 };
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const p = y * size + x;
+      const inside = x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
+      const differs = pixels[p * 3] !== background[p * 3] || pixels[p * 3 + 1] !== background[p * 3 + 1] || pixels[p * 3 + 2] !== background[p * 3 + 2];
+      if (differs) changed++;
+      if (!mask[p]) {
+        if (differs) changedOutsideMask++;
+        continue;
+      }
+      if (!inside) maskOutsideBox++;
+      maskPixels++;
+      tight.x0 = Math.min(tight.x0, x);
+      tight.y0 = Math.min(tight.y0, y);
+      tight.x1 = Math.max(tight.x1, x + 1);
+      tight.y1 = Math.max(tight.y1, y + 1);
+    }
+  }
+  expect(changedOutsideMask).toBe(0); // everything the item did not touch is exactly the background
+  expect(maskOutsideBox).toBe(0);
+  expect(tight).toEqual(box); // the box is the tight box of the drawn item
+  expect(maskPixels).toBeGreaterThan(0);
+  expect(changed).toBeGreaterThan(maskPixels / 2); // the item is visible, not blended away
+}
+
+describe('scenes', () => {
+  it('scales items bilinearly, keeping zero where the item is empty', () => {
+    const scaled = scaleItem(syntheticItem(), 56);
+    expect(scaled[0]).toBe(0);
+    expect(scaled[25 * 56 + 28]).toBe(200);
+    let nonzero = 0;
+    for (const v of scaled) if (v > 0) nonzero++;
+    expect(nonzero).toBeGreaterThan(10 * 16 * 4 - 60);
+    expect(nonzero).toBeLessThan(12 * 18 * 4);
+  });
+
+  it('puts each item inside its exact box, on a background that differs between scenes', () => {
+    const backgrounds = new Set<string>();
+    for (let seed = 0; seed < 40; seed++) {
+      const scene = drawScene(syntheticItem(), syntheticItem(), 64, new Random(seed));
+      checkScene(scene);
+      backgrounds.add(Buffer.from(scene.background.subarray(0, 30)).toString('hex'));
+    }
+    expect(backgrounds.size).toBe(40);
+  });
+
+  it('duplicates a scene side by side with one box per copy', () => {
+    const scene = drawScene(syntheticItem(), syntheticItem(), 32, new Random(1));
+    const { pixels, boxes } = sideBySide(scene.pixels, 32, scene.box);
+    expect(boxes).toEqual([scene.box, { ...scene.box, x0: scene.box.x0 + 32, x1: scene.box.x1 + 32 }]);
+    for (let y = 0; y < 32; y++) {
+      const left = Buffer.from(pixels.subarray(y * 64 * 3, (y * 64 + 32) * 3));
+      const right = Buffer.from(pixels.subarray((y * 64 + 32) * 3, (y + 1) * 64 * 3));
+      expect(left.equals(right)).toBe(true);
+      expect(left.equals(Buffer.from(scene.pixels.subarray(y * 32 * 3, (y + 1) * 32 * 3)))).toBe(true);
+    }
+  });
+});
+
+describe.skipIf(!installed)('fashion-loc on the installed Fashion-MNIST', () => {
+  it('writes wsolevaluation metadata whose files and boxes match the scenes', async () => {
+    const out = join(dir, 'single');
+    const summary = await generateFashionLoc({ out, size: 64, train: 12, val: 4, test: 6, seed: 5 });
+    expect(summary.counts).toEqual({ train: 12, val: 4, test: 6 });
+    const train = await loadDataset({ data: out, split: 'train', strict: true });
+    expect(train.classIds).toEqual(FASHION_CLASSES.map((c) => c.id));
+    expect(train.classNames[9]).toBe('Ankle boot');
+    expect(train.samples).toHaveLength(12);
+    const test = await loadDataset({ data: out, split: 'test', strict: true });
+    expect(test.samples).toHaveLength(6);
+
+    const official = await readIdx(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+    const labels = await readIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'));
+    const items = (await readFile(join(out, 'metadata', 'train', 'source_items.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
+    const valItems = (await readFile(join(out, 'metadata', 'val', 'source_items.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
+    expect(items.filter((i) => valItems.includes(i))).toEqual([]); // train and val items are disjoint
+
+    for (const [k, sample] of train.samples.entries()) {
+      expect(sample.label).toBe(labels.data[items[k]!]);
+      expect([sample.width, sample.height]).toEqual([64, 64]);
+      const scene = fashionLocScene(official.data, items[k]!, 64, sceneRandom(5, 'train', k));
+      checkScene(scene);
+      expect(sample.boxes).toEqual([scene.box]);
+      const { data, info } = await sharp(sample.path).raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height, info.channels]).toEqual([64, 64, 3]);
+      expect(data.equals(Buffer.from(scene.pixels))).toBe(true);
+    }
+  });
+
+  it('--duplicate writes 2·size × size images with two boxes', async () => {
+    const out = join(dir, 'duplicate');
+    await generateFashionLoc({ out, size: 48, duplicate: true, train: 3, val: 0, test: 2, seed: 1 });
+    const test = await loadDataset({ data: out, split: 'test', strict: true });
+    expect(test.samples).toHaveLength(2);
+    for (const sample of test.samples) {
+      expect([sample.width, sample.height]).toEqual([96, 48]);
+      expect(sample.boxes).toHaveLength(2);
+      const [a, b] = sample.boxes;
+      expect(b).toEqual({ x0: a!.x0 + 48, y0: a!.y0, x1: a!.x1 + 48, y1: a!.y1 });
+      const meta = await sharp(sample.path).metadata();
+      expect([meta.width, meta.height]).toEqual([96, 48]);
+    }
+    const val = await loadDataset({ data: out, split: 'val' });
+    expect(val.samples).toEqual([]);
+  });
+
+  it('is reproducible from the seed', async () => {
+    await generateFashionLoc({ out: join(dir, 'r1'), size: 32, train: 3, val: 1, test: 1, seed: 9 });
+    await generateFashionLoc({ out: join(dir, 'r2'), size: 32, train: 3, val: 1, test: 1, seed: 9 });
+    for (const file of ['metadata/train/localization.txt', 'images/train/000002.png', 'images/test/000000.png']) {
+      expect((await readFile(join(dir, 'r1', file))).equals(await readFile(join(dir, 'r2', file)))).toBe(true);
+    }
+  });
+});
