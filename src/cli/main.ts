@@ -5,6 +5,7 @@ import { readPackageVersion } from './version.js';
 import { registerDoctor } from './doctor.js';
 import { registerConformance } from './conformance.js';
 import { registerTrain } from './train.js';
+import { registerData } from './data.js';
 
 const program = new Command();
 program
@@ -16,6 +17,7 @@ program
 registerDoctor(program);
 registerConformance(program);
 registerTrain(program);
+registerData(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
