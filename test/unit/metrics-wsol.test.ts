@@ -1,4 +1,7 @@
 // MaxBoxAccV2 and PxAP (clovaai/wsolevaluation definitions) on hand-computed cases.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { contourBoundingBoxes } from '../../src/metrics/contourBoxes.js';
 import { camThresholds } from '../../src/metrics/camThresholds.js';
@@ -52,6 +55,23 @@ describe('contour rectangles (findContours RETR_TREE)', () => {
       { x0: 0, y0: 0, x1: 6, y1: 4 },
       { x0: 3, y0: 2, x1: 3, y1: 2 },
     ]));
+  });
+});
+
+describe('contour rectangles against OpenCV', () => {
+  it('equal the boundingRect of every findContours(RETR_TREE) contour, as a multiset', () => {
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'metrics-contours-opencv-fixture.json');
+    const fixture = JSON.parse(readFileSync(file, 'utf8')) as { cases: { h: number; w: number; bits: string; rects: number[][] }[] };
+    expect(fixture.cases.length).toBeGreaterThan(0);
+    let withSeveral = 0;
+    for (const c of fixture.cases) {
+      const binary = Uint8Array.from(c.bits, (ch) => (ch === '1' ? 1 : 0));
+      const mine = sortBoxes(contourBoundingBoxes(binary, c.h, c.w));
+      const ref = sortBoxes(c.rects.map(([x, y, w, h]) => ({ x0: x!, y0: y!, x1: x! + w! - 1, y1: y! + h! - 1 })));
+      expect(mine).toEqual(ref);
+      if (c.rects.length > 1) withSeveral++;
+    }
+    expect(withSeveral).toBeGreaterThan(0);
   });
 });
 
