@@ -3,6 +3,8 @@
 // checkpoint and print how to resume. `--demo` is the README's one-command tour.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS } from '../train/config.js';
 import type { TrainConfig, TrainConfigInput } from '../train/config.js';
@@ -86,16 +88,16 @@ interface TrainFlags {
 }
 
 export function registerTrain(program: Command): void {
-  const presetHelp = Object.values(PRESETS)
-    .map((p) => `${p.name}: ${p.description} (λr ${p.lambdaR.entropy} entropy / ${p.lambdaR.classification} classification)`)
-    .join('; ');
+  const presetTable = Object.values(PRESETS)
+    .map((p) => `  ${p.name.padEnd(6)} ${p.description} (λr ${p.lambdaR.entropy} entropy / ${p.lambdaR.classification} classification)`)
+    .join('\n');
   program
     .command('train')
     .description('Train a classifier-agnostic saliency mapping (CASM)')
     .option('--data <dir>', 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)')
     .option('--split <name>', `training split (default ${TRAIN_DEFAULTS.split})`)
     .option('--val-split <name>', `validation split, 'none' for no validation (default ${TRAIN_DEFAULTS.valSplit})`)
-    .addOption(new Option('--preset <name>', `thinning strategy: ${presetHelp}`).choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
+    .addOption(new Option('--preset <name>', 'thinning strategy (see below)').choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
     .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(ARCHS))
     .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
     .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))
@@ -128,6 +130,7 @@ export function registerTrain(program: Command): void {
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
     .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, ~10 min on CPU')
+    .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
       process.exitCode = await runTrainCommand(flags, cmd);
     });
@@ -146,7 +149,8 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command): Promise<number>
   }
 
   const addon = await loadAddonForCli();
-  if (flags.threads !== undefined) addon.setThreads(flags.threads);
+  // LibTorch may start with a single intra-op thread; training wants every core.
+  addon.setThreads(flags.threads ?? availableParallelism());
 
   const mode = pickProgressMode({ json: flags.json, quiet: flags.quiet, isTTY: process.stderr.isTTY });
   const render = createProgressRenderer(mode, mode === 'json' ? process.stdout : process.stderr);
@@ -262,12 +266,27 @@ async function loadAddonForCli(): Promise<NativeAddon> {
   return loadAddon();
 }
 
+/** Where --demo keeps its generated dataset: reused by later runs. */
+export const DEMO_DATA_DIR = path.join('.cache', 'fashion-loc');
+
 /** The demo dataset's folder, generated on first use (src/data owns the generator). */
 async function ensureDemoData(): Promise<string> {
+  const dir = path.resolve(DEMO_DATA_DIR);
+  if (existsSync(path.join(dir, 'metadata', 'generator.json'))) return dir;
   const started = Date.now();
-  const { ensureFashionLoc } = await import('../data/demo/fashion-loc.js');
-  const dir = await ensureFashionLoc({ onProgress: (line: string) => process.stderr.write(`${line}\n`) });
-  const seconds = (Date.now() - started) / 1000;
-  if (seconds > 1) process.stderr.write(`demo data ready in ${formatDuration(seconds)}: ${dir}\n`);
+  const { generateFashionLoc } = await import('../data/fashion-loc.js');
+  process.stderr.write(`generating the fashion-loc demo dataset in ${dir} …\n`);
+  let lastReport = 0;
+  const summary = await generateFashionLoc({
+    out: dir,
+    onProgress: (done, total) => {
+      if (process.stderr.isTTY && (Date.now() - lastReport > 200 || done === total)) {
+        lastReport = Date.now();
+        process.stderr.write(`\r  ${done}/${total} images\x1b[K${done === total ? '\n' : ''}`);
+      }
+    },
+  });
+  const { train, val, test } = summary.counts;
+  process.stderr.write(`demo data: ${train} train, ${val} val, ${test} test images in ${formatDuration((Date.now() - started) / 1000)}\n`);
   return dir;
 }

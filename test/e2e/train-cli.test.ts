@@ -1,0 +1,154 @@
+// The `casm-native train` command as a user runs it, in child processes: a real SIGKILL mid-epoch
+// followed by --resume ends with the same weights as an uninterrupted run; SIGINT writes a
+// checkpoint and prints how to resume; unreadable images are skipped by default and stop the run
+// with --strict. Needs the compiled addon and the compiled CLI (built here with tsc).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../src/util/safetensors.js';
+import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const cli = path.join(repo, 'dist', 'cli', 'main.js');
+const addon = await tryLoadAddon();
+const root = mkdtempSync(path.join(tmpdir(), 'casm-train-cli-'));
+const data = path.join(root, 'data');
+const badData = path.join(root, 'bad-data');
+
+beforeAll(async () => {
+  if (!addon) return;
+  // The CLI runs from dist/: compile it (type errors elsewhere in the tree do not stop emission).
+  spawnSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')], { cwd: repo, stdio: 'ignore' });
+  // 3 classes × 16 = 48 images, batch 4: 12 steps per epoch.
+  await makeToyDataset(data, { classes: 3, trainPerClass: 16, valPerClass: 2 });
+  await makeToyDataset(badData, { classes: 3, trainPerClass: 4, valPerClass: 2, corruptTrain: 2, seed: 3 });
+}, 300_000);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const common = (out: string, dataset = data) => [
+  'train', '--data', dataset, '--arch', 'resnet18', '--image-size', '32', '--batch-size', '4', '--epochs', '2',
+  '--epoch-fraction', '1', '--lr-decay-every', '1', '--snapshot-every', '3', '--pool-size', '3', '--checkpoint-every', '2',
+  '--keep-checkpoints', '3', '--seed', '11', '--threads', '1', '--out', path.join(root, out),
+];
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `onStart` may act on the running child (e.g. kill it). */
+function runCli(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onStart?.(child);
+  });
+}
+
+/** Polls until `check()` is true, then calls `act()`. */
+function when(check: () => boolean, act: () => void, timeoutMs = 240_000): void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (check() || Date.now() - started > timeoutMs) {
+      clearInterval(timer);
+      act();
+    }
+  }, 20);
+}
+
+function latest(runDir: string): string | null {
+  try {
+    return readFileSync(path.join(runDir, 'checkpoints', 'latest'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function sameWeights(a: string, b: string): string[] {
+  const ta = readSafetensors(a);
+  const tb = readSafetensors(b);
+  expect([...ta.keys()].sort()).toEqual([...tb.keys()].sort());
+  const differing: string[] = [];
+  for (const [name, t] of ta) {
+    const u = tb.get(name)!;
+    const x = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    const y = Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength);
+    if (!x.equals(y)) differing.push(name);
+  }
+  return differing;
+}
+
+describe.skipIf(!addon)('casm-native train (CLI)', () => {
+  it('SIGKILL mid-epoch, then --resume, ends with the weights of an uninterrupted run', async () => {
+    const reference = await runCli(common('reference'));
+    expect(reference.stderr).not.toMatch(/error/i);
+    expect(reference.code).toBe(0);
+    expect(reference.stdout).toMatch(/LE .*OM .*F1/);
+
+    const killedDir = path.join(root, 'killed');
+    // Kill once the step-6 checkpoint is published: the process is then inside epoch 0 (steps 7+).
+    const killed = await runCli(common('killed'), (child) =>
+      when(
+        () => (latest(killedDir) ?? '') >= 'step-0000006',
+        () => child.kill('SIGKILL'),
+      ),
+    );
+    expect(killed.signal).toBe('SIGKILL');
+    const at = latest(killedDir)!;
+    expect(at >= 'step-0000006' && at < 'step-0000024').toBe(true);
+    expect(existsSync(path.join(killedDir, 'model.safetensors'))).toBe(false);
+
+    const resumed = await runCli(['train', '--resume', killedDir, '--threads', '1']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming/);
+    expect(sameWeights(path.join(killedDir, 'model.safetensors'), path.join(root, 'reference', 'model.safetensors'))).toEqual([]);
+    // The metrics log reads as if the run had never stopped (same epoch records).
+    const epochs = (dir: string) =>
+      readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.kind === 'epoch')
+        .map((r) => ({ step: r.step, train: r.train, acc: r.val.accClean, mask: r.val.maskMean }));
+    expect(epochs(killedDir)).toEqual(epochs(path.join(root, 'reference')));
+  });
+
+  it('SIGINT finishes the step, writes a checkpoint and prints a resume hint', async () => {
+    const runDir = path.join(root, 'interrupted');
+    const result = await runCli(common('interrupted'), (child) =>
+      when(
+        () => latest(runDir) !== null,
+        () => child.kill('SIGINT'),
+      ),
+    );
+    expect(result.code).toBe(130);
+    expect(result.stdout).toContain(`resume with: casm-native train --resume`);
+    const cp = latest(runDir)!;
+    expect(cp).toMatch(/^step-\d{7}$/);
+    expect(existsSync(path.join(runDir, 'checkpoints', cp, 'state.json'))).toBe(true);
+    const state = JSON.parse(readFileSync(path.join(runDir, 'checkpoints', cp, 'state.json'), 'utf8'));
+    expect(state.step).toBeGreaterThanOrEqual(2);
+    expect(result.stdout).toContain(`stopped after step ${state.step}`);
+  });
+
+  it('skips unreadable images by default and names them; --strict stops at the first', async () => {
+    const lenient = await runCli([...common('lenient', badData), '--epochs', '1']);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toMatch(/warning: skipped 2 images that failed to decode/);
+    expect(lenient.stderr).toMatch(/img\/train-0-[01]\.png/);
+
+    const strict = await runCli([...common('strict', badData), '--epochs', '1', '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/casm-native: .*img\/train-0-[01]\.png/);
+    expect(existsSync(path.join(root, 'strict', 'model.safetensors'))).toBe(false);
+  });
+});
