@@ -69,8 +69,9 @@ std::vector<std::string> Model::load_state(const NamedTensors& tensors, bool str
   auto own = state();
   std::map<std::string, torch::Tensor> by_name(own.begin(), own.end());
   std::vector<std::string> unused;
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // (destination, source)
   std::set<std::string> seen;
-  torch::NoGradGuard g;
+  // Check everything first, so a file that does not fit leaves the model untouched.
   for (const auto& [name, t] : tensors) {
     auto it = by_name.find(name);
     if (it == by_name.end()) {
@@ -82,18 +83,18 @@ std::vector<std::string> Model::load_state(const NamedTensors& tensors, bool str
       s << "tensor '" << name << "' has shape " << t.sizes() << " but the model expects " << it->second.sizes();
       throw std::runtime_error(s.str());
     }
-    it->second.copy_(t.to(it->second.device(), it->second.scalar_type()));
+    copies.emplace_back(it->second, t);
     seen.insert(name);
   }
   if (strict) {
     std::vector<std::string> missing;
     for (auto& [name, t] : own)
       if (!seen.count(name) && name.find("num_batches_tracked") == std::string::npos) missing.push_back(name);
-    if (!missing.empty()) {
-      std::string msg = "checkpoint lacks " + std::to_string(missing.size()) + " tensors, e.g. '" + missing[0] + "'";
-      throw std::runtime_error(msg);
-    }
+    if (!missing.empty())
+      throw std::runtime_error("checkpoint lacks " + std::to_string(missing.size()) + " tensors, e.g. '" + missing[0] + "'");
   }
+  torch::NoGradGuard g;
+  for (auto& [dst, src] : copies) dst.copy_(src.to(dst.device(), dst.scalar_type()));
   return unused;
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { labelsFor, pixelBatch, smallTrainer } from './helpers.js';
+
+describe('calls on one model are serialised', () => {
+  it('concurrent steps and saliency calls give the results of running them in order', async () => {
+    const run = async (concurrent: boolean) => {
+      const { model, trainer } = await smallTrainer();
+      const jobs = [
+        () => trainer.step(pixelBatch(2, 64, 64, 1), labelsFor(2, 5), { adversary: -1, snapshotId: 0 }),
+        () => model.saliency(pixelBatch(2, 64, 64, 9)),
+        () => trainer.step(pixelBatch(2, 64, 64, 2), labelsFor(2, 5, 1), { adversary: 0 }),
+        () => trainer.step(pixelBatch(2, 64, 64, 3), labelsFor(2, 5, 2), { adversary: -1 }),
+        () => model.saliency(pixelBatch(2, 64, 64, 9)),
+      ];
+      const out: unknown[] = [];
+      if (concurrent) out.push(...(await Promise.all(jobs.map((j) => j()))));
+      else for (const j of jobs) out.push(await j());
+      return out.map((r) => JSON.stringify(r, (_k, v) => (v instanceof Float32Array ? Array.from(v.slice(0, 64)) : v)));
+    };
+    const sequential = await run(false);
+    const concurrent = await run(true);
+    expect(concurrent).toEqual(sequential);
+    // The two saliency calls saw different models (training happened in between).
+    expect(sequential[1]).not.toEqual(sequential[4]);
+  });
+
+  it('the event loop keeps running while a step computes', async () => {
+    const { trainer } = await smallTrainer();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await trainer.step(pixelBatch(8, 96, 96), labelsFor(8, 5), { adversary: -1 });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(2);
+  });
+});

@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runConformance } from '../../src/conformance/run.js';
+
+const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'conformance');
+
+describe('conformance runner', () => {
+  it('every step case of the authors\' reference vectors passes', async () => {
+    const [suite] = await runConformance(join(SHARED, 'step'));
+    expect(suite.suite).toBe('step');
+    expect(suite.cases.map((c) => c.name).sort()).toEqual(['F-entropy', 'L-entropy', 'L-entropy-clipped', 'pool-entropy']);
+    for (const c of suite.cases) {
+      expect(c.passed, `${c.name}: ${c.worst.name} ${c.worst.deviation} > ${c.worst.tolerance}`).toBe(true);
+    }
+  });
+
+  it('fails (and the CLI exits non-zero) when an expected value is perturbed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'casm-conf-'));
+    cpSync(join(SHARED, 'step'), dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    manifest.cases = manifest.cases.filter((c: { name: string }) => c.name === 'F-entropy');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    // Flip the sign of the expected mapping loss of step 0 inside the safetensors file.
+    const file = join(dir, 'F-entropy.safetensors');
+    const raw = readFileSync(file);
+    const n = Number(raw.readBigUInt64LE(0));
+    const header = JSON.parse(raw.subarray(8, 8 + n).toString());
+    const [start] = header['step0.loss_mapping'].data_offsets;
+    const at = 8 + n + start;
+    raw.writeFloatLE(-raw.readFloatLE(at) + 1, at);
+    writeFileSync(file, raw);
+    const [suite] = await runConformance(dir);
+    expect(suite.cases[0].passed).toBe(false);
+    expect(suite.cases[0].worst.name).toBe('step0.loss_mapping');
+    let code = 0;
+    try {
+      execFileSync(process.execPath, [resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'conformance', dir], { stdio: 'pipe' });
+    } catch (e) {
+      code = (e as { status: number }).status;
+    }
+    expect(code).toBe(1);
+  });
+});
