@@ -76,7 +76,9 @@ export function parseAnnotationXml(xml: string): { boxes: LabelledBox[]; width?:
 export async function readXmlFolder(folder: string, log: SkipLog): Promise<AnnotationIndex> {
   const index: AnnotationIndex = new Map();
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-  const files = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xml')).map((e) => join(e.parentPath, e.name));
+  // Dirent.parentPath arrived in Node 20.12; earlier 20.x releases call it `path`.
+  const folderOf = (e: (typeof entries)[number]) => (e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path;
+  const files = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xml')).map((e) => join(folderOf(e), e.name));
   files.sort();
   await forEachLimited(files, 32, async (file) => {
     try {

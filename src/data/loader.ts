@@ -194,7 +194,8 @@ export class BatchLoader {
       const sample = this.dataset.samples[index]!;
       try {
         const rng = this.transform === 'train' ? Random.stream(this.seed, epoch, position, attempt, STREAM_TRANSFORM) : undefined;
-        const image = await transformImage(sample.path, this.spec(), { rng, boxes: sample.boxes, origin: sample.path });
+        const expectedSize = sample.width && sample.height ? { width: sample.width, height: sample.height } : undefined;
+        const image = await transformImage(sample.path, this.spec(), { rng, boxes: sample.boxes, origin: sample.path, expectedSize });
         return { index, image };
       } catch (err) {
         if (!(err instanceof DataError)) throw err;

@@ -28,16 +28,21 @@ export interface TransformedImage {
 /**
  * Decodes `source` (a path or the file's bytes) and applies the transform. `rng` is required for
  * 'train'. Throws DataError (naming `origin`, default the path) for any bad input, including a box
- * that does not fit the decoded image.
+ * that does not fit the decoded image and a decoded size other than `expectedSize`.
  */
 export async function transformImage(
   source: string | Buffer,
   spec: TransformSpec,
-  options: { rng?: Random; boxes?: readonly Box[]; origin?: string } = {},
+  options: { rng?: Random; boxes?: readonly Box[]; origin?: string; expectedSize?: { width: number; height: number } } = {},
 ): Promise<TransformedImage> {
   const origin = options.origin ?? (typeof source === 'string' ? source : '<buffer>');
   const bytes = typeof source === 'string' ? await readFileAs(source, origin) : source;
   const header = await readImageHeader(bytes, origin, spec.maxPixels);
+  const expected = options.expectedSize;
+  // Boxes are in the manifest's pixels: if the manifest disagrees with the file, they are wrong.
+  if (expected && (expected.width !== header.width || expected.height !== header.height)) {
+    throw new DataError(origin, `size mismatch: the manifest says ${expected.width}x${expected.height}, the image is ${header.width}x${header.height}`);
+  }
   const boxes = options.boxes ?? [];
   for (const box of boxes) {
     const problem = boxProblem(box, header.width, header.height);

@@ -95,6 +95,10 @@ describe('decoding bad files', () => {
     expect((await transformImage(good, { kind: 'val', size: 32 })).data.length).toBe(32 * 32 * 3);
     await expect(transformImage(good, { kind: 'val', size: 32, maxPixels: 1000 })).rejects.toThrow(/over the pixel limit: 64x48 > 1000/);
     await expect(transformImage(good, { kind: 'val', size: 32 }, { boxes: [{ x0: 10, y0: 10, x1: 200, y1: 20 }] })).rejects.toThrow(/box outside the image/);
+    await expect(transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 500, height: 48 } })).rejects.toThrow(
+      /size mismatch: the manifest says 500x48, the image is 64x48/,
+    );
+    expect((await transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 64, height: 48 } })).width).toBe(64);
     expect(files).toBeDefined();
   });
 });

@@ -2,7 +2,7 @@
 // the drawn item exactly, the files match the scenes, --duplicate gives two boxes per image.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FASHION_CLASSES, FASHION_MNIST_DIR, fashionLocScene, generateFashionLoc, sceneRandom, sideBySide } from '../../src/data/fashion-loc.js';
@@ -10,6 +10,7 @@ import { drawScene, scaleItem } from '../../src/data/fashion-scene.js';
 import { readIdx } from '../../src/data/idx.js';
 import { Random } from '../../src/data/random.js';
 import { loadDataset } from '../../src/data/load.js';
+import { ensureFashionLoc } from '../../src/data/demo/fashion-loc.js';
 import { makeTempDir } from './data-fixtures.js';
 
 const installed = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
@@ -144,5 +145,19 @@ describe.skipIf(!installed)('fashion-loc on the installed Fashion-MNIST', () => 
     for (const file of ['metadata/train/localization.txt', 'images/train/000002.png', 'images/test/000000.png']) {
       expect((await readFile(join(dir, 'r1', file))).equals(await readFile(join(dir, 'r2', file)))).toBe(true);
     }
+  });
+
+  it('ensureFashionLoc generates once into the cache and then reuses it', async () => {
+    const cache = join(dir, 'cache');
+    const lines: string[] = [];
+    const first = await ensureFashionLoc({ cache, size: 32, train: 4, val: 2, test: 2, onProgress: (line) => lines.push(line) });
+    expect(lines[0]).toMatch(/generating the fashion-loc demo dataset/);
+    expect(lines.at(-1)).toBe('fashion-loc: 8/8 images');
+    const stamp = (await stat(join(first, 'metadata', 'generator.json'))).mtimeMs;
+    const again = await ensureFashionLoc({ cache, size: 32, train: 4, val: 2, test: 2, onProgress: (line) => lines.push(line) });
+    expect(again).toBe(first);
+    expect((await stat(join(first, 'metadata', 'generator.json'))).mtimeMs).toBe(stamp);
+    expect(await readdir(cache)).toEqual([first.split('/').pop()]); // no partial folders left
+    expect((await loadDataset({ data: first, split: 'val', strict: true })).samples).toHaveLength(2);
   });
 });
