@@ -1,0 +1,22 @@
+// casm-native's public API: `import { … } from 'casm-native'`.
+
+// Native models and the fused training step.
+export { Model, Trainer } from './native/model.js';
+export type {
+  Arch,
+  Batch,
+  ModelInfo,
+  ModelOptions,
+  SaliencyResult,
+  StepOptions,
+  StepStats,
+  TrainerOptions,
+} from './native/types.js';
+export { doctorReport } from './native/doctor.js';
+export type { DoctorReport, GpuInfo } from './native/doctor.js';
+export { runConformance } from './conformance/run.js';
+export type { SuiteResult } from './conformance/run.js';
+export type { CaseResult, Check } from './conformance/result.js';
+
+// Training.
+export * from './train/index.js';
