@@ -37,22 +37,13 @@ export interface Binarization {
   mean: number;
 }
 
-/**
- * Binarises a mask (any shape, flattened). `scratch` (length >= N) and `out` may be passed to avoid
- * allocations in hot loops; `scratch` is overwritten.
- */
-export function binarizeTopFraction(
-  mask: Float32Array,
-  out: Uint8Array = new Uint8Array(mask.length),
-  scratch: Float32Array = new Float32Array(mask.length),
-): Binarization {
+/** Binarises a mask (any shape, flattened). `out` may be passed to avoid allocations in hot loops. */
+export function binarizeTopFraction(mask: Float32Array, out: Uint8Array = new Uint8Array(mask.length)): Binarization {
   const n = mask.length;
   if (n === 0) throw new RangeError('binarizeTopFraction: empty mask');
   const mean = maskMeanFloat32(mask);
   const k = thresholdRank(n, mean);
-  const work = scratch.length === n ? scratch : scratch.subarray(0, n);
-  work.set(mask);
-  const kth = kthSmallest(work, k - 1);
+  const kth = kthSmallest(mask, k - 1);
   const threshold = Math.min(THRESHOLD_MAX, Math.max(THRESHOLD_MIN, kth));
   // The reference clamps a float32 tensor in place, so the clamp bounds are float32 values too.
   const t = Math.fround(threshold);

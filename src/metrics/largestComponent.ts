@@ -15,6 +15,19 @@ export function componentScratch(pixelCount: number): ComponentScratch {
   return { labels: new Int32Array(pixelCount), stack: new Int32Array(pixelCount) };
 }
 
+// The flood fill needs each pixel's column for the left/right borders; an integer modulo per pixel
+// is the slowest operation of the loop, so columns of the last width used are looked up instead.
+let columnOf = new Uint16Array(0);
+let columnWidth = 0;
+function columns(n: number, w: number): Uint16Array {
+  if (columnWidth !== w || columnOf.length < n) {
+    columnOf = new Uint16Array(n);
+    for (let i = 0; i < n; i++) columnOf[i] = i % w;
+    columnWidth = w;
+  }
+  return columnOf;
+}
+
 export interface LargestComponent {
   /** Pixel count of the winning component; 0 when the mask is empty. */
   size: number;
@@ -37,6 +50,8 @@ export function largestComponent4(
 ): LargestComponent {
   const n = h * w;
   if (binary.length !== n) throw new RangeError(`largestComponent4: mask has ${binary.length} pixels, expected ${h}x${w}`);
+  if (w > 65536) throw new RangeError(`largestComponent4: width ${w} above 65536`);
+  const col = columns(n, w);
   const labels = scratch.labels;
   const stack = scratch.stack;
   labels.fill(0, 0, n);
@@ -54,7 +69,7 @@ export function largestComponent4(
     while (top > 0) {
       const p = stack[--top]!;
       size++;
-      const x = p % w;
+      const x = col[p]!;
       if (x > 0 && binary[p - 1] !== 0 && labels[p - 1] === 0) { labels[p - 1] = label; stack[top++] = p - 1; }
       if (x < w - 1 && binary[p + 1] !== 0 && labels[p + 1] === 0) { labels[p + 1] = label; stack[top++] = p + 1; }
       if (p >= w && binary[p - w] !== 0 && labels[p - w] === 0) { labels[p - w] = label; stack[top++] = p - w; }

@@ -39,12 +39,11 @@ export interface MaskScore {
 export interface ScoreScratch {
   pixels: number;
   binary: Uint8Array;
-  select: Float32Array;
   components: ComponentScratch;
 }
 
 export function createScoreScratch(pixels: number): ScoreScratch {
-  return { pixels, binary: new Uint8Array(pixels), select: new Float32Array(pixels), components: componentScratch(pixels) };
+  return { pixels, binary: new Uint8Array(pixels), components: componentScratch(pixels) };
 }
 
 /**
@@ -68,7 +67,7 @@ export function scoreMask(
   const n = h * w;
   const scratch = opts.scratch && opts.scratch.pixels === n ? opts.scratch : createScoreScratch(n);
 
-  const bin = binarizeTopFraction(mask, scratch.binary, scratch.select);
+  const bin = binarizeTopFraction(mask, scratch.binary);
   let box: MaskScore['box'] = [-1, -1, -1, -1];
   let pred = null;
   if (bin.count > 0) {

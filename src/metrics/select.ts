@@ -1,43 +1,64 @@
-// k-th smallest element by in-place selection (Hoare partition around a median-of-three pivot),
-// O(N) on average. Scoring 10,000 masks is dominated by this step; a full sort would be ~10x slower.
-// Hoare partitioning keeps the work linear even when many values are equal (fp16 masks have many ties).
+// k-th smallest value of a float32 array by radix selection on the bit patterns: two counting passes
+// (high 16 bits, then low 16 bits among the values in the chosen bucket), no sorting, no copy, input
+// untouched. Scoring 10,000 masks is dominated by this step; it is ~3x faster than an in-place
+// quickselect (which also needs a copy) and ~30x faster than a full sort on 224×224 masks.
+//
+// Float bits are mapped to unsigned keys whose order is the numeric order (sign bit flipped for
+// non-negatives, all bits flipped for negatives), so any finite values work. -0 orders just below +0;
+// both compare equal to each other, so the threshold tests built on this are unaffected. NaNs sort
+// above +Infinity (the masks scored here never hold any).
 
-/** Returns the value of rank `index` (0-based) in ascending order. Reorders `a`. */
+const highCounts = new Uint32Array(65536);
+const lowCounts = new Uint32Array(65536);
+const oneBits = new Uint32Array(1);
+const oneFloat = new Float32Array(oneBits.buffer);
+
+/** Returns the value of rank `index` (0-based) in ascending order of `a`. Does not modify `a`. */
 export function kthSmallest(a: Float32Array, index: number): number {
-  if (!(index >= 0 && index < a.length)) throw new RangeError(`kthSmallest: index ${index} outside 0..${a.length - 1}`);
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    if (hi - lo < 16) {
-      // Insertion sort finishes small ranges faster than further partitioning.
-      for (let i = lo + 1; i <= hi; i++) {
-        const v = a[i]!;
-        let j = i - 1;
-        while (j >= lo && a[j]! > v) {
-          a[j + 1] = a[j]!;
-          j--;
-        }
-        a[j + 1] = v;
-      }
-      return a[index]!;
-    }
-    const mid = (lo + hi) >>> 1;
-    // Median of three as pivot value: never the strict maximum of the range, so j stays below hi.
-    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
-    const pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-    let i = lo - 1;
-    let j = hi + 1;
-    for (;;) {
-      do i++; while (a[i]! < pivot);
-      do j--; while (a[j]! > pivot);
-      if (i >= j) break;
-      const s = a[i]!;
-      a[i] = a[j]!;
-      a[j] = s;
-    }
-    // Now a[lo..j] <= pivot <= a[j+1..hi].
-    if (index <= j) hi = j;
-    else lo = j + 1;
+  const n = a.length;
+  if (!(Number.isInteger(index) && index >= 0 && index < n)) throw new RangeError(`kthSmallest: index ${index} outside 0..${n - 1}`);
+  const bits = new Uint32Array(a.buffer, a.byteOffset, n);
+
+  let lo = 65535;
+  let hi = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bits[i]!;
+    const k = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 16;
+    highCounts[k]!++;
+    if (k < lo) lo = k;
+    if (k > hi) hi = k;
   }
-  return a[index]!;
+  let below = 0;
+  let bucket = lo;
+  for (; bucket < hi; bucket++) {
+    const c = highCounts[bucket]!;
+    if (below + c > index) break;
+    below += c;
+  }
+  highCounts.fill(0, lo, hi + 1);
+  const rank = index - below;
+
+  let lo2 = 65535;
+  let hi2 = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bits[i]!;
+    const k = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    if (k >>> 16 !== bucket) continue;
+    const l = k & 0xffff;
+    lowCounts[l]!++;
+    if (l < lo2) lo2 = l;
+    if (l > hi2) hi2 = l;
+  }
+  below = 0;
+  let low = lo2;
+  for (; low < hi2; low++) {
+    const c = lowCounts[low]!;
+    if (below + c > rank) break;
+    below += c;
+  }
+  lowCounts.fill(0, lo2, hi2 + 1);
+
+  const key = ((bucket << 16) | low) >>> 0;
+  oneBits[0] = key & 0x80000000 ? key ^ 0x80000000 : ~key >>> 0;
+  return oneFloat[0]!;
 }

@@ -18,18 +18,27 @@ function grid(rows: string[]): { data: Uint8Array; h: number; w: number } {
 }
 
 describe('kthSmallest', () => {
-  it('agrees with sorting on random data with many ties', () => {
+  it('agrees with sorting on random data with ties, negatives and both zeros, and leaves the input alone', () => {
     let s = 7;
     const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
-    for (let trial = 0; trial < 50; trial++) {
+    for (let trial = 0; trial < 200; trial++) {
       const n = 1 + Math.floor(rnd() * 300);
-      const a = Float32Array.from({ length: n }, () => Math.floor(rnd() * 10) / 10);
+      const a = Float32Array.from({ length: n }, () => {
+        const r = rnd();
+        return r < 0.1 ? -0 : r < 0.3 ? -Math.floor(rnd() * 5) / 3 : Math.floor(rnd() * 10) / 10 + (r < 0.5 ? rnd() * 1e-3 : 0);
+      });
+      const before = a.slice();
       const sorted = [...a].sort((x, y) => x - y);
       const k = Math.floor(rnd() * n);
-      expect(kthSmallest(a.slice(), k)).toBe(sorted[k]);
+      // === so that -0 and +0 count as the same value.
+      expect(kthSmallest(a, k) === sorted[k]).toBe(true);
+      expect(a).toEqual(before);
     }
   });
-  it('rejects an index outside the array', () => {
+  it('works on a subarray view and rejects an index outside the array', () => {
+    const whole = Float32Array.of(9, 3, 1, 2, 8);
+    expect(kthSmallest(whole.subarray(1, 4), 0)).toBe(1);
+    expect(kthSmallest(whole.subarray(1, 4), 2)).toBe(3);
     expect(() => kthSmallest(new Float32Array(3), 3)).toThrow(RangeError);
   });
 });
