@@ -6,7 +6,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS } from '../train/config.js';
+import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, defaultRunDir } from '../train/config.js';
 import type { TrainConfig, TrainConfigInput } from '../train/config.js';
 import { train } from '../train/loop.js';
 import type { TrainResult } from '../train/loop.js';
@@ -222,7 +222,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
   if (flags.demo) {
     Object.assign(base, DEMO_DEFAULTS);
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
-    if (!flags.out && !flags.resume) base.out = path.join('runs', `demo-${flags.preset ?? DEFAULT_PRESET}-seed${flags.seed ?? 0}`);
+    if (!flags.out && !flags.resume) base.out = defaultRunDir(`demo-${flags.preset ?? DEFAULT_PRESET}`);
   }
   const given: Partial<TrainConfig> = {
     data: flags.data,

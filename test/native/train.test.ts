@@ -85,7 +85,7 @@ describe.skipIf(!addon)('train (native, CPU)', () => {
     expect(kinds).toContain('localization');
 
     // The Node API reopens the trained model from the run folder.
-    const trained = await loadTrainedModel(result.runDir, { addon: a });
+    const trained = await loadTrainedModel(result.runDir);
     expect(trained.step).toBe(12);
     expect(trained.classIds).toEqual(['c0', 'c1', 'c2']);
     const saved = path.join(root, 'reloaded.safetensors');
@@ -112,7 +112,7 @@ describe.skipIf(!addon)('train (native, CPU)', () => {
     // SIGKILL leaves behind); the run folder is overwritten, so keep the reference aside.
     const referenceWeights = path.join(root, 'reference.safetensors');
     rmSync(referenceWeights, { force: true });
-    await (await loadTrainedModel(reference.runDir, { addon: a })).model.saveWeights(referenceWeights);
+    await (await loadTrainedModel(reference.runDir)).model.saveWeights(referenceWeights);
     const fromMidEpoch = await train({ data }, { addon: a, resume: path.join(reference.runDir, 'checkpoints', 'step-0000008') });
     expect(fromMidEpoch.steps).toBe(12);
     expectSameTensors(path.join(reference.runDir, 'model.safetensors'), referenceWeights);
