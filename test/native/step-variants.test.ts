@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../src/util/safetensors.js';
+import { SMALL, labelsFor, maxAbsDiff, pixelBatch, smallTrainer } from './helpers.js';
+
+const stepArgs = (i: number) => [pixelBatch(4, 64, 64, i), labelsFor(4, 5, i)] as const;
+
+describe('fused step variants', () => {
+  it('mixed classifier loss with a pooled adversary is the clean SGD step alone, as in two-step', async () => {
+    // With a pooled adversary neither variant takes a masked classifier step, and the decoder's
+    // gradient does not depend on when the clean update happens, so both must agree exactly.
+    const runs = [];
+    for (const classifierLoss of ['two-step', 'mixed'] as const) {
+      const { model, trainer } = await smallTrainer(SMALL, { lambdaR: 10, classifierLoss });
+      await trainer.snapshot(0);
+      for (let i = 0; i < 2; i++) await trainer.step(...stepArgs(i), { adversary: 0 });
+      runs.push(await model.stateDict());
+    }
+    for (const name of Object.keys(runs[0])) expect(maxAbsDiff(runs[0][name].data, runs[1][name].data), name).toBe(0);
+  });
+
+  it('mixed classifier loss with the current adversary takes one averaged step (differs from two steps)', async () => {
+    const out = [];
+    for (const classifierLoss of ['two-step', 'mixed'] as const) {
+      const { model, trainer } = await smallTrainer(SMALL, { lambdaR: 10, classifierLoss });
+      const before = await model.stateDict('classifier.fc');
+      await trainer.step(...stepArgs(0), { adversary: -1 });
+      const after = await model.stateDict('classifier.fc');
+      out.push(maxAbsDiff(before['classifier.fc.weight'].data, after['classifier.fc.weight'].data));
+    }
+    expect(out[0]).toBeGreaterThan(0);
+    expect(out[1]).toBeGreaterThan(0);
+    expect(out[1]).not.toBe(out[0]);
+  });
+
+  it('a pooled snapshot is frozen: stepping with it never changes it, and steps can replace it', async () => {
+    const { trainer, model } = await smallTrainer();
+    const atSnapshot = await model.stateDict('classifier.');
+    await trainer.snapshot(7);
+    for (let i = 0; i < 3; i++) await trainer.step(...stepArgs(i), { adversary: 7 });
+    const dir = mkdtempSync(join(tmpdir(), 'casm-pool-'));
+    await trainer.saveCheckpoint(join(dir, 'c'), '{}');
+    const pool = readSafetensors(join(dir, 'c', 'pool.safetensors'));
+    for (const name of ['conv1.weight', 'layer2.0.bn1.running_mean', 'fc.bias']) {
+      expect(Array.from(pool.get(`pool.7.${name}`)!.data as Float32Array), name).toEqual(Array.from(atSnapshot[`classifier.${name}`].data));
+    }
+    const now = await model.stateDict('classifier.fc');
+    expect(maxAbsDiff(now['classifier.fc.bias'].data, atSnapshot['classifier.fc.bias'].data)).toBeGreaterThan(0);
+    // Replace it within a step: release 7, snapshot 8 after the clean step, and use 8 at once.
+    await trainer.step(...stepArgs(3), { adversary: 8, snapshotId: 8, releaseId: 7 });
+    expect(await trainer.poolIds()).toEqual([8]);
+  });
+
+  it('the classification score trains the decoder against the masked cross-entropy', async () => {
+    const { trainer } = await smallTrainer(SMALL, { lambdaR: 0, score: 'classification' });
+    const s = await trainer.step(...stepArgs(0), { adversary: -1 });
+    // With λr = 0 the mapping loss is exactly −CE on the masked images.
+    expect(s.lossMapping).toBeCloseTo(-s.lossMasked, 5);
+  });
+
+  it('the not-shared ablation trains a separate encoder with the decoder and saves it', async () => {
+    const { model, trainer } = await smallTrainer({ ...SMALL, separateEncoder: true });
+    const before = await model.stateDict('encoder.layer1');
+    const clfBefore = await model.stateDict('classifier.fc');
+    await trainer.step(...stepArgs(0), { adversary: -1 });
+    const after = await model.stateDict('encoder.layer1');
+    expect(maxAbsDiff(before['encoder.layer1.0.conv1.weight'].data, after['encoder.layer1.0.conv1.weight'].data)).toBeGreaterThan(0);
+    const clfAfter = await model.stateDict('classifier.fc');
+    expect(maxAbsDiff(clfBefore['classifier.fc.weight'].data, clfAfter['classifier.fc.weight'].data)).toBeGreaterThan(0);
+    // The encoder's fc is not part of the mapping: it keeps its initial weights.
+    const encFc = await model.stateDict('encoder.fc');
+    await trainer.step(...stepArgs(1), { adversary: -1 });
+    const encFc2 = await model.stateDict('encoder.fc');
+    expect(maxAbsDiff(encFc['encoder.fc.weight'].data, encFc2['encoder.fc.weight'].data)).toBe(0);
+  });
+
+  it('saliency leaves BN statistics alone and returns masks in [0, 1] at input size', async () => {
+    const { model } = await smallTrainer();
+    const bn = await model.stateDict('classifier.bn1.running_mean');
+    const r = await model.saliency(pixelBatch(3, 96, 64, 4));
+    expect([r.n, r.h, r.w]).toEqual([3, 96, 64]);
+    expect(r.masks.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(r.logits.length).toBe(15);
+    const bn2 = await model.stateDict('classifier.bn1.running_mean');
+    expect(Array.from(bn2['classifier.bn1.running_mean'].data)).toEqual(Array.from(bn['classifier.bn1.running_mean'].data));
+  });
+});
