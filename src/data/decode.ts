@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { DataError } from './skips.js';
 import type { TransformPlan } from './transform-geometry.js';
+import { quickImageHeader } from './image-header.js';
 
 /** PIL's decompression-bomb warning threshold (MAX_IMAGE_PIXELS); ImageNet's largest is ~12 Mpx. */
 export const DEFAULT_MAX_PIXELS = 89_478_485;
@@ -46,6 +47,25 @@ export async function readImageBytes(path: string): Promise<Buffer> {
 
 /** Parses the header only: format, oriented size, and the pixel-limit check. */
 export async function readImageHeader(bytes: Buffer, origin: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
+  const header = quickHeader(bytes) ?? (await sharpHeader(bytes, origin));
+  const { width, height } = header;
+  if (!(width > 0 && height > 0)) throw new DataError(origin, 'corrupt image: no size in header');
+  if (width * height > maxPixels) {
+    throw new DataError(origin, `image over the pixel limit: ${width}x${height} > ${maxPixels} pixels`);
+  }
+  return header;
+}
+
+/** JPEG/PNG headers read in JS (see image-header.ts); undefined for anything else. */
+function quickHeader(bytes: Buffer): ImageHeader | undefined {
+  const quick = quickImageHeader(bytes);
+  if (!quick) return undefined;
+  // Orientations 5..8 turn the picture by 90 degrees.
+  const turned = quick.orientation >= 5;
+  return { format: quick.format, width: turned ? quick.height : quick.width, height: turned ? quick.width : quick.height };
+}
+
+async function sharpHeader(bytes: Buffer, origin: string): Promise<ImageHeader> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -54,10 +74,6 @@ export async function readImageHeader(bytes: Buffer, origin: string, maxPixels =
   }
   if (!ACCEPTED_FORMATS.has(meta.format)) throw new DataError(origin, `unsupported format: ${meta.format}`);
   const { width, height } = meta.autoOrient ?? meta;
-  if (!(width > 0 && height > 0)) throw new DataError(origin, 'corrupt image: no size in header');
-  if (width * height > maxPixels) {
-    throw new DataError(origin, `image over the pixel limit: ${width}x${height} > ${maxPixels} pixels`);
-  }
   return { format: meta.format, width, height };
 }
 
