@@ -135,6 +135,17 @@ describe('train loop (fake addon)', () => {
     expect(metricLines(resumed.result.runDir)).toEqual(metricLines(reference.result.runDir));
   });
 
+  it('a finished run can be extended with a larger epoch count on resume', async () => {
+    const reference = await run(baseConfig({ epochs: 4 }));
+    const short = await run(baseConfig({ epochs: 2 }));
+    expect(short.result.steps).toBe(10);
+    // Other knobs given on resume are ignored: the checkpoint's configuration wins.
+    const extended = await run({ data: 'fake', epochs: 4, lr: 0.5 }, { resume: short.result.runDir });
+    expect(extended.result.steps).toBe(20);
+    expect(extended.result.config.lr).toBe(1e-3);
+    expect(extended.weights).toBe(reference.weights);
+  });
+
   it('F never snapshots and its classifier is fixed; L never snapshots', async () => {
     const f = await run(baseConfig({ preset: 'F', snapshotEvery: undefined }));
     expect(f.trainer.opts.fixedClassifier).toBe(true);
