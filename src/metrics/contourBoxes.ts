@@ -14,70 +14,135 @@
 import type { PixelBox } from './tightBox.js';
 
 export interface ContourScratch {
-  labels: Int32Array;
-  stack: Int32Array;
+  parent: Int32Array;
+  /** Per label: x0, y0, x1, y1. */
+  bounds: Int32Array;
+  foreground: Uint8Array;
+  /** Runs of the previous and the current row: start, end, label, foreground. */
+  runs: Int32Array;
 }
 
 export function contourScratch(pixelCount: number): ContourScratch {
-  return { labels: new Int32Array(pixelCount), stack: new Int32Array(pixelCount) };
+  return {
+    parent: new Int32Array(pixelCount + 1),
+    bounds: new Int32Array(4 * (pixelCount + 1)),
+    foreground: new Uint8Array(pixelCount + 1),
+    runs: new Int32Array(0),
+  };
 }
 
 /**
- * Rectangles (inclusive pixel boxes) of all contours of `binary` (h×w, nonzero = foreground):
- * outer borders first, in raster order of their first pixel, then hole borders.
+ * Rectangles (inclusive pixel boxes) of all contours of the binary image `image > threshold`
+ * (h×w; with the default threshold 0, nonzero = foreground): outer borders of foreground components
+ * and hole borders, in no particular order. Thresholding on the fly spares a sweep one copy per level.
+ *
+ * Regions are labelled run by run (a run = maximal horizontal stretch of equal pixels): a foreground
+ * run joins the foreground runs of the row above that overlap it or touch it diagonally
+ * (8-connectivity), a background run the background runs directly above it (4-connectivity), with
+ * union-find and one bounding box per label. A threshold sweep runs this up to 100 times per image,
+ * and smooth masks have few runs per row, so this is much cheaper than visiting pixel neighbourhoods.
  */
-export function contourBoundingBoxes(binary: Uint8Array, h: number, w: number, scratch: ContourScratch = contourScratch(h * w)): PixelBox[] {
+export function contourBoundingBoxes(
+  image: Uint8Array,
+  h: number,
+  w: number,
+  scratch: ContourScratch = contourScratch(h * w),
+  threshold = 0,
+): PixelBox[] {
   const n = h * w;
-  if (binary.length !== n) throw new RangeError(`contourBoundingBoxes: mask has ${binary.length} pixels, expected ${h}x${w}`);
-  const boxes: PixelBox[] = [];
-  const { labels, stack } = scratch;
-  labels.fill(0, 0, n);
-  // Pass 1: 8-connected foreground components (label 1 marks "visited").
-  for (let start = 0; start < n; start++) {
-    if (binary[start] === 0 || labels[start] !== 0) continue;
-    boxes.push(flood(binary, true, h, w, start, labels, stack));
-  }
-  // Pass 2: 4-connected background components; those touching the frame are the outside, not holes.
-  for (let start = 0; start < n; start++) {
-    if (binary[start] !== 0 || labels[start] !== 0) continue;
-    const b = flood(binary, false, h, w, start, labels, stack);
-    if (b.x0 > 0 && b.y0 > 0 && b.x1 < w - 1 && b.y1 < h - 1) {
-      boxes.push({ x0: b.x0 - 1, y0: b.y0 - 1, x1: b.x1 + 1, y1: b.y1 + 1 });
+  if (image.length !== n) throw new RangeError(`contourBoundingBoxes: image has ${image.length} pixels, expected ${h}x${w}`);
+  if (scratch.parent.length < n + 1) throw new RangeError('contourBoundingBoxes: scratch too small');
+  if (scratch.runs.length < 8 * w) scratch.runs = new Int32Array(8 * w);
+  const { parent, bounds, foreground, runs } = scratch;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      const g = parent[parent[x]!]!;
+      parent[x] = g;
+      x = g;
     }
+    return x;
+  };
+  // Links the larger root under the smaller, so a label's parent always has a smaller number.
+  const union = (a: number, b: number): number => {
+    a = find(a);
+    b = find(b);
+    if (a === b) return a;
+    if (a < b) {
+      parent[b] = a;
+      return a;
+    }
+    parent[a] = b;
+    return b;
+  };
+
+  let next = 0;
+  let prev = 0; // offset of the previous row's runs in `runs` (0 or 4w), stride 4
+  let prevCount = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const cur = prev === 0 ? 4 * w : 0;
+    let count = 0;
+    let j = 0; // first run of the previous row that can still overlap
+    let x = 0;
+    while (x < w) {
+      const fg = image[row + x]! > threshold;
+      const start = x;
+      if (fg) while (x < w && image[row + x]! > threshold) x++;
+      else while (x < w && image[row + x]! <= threshold) x++;
+      const end = x - 1;
+      const lo = fg ? start - 1 : start;
+      const hi = fg ? end + 1 : end;
+      while (j < prevCount && runs[prev + 4 * j + 1]! < lo) j++;
+      let lab = 0;
+      for (let k = j; k < prevCount; k++) {
+        const r = prev + 4 * k;
+        if (runs[r]! > hi) break;
+        if ((runs[r + 3] === 1) === fg) lab = lab ? union(lab, runs[r + 2]!) : find(runs[r + 2]!);
+      }
+      if (lab === 0) {
+        lab = ++next;
+        parent[lab] = lab;
+        foreground[lab] = fg ? 1 : 0;
+        const b = 4 * lab;
+        bounds[b] = start;
+        bounds[b + 1] = y;
+        bounds[b + 2] = end;
+        bounds[b + 3] = y;
+      } else {
+        const b = 4 * lab;
+        if (start < bounds[b]!) bounds[b] = start;
+        if (end > bounds[b + 2]!) bounds[b + 2] = end;
+        bounds[b + 3] = y; // rows only grow in a raster scan
+      }
+      const r = cur + 4 * count++;
+      runs[r] = start;
+      runs[r + 1] = end;
+      runs[r + 2] = lab;
+      runs[r + 3] = fg ? 1 : 0;
+    }
+    prev = cur;
+    prevCount = count;
+  }
+  // Fold every label's box into its root; parents have smaller numbers, so after this loop the
+  // roots hold their whole region's box.
+  for (let l = next; l >= 1; l--) {
+    const r = find(l);
+    if (r === l) continue;
+    const a = 4 * l;
+    const b = 4 * r;
+    if (bounds[a]! < bounds[b]!) bounds[b] = bounds[a]!;
+    if (bounds[a + 1]! < bounds[b + 1]!) bounds[b + 1] = bounds[a + 1]!;
+    if (bounds[a + 2]! > bounds[b + 2]!) bounds[b + 2] = bounds[a + 2]!;
+    if (bounds[a + 3]! > bounds[b + 3]!) bounds[b + 3] = bounds[a + 3]!;
+  }
+  const boxes: PixelBox[] = [];
+  for (let l = 1; l <= next; l++) {
+    if (parent[l] !== l) continue;
+    const b = 4 * l;
+    const x0 = bounds[b]!, y0 = bounds[b + 1]!, x1 = bounds[b + 2]!, y1 = bounds[b + 3]!;
+    if (foreground[l]) boxes.push({ x0, y0, x1, y1 });
+    // Background touching the frame is the outside; any other background region is a hole.
+    else if (x0 > 0 && y0 > 0 && x1 < w - 1 && y1 < h - 1) boxes.push({ x0: x0 - 1, y0: y0 - 1, x1: x1 + 1, y1: y1 + 1 });
   }
   return boxes;
-}
-
-// Flood fill from `start` over pixels of the same value: 8-connected for foreground, 4-connected for
-// background (the dual connectivities Suzuki–Abe uses). Returns the bounding box of the region.
-function flood(binary: Uint8Array, fg: boolean, h: number, w: number, start: number, labels: Int32Array, stack: Int32Array): PixelBox {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
-  let top = 0;
-  labels[start] = 1;
-  stack[top++] = start;
-  while (top > 0) {
-    const p = stack[--top]!;
-    const y = (p / w) | 0;
-    const x = p - y * w;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-    for (let dy = -1; dy <= 1; dy++) {
-      const yy = y + dy;
-      if (yy < 0 || yy >= h) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        if (dx === 0 && dy === 0) continue;
-        if (!fg && dx !== 0 && dy !== 0) continue; // background: 4-connectivity only
-        const xx = x + dx;
-        if (xx < 0 || xx >= w) continue;
-        const q = yy * w + xx;
-        if (labels[q] === 0 && (binary[q] !== 0) === fg) {
-          labels[q] = 1;
-          stack[top++] = q;
-        }
-      }
-    }
-  }
-  return { x0, y0, x1, y1 };
 }

@@ -57,14 +57,13 @@ export function boxesAtThresholds(
   const u = quantiseScoremap(scoremap);
   let max = 0;
   for (let i = 0; i < n; i++) if (u[i]! > max) max = u[i]!;
-  const binary = new Uint8Array(n);
   const cache = new Map<number, WsolBox[]>();
   return thresholds.map((tau) => {
     const t = Math.trunc(tau * max);
     let boxes = cache.get(t);
     if (!boxes) {
-      for (let i = 0; i < n; i++) binary[i] = u[i]! > t ? 1 : 0;
-      const found = contourBoundingBoxes(binary, h, w, scratch);
+      // cv2.threshold(THRESH_BINARY): foreground where u > t.
+      const found = contourBoundingBoxes(u, h, w, scratch, t);
       boxes = found.length === 0
         ? [[0, 0, 0, 0]]
         : found.map((b) => [b.x0, b.y0, Math.min(b.x1 + 1, w - 1), Math.min(b.y1 + 1, h - 1)] as const);
@@ -114,7 +113,7 @@ export class MaxBoxAccAccumulator {
    */
   add(scoremap: ArrayLike<number>, h: number, w: number, gtBoxes: readonly Box[]): void {
     if (gtBoxes.length === 0) throw new RangeError('MaxBoxAccAccumulator.add: no ground-truth box');
-    if (!this.scratch || this.scratch.labels.length !== h * w) this.scratch = contourScratch(h * w);
+    if (!this.scratch || this.scratch.parent.length !== h * w + 1) this.scratch = contourScratch(h * w);
     const gts: WsolBox[] = gtBoxes.map((b) => [clamp(b.x0, w), clamp(b.y0, h), clamp(b.x1, w), clamp(b.y1, h)]);
     const perThreshold = boxesAtThresholds(scoremap, h, w, this.camThresholds, this.scratch);
     perThreshold.forEach((boxes, t) => {
