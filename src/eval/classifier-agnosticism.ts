@@ -1,0 +1,106 @@
+// The paper's Fig. 3 check (authors' eval.py): how well do *other* classifiers recognise
+//   masked-in b·x, masked-out (1−b)·x and inpainted masked-out images,
+// where b is the binarised CASM mask? A classifier-agnostic mask removes what every classifier
+// needs, so masked-out accuracy should drop for all of them, not only for the one CASM trained with.
+// Images go through the validation transform (short side 256·size/224, centre crop) as in eval.py;
+// masking and inpainting happen on the uint8 pixels (black = 0 before normalisation), then every
+// image is normalised on the device like any other uint8 batch.
+import { BatchLoader } from '../data/loader.js';
+import type { Dataset, SkipRecord } from '../data/types.js';
+import type { Model } from '../native/model.js';
+import { argmaxRows } from '../train/masked-input.js';
+import { maskedImages } from '../viz/masked-images.js';
+import { limitDataset } from './dataset-limit.js';
+import { maskBox } from './mask-box.js';
+
+export interface NamedClassifier {
+  name: string;
+  model: Model;
+}
+
+export interface AgnosticismOptions {
+  /** The CASM model whose masks are tested. */
+  casm: Model;
+  classifiers: readonly NamedClassifier[];
+  dataset: Dataset;
+  size?: number;
+  batchSize?: number;
+  limit?: number;
+  strict?: boolean;
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const IMAGE_KINDS = ['clean', 'maskedIn', 'maskedOut', 'inpainted'] as const;
+export type ImageKind = (typeof IMAGE_KINDS)[number];
+
+export interface ClassifierAccuracy {
+  name: string;
+  /** Top-1 accuracy (fraction) on each kind of image. */
+  top1: Record<ImageKind, number>;
+}
+
+export interface AgnosticismResult {
+  split: string;
+  size: number;
+  images: number;
+  /** Mean of the binarised masks' area (fraction of pixels kept by b). */
+  maskArea: number;
+  classifiers: ClassifierAccuracy[];
+  skipped: SkipRecord[];
+}
+
+export async function evaluateClassifierAgnosticism(opts: AgnosticismOptions): Promise<AgnosticismResult> {
+  const size = opts.size ?? 224;
+  const dataset = limitDataset(opts.dataset, opts.limit);
+  const numClasses = dataset.classIds.length;
+  for (const c of opts.classifiers) {
+    const k = c.model.info().numClasses;
+    if (k !== numClasses) throw new Error(`classifier ${c.name} has ${k} outputs, the dataset has ${numClasses} classes`);
+  }
+  const loader = new BatchLoader(dataset, { batchSize: opts.batchSize ?? 16, size, transform: 'val', onBadSample: 'drop', strict: opts.strict, concurrency: opts.concurrency });
+  const correct = opts.classifiers.map(() => ({ clean: 0, maskedIn: 0, maskedOut: 0, inpainted: 0 }));
+  let images = 0;
+  let area = 0;
+  const plane = size * size;
+  for await (const batch of loader.batches()) {
+    const { n, h, w } = batch;
+    const { masks } = await opts.casm.saliency({ kind: 'uint8', data: batch.data, n, h, w });
+    const variants: Record<Exclude<ImageKind, 'clean'>, Uint8Array> = {
+      maskedIn: new Uint8Array(n * plane * 3),
+      maskedOut: new Uint8Array(n * plane * 3),
+      inpainted: new Uint8Array(n * plane * 3),
+    };
+    for (let i = 0; i < n; i++) {
+      const image = batch.data.subarray(i * plane * 3, (i + 1) * plane * 3);
+      const { binary, binarizedPixels } = maskBox(masks.subarray(i * plane, (i + 1) * plane), h, w);
+      area += binarizedPixels / plane;
+      const m = maskedImages(image, binary, h, w);
+      variants.maskedIn.set(m.maskedIn, i * plane * 3);
+      variants.maskedOut.set(m.maskedOut, i * plane * 3);
+      variants.inpainted.set(m.inpainted, i * plane * 3);
+    }
+    const inputs: Record<ImageKind, Uint8Array> = { clean: batch.data, ...variants };
+    for (const [ci, c] of opts.classifiers.entries()) {
+      for (const kind of IMAGE_KINDS) {
+        const { logits } = await c.model.saliency({ kind: 'uint8', data: inputs[kind], n, h, w });
+        const predicted = argmaxRows(logits, n);
+        for (let i = 0; i < n; i++) if (predicted[i] === batch.labels[i]) correct[ci]![kind]++;
+      }
+    }
+    images += n;
+    opts.onProgress?.(images, dataset.samples.length);
+  }
+  const frac = (v: number) => (images ? v / images : 0);
+  return {
+    split: dataset.split,
+    size,
+    images,
+    maskArea: frac(area),
+    classifiers: opts.classifiers.map((c, ci) => ({
+      name: c.name,
+      top1: { clean: frac(correct[ci]!.clean), maskedIn: frac(correct[ci]!.maskedIn), maskedOut: frac(correct[ci]!.maskedOut), inpainted: frac(correct[ci]!.inpainted) },
+    })),
+    skipped: [...dataset.skipped, ...loader.skipped],
+  };
+}

@@ -1,0 +1,127 @@
+// `casm-native eval`: scores the masks of a trained model (or a trivial baseline) on a dataset split,
+// as the authors' score.py does (LE, OM, F1, F1a on the scoring transform, boxes moved alike), plus
+// wsolevaluation's MaxBoxAccV2 and the mask statistics. Images without a ground-truth box still count
+// for the mask statistics and the top-1 accuracy, but have no LE/OM/F1 (score.py has no definition).
+import { BatchLoader } from '../data/loader.js';
+import type { Dataset, SkipRecord } from '../data/types.js';
+import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import { MaxBoxAccAccumulator } from '../metrics/maxBoxAcc.js';
+import { MaskStatisticsAccumulator, maskStatistics, type MaskStatisticsSummary } from '../metrics/maskStatistics.js';
+import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/scoreMask.js';
+import type { Model } from '../native/model.js';
+import { argmaxRows } from '../train/masked-input.js';
+import { limitDataset } from './dataset-limit.js';
+import { originalSize } from './original-size.js';
+import { toyMask, type ToyKind } from './toy-masks.js';
+
+export type MaskSource = { kind: 'model'; model: Model } | { kind: 'toy'; toy: ToyKind };
+
+export interface LocalisationEvalOptions {
+  dataset: Dataset;
+  masks: MaskSource;
+  /** Side of the scoring frame (default 224). */
+  size?: number;
+  resize?: ResizeMode;
+  batchSize?: number;
+  /** Score only the first N samples (0 or undefined: all). */
+  limit?: number;
+  strict?: boolean;
+  /** Decoding concurrency (default: the loader's, the number of cores). */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface LocalisationEvalResult {
+  /** 'model', or the toy baseline's name. */
+  source: 'model' | `toy-${ToyKind}`;
+  split: string;
+  size: number;
+  resize: ResizeMode;
+  /** Images scored (decoded). */
+  images: number;
+  /** Of those, images with ground-truth boxes: the denominator of LE/OM/F1/F1a/MaxBoxAccV2. */
+  imagesWithBoxes: number;
+  /** Fractions in [0,1]; null when no image had a box. */
+  LE: number | null;
+  OM: number | null;
+  F1: number | null;
+  F1a: number | null;
+  MaxBoxAccV2: number | null;
+  /** MaxBoxAcc at each IoU threshold and the cam threshold attaining it. */
+  maxBoxAcc: { iou: number; accuracy: number; camThreshold: number }[];
+  /** Classifier top-1 on the clean images; null for a toy (score.py counts toys as correct). */
+  top1: number | null;
+  maskStats: MaskStatisticsSummary & { stdByBatch: number };
+  skipped: SkipRecord[];
+}
+
+export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promise<LocalisationEvalResult> {
+  const size = opts.size ?? 224;
+  const resize = opts.resize ?? 'crop';
+  const batchSize = opts.batchSize ?? 32;
+  const dataset = limitDataset(opts.dataset, opts.limit);
+  const loader = new BatchLoader(dataset, {
+    batchSize,
+    size,
+    transform: resize === 'crop' ? 'score-crop' : 'score-direct',
+    onBadSample: 'drop',
+    strict: opts.strict,
+    concurrency: opts.concurrency,
+  });
+  const loc = new LocalisationAccumulator();
+  const boxAcc = new MaxBoxAccAccumulator();
+  const stats = new MaskStatisticsAccumulator();
+  const scratch = createScoreScratch(size * size);
+  const toy = opts.masks.kind === 'toy' ? toyMask(opts.masks.toy, size) : null;
+  let images = 0;
+  let correct = 0;
+  const total = dataset.samples.length;
+  let seen = 0;
+  for await (const batch of loader.batches()) {
+    const { n, h, w } = batch;
+    let masks: Float32Array;
+    let predicted: Int32Array | null = null;
+    if (opts.masks.kind === 'model') {
+      const result = await opts.masks.model.saliency({ kind: 'uint8', data: batch.data, n, h, w });
+      masks = result.masks;
+      predicted = argmaxRows(result.logits, n);
+    } else {
+      masks = new Float32Array(n * h * w);
+      for (let i = 0; i < n; i++) masks.set(toy!, i * h * w);
+    }
+    for (let i = 0; i < n; i++) {
+      const mask = masks.subarray(i * h * w, (i + 1) * h * w);
+      const isCorrect = predicted ? predicted[i] === batch.labels[i] : true;
+      images++;
+      if (isCorrect) correct++;
+      stats.add(maskStatistics(mask, h, w));
+      const sample = dataset.samples[batch.indices[i]!]!;
+      if (sample.boxes.length === 0) continue;
+      const score = scoreMask(mask, h, w, sample.boxes, await originalSize(sample), { resize, size, isCorrect, scratch });
+      loc.add(score);
+      boxAcc.add(mask, h, w, score.resized_boxes.map(([x0, y0, x1, y1]) => ({ x0, y0, x1, y1 })));
+    }
+    seen = Math.max(seen, ...batch.indices.map((k) => k + 1));
+    opts.onProgress?.(seen, total);
+  }
+  const s = loc.summary();
+  const box = boxAcc.result();
+  const has = loc.count > 0;
+  return {
+    source: opts.masks.kind === 'model' ? 'model' : `toy-${opts.masks.toy}`,
+    split: dataset.split,
+    size,
+    resize,
+    images,
+    imagesWithBoxes: loc.count,
+    LE: has ? s.LE : null,
+    OM: has ? s.OM : null,
+    F1: has ? s.F1 : null,
+    F1a: has ? s.F1a : null,
+    MaxBoxAccV2: has ? box.maxBoxAccV2 : null,
+    maxBoxAcc: has ? box.iouThresholds.map((iou, k) => ({ iou, accuracy: box.maxBoxAcc[k]!, camThreshold: box.bestCamThreshold[k]! })) : [],
+    top1: opts.masks.kind === 'model' && images > 0 ? correct / images : null,
+    maskStats: { ...stats.summary(), stdByBatch: stats.count > 1 ? stats.stdOfMeansByBatch(128) : 0 },
+    skipped: [...dataset.skipped, ...loader.skipped],
+  };
+}

@@ -1,0 +1,24 @@
+// The predicted object box of a continuous mask, the way the authors' scorer derives it: binarise
+// (top fraction = mask mean), keep the largest 4-connected component, take its tight box.
+import { binarizeTopFraction } from '../metrics/binarize.js';
+import { componentScratch, largestComponent4, type ComponentScratch } from '../metrics/largestComponent.js';
+import { tightBoxOfLabel, type PixelBox } from '../metrics/tightBox.js';
+
+export interface MaskBox {
+  /** The binarised mask b (1 = kept), h×w. */
+  binary: Uint8Array;
+  /** Pixels set in `binary`. */
+  binarizedPixels: number;
+  /** Inclusive pixel box of the largest component; null when b is empty. */
+  box: PixelBox | null;
+  /** Pixels of the largest component. */
+  componentPixels: number;
+}
+
+export function maskBox(mask: Float32Array, h: number, w: number, scratch: ComponentScratch = componentScratch(h * w)): MaskBox {
+  if (mask.length !== h * w) throw new RangeError(`maskBox: mask has ${mask.length} values, expected ${h}x${w}`);
+  const bin = binarizeTopFraction(mask);
+  if (bin.count === 0) return { binary: bin.binary, binarizedPixels: 0, box: null, componentPixels: 0 };
+  const comp = largestComponent4(bin.binary, h, w, scratch);
+  return { binary: bin.binary, binarizedPixels: bin.count, box: tightBoxOfLabel(comp.labels, h, w, comp.label), componentPixels: comp.size };
+}

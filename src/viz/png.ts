@@ -1,0 +1,13 @@
+// PNG encoding of raw pixel buffers (sharp does the compression) and data: URIs for the HTML report,
+// which must carry its images inline to stay one self-contained file.
+import sharp from 'sharp';
+
+/** Encodes h×w×channels uint8 pixels (1 = grey, 3 = RGB) as PNG. */
+export async function encodePng(pixels: Uint8Array, w: number, h: number, channels: 1 | 3): Promise<Buffer> {
+  if (pixels.length !== w * h * channels) throw new RangeError(`encodePng: ${pixels.length} bytes for ${w}x${h}x${channels}`);
+  return sharp(pixels, { raw: { width: w, height: h, channels } }).png().toBuffer();
+}
+
+export function pngDataUri(png: Buffer): string {
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
