@@ -123,8 +123,10 @@ export class BatchLoader {
     const prefetch = Math.max(1, this.options.prefetch ?? 2);
     const limiter = new Limiter(Math.max(1, this.options.concurrency ?? availableParallelism()));
     const batchBytes = this.batchSize * this.size * this.size * 3;
-    // prefetch batches in flight + the two the consumer may hold. allocUnsafeSlow: each batch owns
-    // its ArrayBuffer at byteOffset 0 (never a slice of Node's shared small-buffer slab).
+    // Buffers: the queue (the batch being awaited and `prefetch` more) plus the one the consumer
+    // still holds. A fresh pool per call, because decodes of an abandoned iteration may still be
+    // writing into the old one. allocUnsafeSlow: each batch owns its ArrayBuffer at byteOffset 0
+    // (never a slice of Node's shared small-buffer slab), which native code may rely on.
     const free: Buffer[] = Array.from({ length: prefetch + 2 }, () => Buffer.allocUnsafeSlow(batchBytes));
     const queue: Array<Promise<Assembled>> = [];
     const state = { stopped: false };
