@@ -20,3 +20,9 @@ export type { CaseResult, Check } from './conformance/result.js';
 
 // Training.
 export * from './train/index.js';
+
+// Evaluation and outputs: `eval`, `saliency`, `report`.
+export * from './eval/index.js';
+export { maskedIn, maskedOut, inpaintedMaskedOut, maskedImages, INPAINT_RADIUS, type MaskedImages } from './viz/masked-images.js';
+export { heatmapOverlay, maskToGrey, jet } from './viz/heatmap.js';
+export { renderReportHtml, type ReportData } from './viz/report-html.js';

@@ -6,6 +6,9 @@ import { registerDoctor } from './doctor.js';
 import { registerConformance } from './conformance.js';
 import { registerTrain } from './train.js';
 import { registerData } from './data.js';
+import { registerEval } from './eval.js';
+import { registerSaliency } from './saliency.js';
+import { registerReport } from './report.js';
 
 const program = new Command();
 program
@@ -18,6 +21,9 @@ registerDoctor(program);
 registerConformance(program);
 registerTrain(program);
 registerData(program);
+registerEval(program);
+registerSaliency(program);
+registerReport(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);

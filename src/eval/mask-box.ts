@@ -2,7 +2,7 @@
 // (top fraction = mask mean), keep the largest 4-connected component, take its tight box.
 import { binarizeTopFraction } from '../metrics/binarize.js';
 import { componentScratch, largestComponent4, type ComponentScratch } from '../metrics/largestComponent.js';
-import { tightBoxOfLabel, type PixelBox } from '../metrics/tightBox.js';
+import type { PixelBox } from '../metrics/tightBox.js';
 
 export interface MaskBox {
   /** The binarised mask b (1 = kept), h×w. */
@@ -20,5 +20,5 @@ export function maskBox(mask: Float32Array, h: number, w: number, scratch: Compo
   const bin = binarizeTopFraction(mask);
   if (bin.count === 0) return { binary: bin.binary, binarizedPixels: 0, box: null, componentPixels: 0 };
   const comp = largestComponent4(bin.binary, h, w, scratch);
-  return { binary: bin.binary, binarizedPixels: bin.count, box: tightBoxOfLabel(comp.labels, h, w, comp.label), componentPixels: comp.size };
+  return { binary: bin.binary, binarizedPixels: bin.count, box: comp.box, componentPixels: comp.size };
 }

@@ -1,0 +1,31 @@
+// `casm-native report RUN_DIR`: one self-contained HTML page for a training run (scores with the
+// trivial baselines, example grid, training curves, mask statistics).
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { writeRunReport } from '../eval/run-report.js';
+import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+
+const positiveInt = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  return n;
+};
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('write one self-contained HTML report of a training run')
+    .argument('<run-dir>', 'the run folder (checkpoints/, metrics.jsonl)')
+    .option('--out <file>', 'output file (default <run-dir>/report.html)')
+    .option('--data <path>', "evaluation dataset (default: the run's training data)")
+    .option('--split <name>', "evaluation split (default: the run's validation split)")
+    .option('--limit <n>', 'images scored for the tables (0: all)', positiveInt('--limit', 0), 500)
+    .option('--examples <n>', 'rows of the example grid', positiveInt('--examples', 0), 6)
+    .addOption(new Option('--resize <mode>', 'scoring transform').choices(['crop', 'direct']).default('crop'))
+    .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 32)
+    .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
+    .action(async (runDir: string, flags: { out?: string; data?: string; split?: string; limit: number; examples: number; resize: ResizeMode; batchSize: number; device?: string }) => {
+      const { file } = await writeRunReport({ runDir, ...flags, log: (m) => process.stderr.write(`${m}\n`) });
+      process.stdout.write(`report: ${file}\n`);
+    });
+}

@@ -1,0 +1,64 @@
+// `casm-native saliency`: masks and masked images for arbitrary images (files, folders, manifests
+// or dataset folders), written per image into --out; see src/eval/saliency-export.ts for the files.
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { openModel } from '../eval/open-model.js';
+import { exportSaliency } from '../eval/saliency-export.js';
+import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
+import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import { progressLine } from './progress-line.js';
+
+const positiveInt = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+  return n;
+};
+
+interface SaliencyFlags {
+  checkpoint: string;
+  out: string;
+  size?: number;
+  resize: ResizeMode;
+  batchSize: number;
+  split: string;
+  device?: string;
+  strict: boolean;
+}
+
+export function registerSaliency(program: Command): void {
+  program
+    .command('saliency')
+    .description('write masks, masked-in/out, inpainted and heat-map images plus a JSON (box, mask statistics) per input image')
+    .argument('<inputs...>', 'image files, folders of images, .jsonl manifests or dataset folders')
+    .requiredOption('--checkpoint <path>', 'run folder, checkpoint folder or model.safetensors')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--size <px>', "side of the model input (default: the model's training size, else 224)", positiveInt('--size', 32))
+    .addOption(new Option('--resize <mode>', 'short side + centre crop, or direct resize').choices(['crop', 'direct']).default('crop'))
+    .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 16)
+    .option('--split <name>', 'split to read from a dataset folder', 'val')
+    .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
+    .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
+    .action(async (inputs: string[], flags: SaliencyFlags) => {
+      const opened = await openModel(flags.checkpoint, { device: flags.device });
+      const images = await resolveSaliencyInputs(inputs, { split: flags.split });
+      if (images.length === 0) throw new Error(`no images found in ${inputs.join(', ')}`);
+      const progress = progressLine('saliency');
+      const result = await exportSaliency({
+        model: opened.model,
+        inputs: images,
+        out: flags.out,
+        size: flags.size ?? opened.imageSize ?? 224,
+        resize: flags.resize,
+        batchSize: flags.batchSize,
+        strict: flags.strict,
+        classIds: opened.classIds,
+        onProgress: progress.update,
+        onSkip: (input, reason) => {
+          progress.done();
+          process.stderr.write(`saliency: skipped ${input}: ${reason}\n`);
+        },
+      });
+      progress.done();
+      process.stdout.write(`wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}\n`);
+    });
+}
