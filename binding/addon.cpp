@@ -8,6 +8,7 @@
 #include "model_wrap.h"
 #include "trainer_wrap.h"
 
+#include "../native/env/cuda_runtime.h"
 #include "../native/env/environment.h"
 
 namespace casm::binding {
@@ -45,6 +46,35 @@ static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+static int device_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() == 0 || info[0].IsUndefined()) return 0;
+  if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 0)
+    throw Napi::TypeError::New(info.Env(), "device index must be a non-negative integer");
+  return info[0].As<Napi::Number>().Int32Value();
+}
+
+// Caching-allocator statistics of a CUDA device, or null (CPU build or no GPU).
+static Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int device = device_arg(info);
+  return guard(env, [&]() -> Napi::Value {
+    auto m = env::cuda_memory(device);
+    if (!m) return env.Null();
+    auto o = Napi::Object::New(env);
+    o.Set("allocated", static_cast<double>(m->allocated));
+    o.Set("peak", static_cast<double>(m->peak));
+    o.Set("reserved", static_cast<double>(m->reserved));
+    return o;
+  });
+}
+
+static Napi::Value ResetCudaPeak(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int device = device_arg(info);
+  guard(env, [&] { return env::reset_cuda_peak(device), 0; });
+  return env.Undefined();
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Some OpenMP builds (Debian's among them) start with one thread; use every core unless the
   // user chose a number with OMP_NUM_THREADS.
@@ -54,6 +84,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("versions", Napi::Function::New(env, Versions));
   exports.Set("environment", Napi::Function::New(env, Environment));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("cudaMemory", Napi::Function::New(env, CudaMemory));
+  exports.Set("resetCudaPeak", Napi::Function::New(env, ResetCudaPeak));
   return exports;
 }
 

@@ -65,7 +65,7 @@ std::vector<int64_t> get_int_array(const Napi::Object& o, const char* key) {
   return out;
 }
 
-HostBatch batch_from_js(const Napi::Value& v) {
+HostBatch batch_from_js(const Napi::Value& v, bool pinned) {
   Napi::Env env = v.Env();
   auto o = expect_object(v, "batch");
   const std::string kind = get_string(o, "kind", "", true);
@@ -82,7 +82,7 @@ HostBatch batch_from_js(const Napi::Value& v) {
     if (ta.ElementLength() != count)
       throw type_error(env, "uint8 batch has " + std::to_string(ta.ElementLength()) + " bytes, expected n*h*w*3 = " +
                                 std::to_string(count));
-    b.data = torch::empty({n, h, w, 3}, torch::kUInt8);
+    b.data = torch::empty({n, h, w, 3}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(pinned));
     auto u8 = data.As<Napi::Uint8Array>();
     std::memcpy(b.data.data_ptr(), u8.Data(), count);
     b.is_uint8 = true;
@@ -91,7 +91,7 @@ HostBatch batch_from_js(const Napi::Value& v) {
     if (ta.ElementLength() != count)
       throw type_error(env, "float32 batch has " + std::to_string(ta.ElementLength()) + " values, expected n*3*h*w = " +
                                 std::to_string(count));
-    b.data = torch::empty({n, 3, h, w}, torch::kFloat32);
+    b.data = torch::empty({n, 3, h, w}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned));
     auto f32 = data.As<Napi::Float32Array>();
     std::memcpy(b.data.data_ptr(), f32.Data(), count * sizeof(float));
   } else {

@@ -42,7 +42,8 @@ struct HostBatch {
   torch::Tensor data;
   bool is_uint8 = false;
 };
-HostBatch batch_from_js(const Napi::Value& v);
+// pinned: page-locked host memory (for CUDA models), so the upload can run asynchronously.
+HostBatch batch_from_js(const Napi::Value& v, bool pinned = false);
 torch::Tensor labels_from_js(const Napi::Value& v, int64_t n);
 
 Napi::Float32Array float32_from_tensor(Napi::Env env, const torch::Tensor& t);

@@ -98,7 +98,7 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Saliency(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto m = model(env);
-  auto batch = batch_from_js(info[0]);
+  auto batch = batch_from_js(info[0], m->device().is_cuda());
   bool amp = false;
   if (info.Length() > 1 && info[1].IsObject()) amp = get_bool(info[1].As<Napi::Object>(), "amp", false);
   return PromiseWorker<SaliencyOutput>::run(

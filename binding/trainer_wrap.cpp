@@ -47,6 +47,9 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     c.fixed_classifier = get_bool(o, "fixedClassifier", false);
     c.clip_norm = positive(o, "clipNorm", 10);
     c.amp = get_bool(o, "amp", false);
+    const std::string pool_dtype = get_string(o, "poolDtype", "bf16");
+    if (pool_dtype != "bf16" && pool_dtype != "fp32") throw std::invalid_argument("poolDtype must be 'bf16' or 'fp32'");
+    c.pool_bf16 = pool_dtype == "bf16";
     std::lock_guard<std::mutex> g(*lock_);
     trainer_ = std::make_shared<Trainer>(model, c);
     return 0;
@@ -82,7 +85,7 @@ static Napi::Value stats_to_js(Napi::Env env, StepResult& r) {
 
 Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto batch = batch_from_js(info[0]);
+  auto batch = batch_from_js(info[0], trainer_->model().device().is_cuda());
   auto labels = labels_from_js(info[1], batch.data.size(0));
   StepRequest req;
   auto o = expect_object(info[2], "step options");

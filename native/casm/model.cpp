@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include "../env/cuda_runtime.h"
+
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -36,6 +38,8 @@ Model::Model(const ModelConfig& config) : config_(config), device_(parse_device(
   decoder_->to(device_);
   to_channels_last_if_cuda(*classifier_, device_);
   to_channels_last_if_cuda(*decoder_, device_);
+  // Fixed input sizes during training: let cuDNN pick the fastest convolution algorithms.
+  if (device_.is_cuda()) env::enable_cudnn_benchmark();
   if (encoder_) {
     (*encoder_)->to(device_);
     to_channels_last_if_cuda(**encoder_, device_);

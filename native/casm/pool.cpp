@@ -9,6 +9,11 @@ ResNet SnapshotPool::make_frozen() const {
   r->to(model_.device());
   to_channels_last_if_cuda(*r, model_.device());
   for (auto& p : r->parameters()) p.requires_grad_(false);
+  if (bf16_) {
+    torch::NoGradGuard g;
+    for (auto& kv : r->named_parameters())
+      if (kv.value().dim() >= 2) kv.value().set_data(kv.value().to(torch::kBFloat16));
+  }
   r->eval();
   return r;
 }

@@ -43,6 +43,7 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config)
   // A fixed classifier is never trained: without weight gradients, backward through it computes
   // input gradients only.
   for (auto& p : classifier_params_) p.requires_grad_(!config.fixed_classifier);
+  pool_.set_weights_bf16(config.pool_bf16 && config.amp && model_->device().is_cuda());
 }
 
 void Trainer::set_learning_rates(double lr, double lr_mapping) {

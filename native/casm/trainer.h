@@ -21,6 +21,7 @@ struct TrainerConfig {
   bool fixed_classifier = false;       // preset F
   double clip_norm = 10;
   bool amp = false;
+  bool pool_bf16 = false;  // with amp on CUDA: snapshots stored in bf16
 };
 
 struct StepRequest {

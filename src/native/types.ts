@@ -68,6 +68,8 @@ export interface TrainerOptions {
   clipNorm?: number;
   /** bf16 autocast on CUDA. */
   amp?: boolean;
+  /** Storage of pooled snapshots with amp on CUDA: 'bf16' (default; conv/fc weights) or 'fp32'. */
+  poolDtype?: 'bf16' | 'fp32';
 }
 
 export interface StepOptions {
@@ -143,4 +145,7 @@ export interface NativeAddon {
   versions(): { libtorch: string; cuda: string | null; cudnn: string | null; addon: string; abi: number };
   environment(): { cudaAvailable: boolean; cudaDevices: number; threads: number; mkldnn: boolean };
   setThreads(n: number): void;
+  /** Caching-allocator statistics (bytes) of a CUDA device; null in CPU builds or without a GPU. */
+  cudaMemory(device?: number): { allocated: number; peak: number; reserved: number } | null;
+  resetCudaPeak(device?: number): void;
 }

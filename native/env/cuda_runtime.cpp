@@ -1,0 +1,37 @@
+#include "cuda_runtime.h"
+
+#include "../compat.h"
+
+#ifdef CASM_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace casm::env {
+
+void enable_cudnn_benchmark() { at::globalContext().setBenchmarkCuDNN(true); }
+
+std::optional<CudaMemory> cuda_memory(int device) {
+#ifdef CASM_WITH_CUDA
+  if (!torch::cuda::is_available()) return std::nullopt;
+  // Index 0 of each statistic is the aggregate over pool types, in every LibTorch version.
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
+  CudaMemory m;
+  m.allocated = stats.allocated_bytes[0].current;
+  m.peak = stats.allocated_bytes[0].peak;
+  m.reserved = stats.reserved_bytes[0].current;
+  return m;
+#else
+  (void)device;
+  return std::nullopt;
+#endif
+}
+
+void reset_cuda_peak(int device) {
+#ifdef CASM_WITH_CUDA
+  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(device);
+#else
+  (void)device;
+#endif
+}
+
+}  // namespace casm::env
