@@ -1,45 +1,47 @@
 // Largest 4-connected component of a binary mask, as scipy.ndimage.label (default cross-shaped
-// structure) + argmax of the per-label pixel counts in the authors' scorer.
+// structure) + argmax of the per-label pixel counts in the authors' scorer, and its tight box.
 //
 // Ties: scipy numbers components in raster order of their first pixel (row by row, left to right)
 // and np.argmax returns the first maximum, so among equally large components the one whose first
-// pixel comes first in raster order wins. Components are discovered here in the same raster order
-// and only a strictly larger one replaces the current winner, which gives the same choice.
+// pixel comes first in raster order wins. Here a component's smallest label is the one created at
+// its raster-first run, union-find keeps the smaller label as root, and only a strictly larger
+// component replaces the current winner while roots are visited in increasing order: the same choice.
+//
+// Labelling works on runs (maximal horizontal stretches of set pixels): a run joins the runs of the
+// row above that share a column with it. Masks are smooth, so there are few runs per row, and this
+// is several times faster than a per-pixel flood fill; sizes and boxes are kept per label.
+import type { PixelBox } from './tightBox.js';
 
 export interface ComponentScratch {
-  labels: Int32Array;
-  stack: Int32Array;
+  /** Per run: start column, end column (inclusive), row, label. */
+  runs: Int32Array;
+  parent: Int32Array;
+  size: Int32Array;
+  /** Per label: x0, y0, x1, y1. */
+  bounds: Int32Array;
 }
 
 export function componentScratch(pixelCount: number): ComponentScratch {
-  return { labels: new Int32Array(pixelCount), stack: new Int32Array(pixelCount) };
-}
-
-// The flood fill needs each pixel's column for the left/right borders; an integer modulo per pixel
-// is the slowest operation of the loop, so columns of the last width used are looked up instead.
-let columnOf = new Uint16Array(0);
-let columnWidth = 0;
-function columns(n: number, w: number): Uint16Array {
-  if (columnWidth !== w || columnOf.length < n) {
-    columnOf = new Uint16Array(n);
-    for (let i = 0; i < n; i++) columnOf[i] = i % w;
-    columnWidth = w;
-  }
-  return columnOf;
+  // At most one run per two pixels of a row, plus one: (n + h) / 2 runs; n + 1 is always enough.
+  const maxRuns = pixelCount + 1;
+  return {
+    runs: new Int32Array(4 * maxRuns),
+    parent: new Int32Array(maxRuns + 1),
+    size: new Int32Array(maxRuns + 1),
+    bounds: new Int32Array(4 * (maxRuns + 1)),
+  };
 }
 
 export interface LargestComponent {
   /** Pixel count of the winning component; 0 when the mask is empty. */
   size: number;
-  /** Label of the winner in `labels` (1-based), 0 when empty. */
-  label: number;
-  /** Per-pixel component label (0 = background). Belongs to the scratch passed in. */
-  labels: Int32Array;
+  /** Tight box around the winner (inclusive pixels); null when the mask is empty. */
+  box: PixelBox | null;
 }
 
 /**
- * Labels the 4-connected components of `binary` (h×w, row-major, nonzero = on) and returns the
- * largest. `out` (if given) receives 1 for the winner's pixels and 0 elsewhere.
+ * Finds the largest 4-connected component of `binary` (h×w, row-major, nonzero = on). `out` (if
+ * given) receives 1 for the winner's pixels and 0 elsewhere.
  */
 export function largestComponent4(
   binary: Uint8Array,
@@ -50,38 +52,99 @@ export function largestComponent4(
 ): LargestComponent {
   const n = h * w;
   if (binary.length !== n) throw new RangeError(`largestComponent4: mask has ${binary.length} pixels, expected ${h}x${w}`);
-  if (w > 65536) throw new RangeError(`largestComponent4: width ${w} above 65536`);
-  const col = columns(n, w);
-  const labels = scratch.labels;
-  const stack = scratch.stack;
-  labels.fill(0, 0, n);
+  if (scratch.parent.length < n + 2) throw new RangeError('largestComponent4: scratch too small');
+  const { runs, parent, size, bounds } = scratch;
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      const g = parent[parent[x]!]!;
+      parent[x] = g;
+      x = g;
+    }
+    return x;
+  };
+
   let next = 0;
-  let bestLabel = 0;
-  let bestSize = 0;
-  for (let start = 0; start < n; start++) {
-    if (binary[start] === 0 || labels[start] !== 0) continue;
-    const label = ++next;
-    labels[start] = label;
-    let top = 0;
-    stack[top++] = start;
-    let size = 0;
-    // Depth-first flood fill with an explicit stack: no recursion, no per-pixel allocation.
-    while (top > 0) {
-      const p = stack[--top]!;
-      size++;
-      const x = col[p]!;
-      if (x > 0 && binary[p - 1] !== 0 && labels[p - 1] === 0) { labels[p - 1] = label; stack[top++] = p - 1; }
-      if (x < w - 1 && binary[p + 1] !== 0 && labels[p + 1] === 0) { labels[p + 1] = label; stack[top++] = p + 1; }
-      if (p >= w && binary[p - w] !== 0 && labels[p - w] === 0) { labels[p - w] = label; stack[top++] = p - w; }
-      if (p + w < n && binary[p + w] !== 0 && labels[p + w] === 0) { labels[p + w] = label; stack[top++] = p + w; }
+  let runCount = 0;
+  let prevFirst = 0;
+  let prevEnd = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const rowFirst = runCount;
+    let j = prevFirst;
+    let x = 0;
+    while (x < w) {
+      if (binary[row + x] === 0) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < w && binary[row + x] !== 0) x++;
+      const end = x - 1;
+      while (j < prevEnd && runs[4 * j + 1]! < start) j++;
+      let lab = 0;
+      for (let k = j; k < prevEnd; k++) {
+        const r = 4 * k;
+        if (runs[r]! > end) break;
+        const other = find(runs[r + 3]!);
+        if (lab === 0) lab = other;
+        else if (other !== lab) {
+          // Keep the smaller label as root (it is the raster-first one).
+          if (other < lab) {
+            parent[lab] = other;
+            lab = other;
+          } else parent[other] = lab;
+        }
+      }
+      if (lab === 0) {
+        lab = ++next;
+        parent[lab] = lab;
+        size[lab] = 0;
+        const nb = 4 * lab;
+        bounds[nb] = start;
+        bounds[nb + 1] = y;
+        bounds[nb + 2] = end;
+        bounds[nb + 3] = y;
+      } else {
+        const b = 4 * lab;
+        if (start < bounds[b]!) bounds[b] = start;
+        if (end > bounds[b + 2]!) bounds[b + 2] = end;
+        bounds[b + 3] = y;
+      }
+      size[lab] = size[lab]! + (end - start + 1);
+      const r = 4 * runCount++;
+      runs[r] = start;
+      runs[r + 1] = end;
+      runs[r + 2] = y;
+      runs[r + 3] = lab;
     }
-    if (size > bestSize) {
-      bestSize = size;
-      bestLabel = label;
-    }
+    prevFirst = rowFirst;
+    prevEnd = runCount;
   }
+  if (next === 0) {
+    out?.fill(0, 0, n);
+    return { size: 0, box: null };
+  }
+  // Fold sizes and boxes into the roots (parents always carry smaller labels).
+  for (let l = next; l >= 1; l--) {
+    const r = find(l);
+    if (r === l) continue;
+    size[r] = size[r]! + size[l]!;
+    const a = 4 * l;
+    const b = 4 * r;
+    if (bounds[a]! < bounds[b]!) bounds[b] = bounds[a]!;
+    if (bounds[a + 1]! < bounds[b + 1]!) bounds[b + 1] = bounds[a + 1]!;
+    if (bounds[a + 2]! > bounds[b + 2]!) bounds[b + 2] = bounds[a + 2]!;
+    if (bounds[a + 3]! > bounds[b + 3]!) bounds[b + 3] = bounds[a + 3]!;
+  }
+  let best = 0;
+  for (let l = 1; l <= next; l++) if (parent[l] === l && (best === 0 || size[l]! > size[best]!)) best = l;
   if (out) {
-    for (let i = 0; i < n; i++) out[i] = labels[i] === bestLabel && bestLabel !== 0 ? 1 : 0;
+    out.fill(0, 0, n);
+    for (let k = 0; k < runCount; k++) {
+      const r = 4 * k;
+      if (find(runs[r + 3]!) === best) out.fill(1, runs[r + 2]! * w + runs[r]!, runs[r + 2]! * w + runs[r + 1]! + 1);
+    }
   }
-  return { size: bestSize, label: bestLabel, labels };
+  const b = 4 * best;
+  return { size: size[best]!, box: { x0: bounds[b]!, y0: bounds[b + 1]!, x1: bounds[b + 2]!, y1: bounds[b + 3]! } };
 }

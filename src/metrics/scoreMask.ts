@@ -5,7 +5,7 @@
 import type { Box } from '../data/types.js';
 import { binarizeTopFraction } from './binarize.js';
 import { componentScratch, largestComponent4, type ComponentScratch } from './largestComponent.js';
-import { tightBoxOfLabel } from './tightBox.js';
+import type { PixelBox } from './tightBox.js';
 import { resizeGroundTruthBox, type ResizeMode } from './groundTruthBoxes.js';
 import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './boxIou.js';
 import { boxF1, maskSum } from './boxF1.js';
@@ -69,10 +69,9 @@ export function scoreMask(
 
   const bin = binarizeTopFraction(mask, scratch.binary);
   let box: MaskScore['box'] = [-1, -1, -1, -1];
-  let pred = null;
+  let pred: PixelBox | null = null;
   if (bin.count > 0) {
-    const comp = largestComponent4(bin.binary, h, w, scratch.components);
-    pred = tightBoxOfLabel(comp.labels, h, w, comp.label);
+    pred = largestComponent4(bin.binary, h, w, scratch.components).box;
     if (pred) box = [pred.x0, pred.y0, pred.x1, pred.y1];
   }
 

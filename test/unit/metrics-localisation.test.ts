@@ -93,9 +93,34 @@ describe('largest 4-connected component', () => {
       '......',
       '##....',
     ]);
-    const c = largestComponent4(g.data, g.h, g.w);
+    const out = new Uint8Array(g.h * g.w);
+    const c = largestComponent4(g.data, g.h, g.w, undefined, out);
     expect(c.size).toBe(4);
-    expect(tightBoxOfLabel(c.labels, g.h, g.w, c.label)).toEqual({ x0: 2, y0: 1, x1: 4, y1: 2 });
+    expect(c.box).toEqual({ x0: 2, y0: 1, x1: 4, y1: 2 });
+    expect(tightBox(out, g.h, g.w)).toEqual(c.box);
+    expect(out.reduce((a, b) => a + b, 0)).toBe(4);
+  });
+  it('joins runs through later rows (U shape) and keeps the raster-first label on ties after merging', () => {
+    // The U's two arms start as separate runs and merge in the last row: one component of 7 pixels.
+    // The single pixels at the right form two components of 1; the U wins.
+    const g = grid([
+      '#.#..#',
+      '#.#...',
+      '###..#',
+    ]);
+    const c = largestComponent4(g.data, g.h, g.w);
+    expect(c.size).toBe(7);
+    expect(c.box).toEqual({ x0: 0, y0: 0, x1: 2, y1: 2 });
+    // Two components of 5 (they touch only diagonally): the one whose first pixel is at row 0,
+    // column 3, assembled from two arms merged in row 1, comes first in raster order and wins.
+    const t = grid([
+      '...#.#',
+      '##.###',
+      '###...',
+    ]);
+    const u = largestComponent4(t.data, t.h, t.w);
+    expect(u.size).toBe(5);
+    expect(u.box).toEqual({ x0: 3, y0: 0, x1: 5, y1: 1 });
   });
   it('on ties keeps the component met first in raster order (scipy label order + argmax)', () => {
     const g = grid([
@@ -109,9 +134,41 @@ describe('largest 4-connected component', () => {
     // The component at the top right starts at (row 0, col 4), before the one at row 1.
     expect(tightBox(out, g.h, g.w)).toEqual({ x0: 4, y0: 0, x1: 5, y1: 0 });
   });
+  it('agrees with a plain breadth-first labelling on random masks', () => {
+    let s = 11;
+    const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+    for (let trial = 0; trial < 100; trial++) {
+      const h = 1 + Math.floor(rnd() * 20), w = 1 + Math.floor(rnd() * 20), p = rnd();
+      const bin = Uint8Array.from({ length: h * w }, () => (rnd() < p ? 1 : 0));
+      // Oracle: BFS in raster order, first strictly largest component wins.
+      const seen = new Uint8Array(h * w);
+      let bestSize = 0, bestPixels: number[] = [];
+      for (let i = 0; i < h * w; i++) {
+        if (!bin[i] || seen[i]) continue;
+        const pixels = [i];
+        seen[i] = 1;
+        for (let q = 0; q < pixels.length; q++) {
+          const v = pixels[q]!, x = v % w;
+          for (const u of [x > 0 ? v - 1 : -1, x < w - 1 ? v + 1 : -1, v - w, v + w]) {
+            if (u >= 0 && u < h * w && bin[u] && !seen[u]) { seen[u] = 1; pixels.push(u); }
+          }
+        }
+        if (pixels.length > bestSize) { bestSize = pixels.length; bestPixels = pixels; }
+      }
+      const out = new Uint8Array(h * w);
+      const c = largestComponent4(bin, h, w, undefined, out);
+      expect(c.size).toBe(bestSize);
+      const expectedOut = new Uint8Array(h * w);
+      for (const v of bestPixels) expectedOut[v] = 1;
+      expect(out).toEqual(expectedOut);
+      expect(c.box).toEqual(tightBox(expectedOut, h, w));
+    }
+  });
   it('reports an empty mask', () => {
     const c = largestComponent4(new Uint8Array(6), 2, 3);
     expect(c.size).toBe(0);
+    expect(c.box).toBeNull();
+    expect(tightBoxOfLabel(Int32Array.of(0, 2, 2, 0), 2, 2, 2)).toEqual({ x0: 0, y0: 0, x1: 1, y1: 1 });
     expect(tightBox(new Uint8Array(6), 2, 3)).toBeNull();
   });
 });
