@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { doctorReport } from '../native/doctor.js';
+import { candidateLines, libtorchLine } from '../native/decision-report.js';
+import { packageRoot } from '../native/package-root.js';
 
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .description('show Node, the native addon, LibTorch, CUDA, GPUs and threads')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .option('--build', 'build the addon from source against the detected LibTorch first (the install-time step)')
+    .action(async (opts: { json?: boolean; build?: boolean }) => {
+      if (opts.build) await buildFirst();
       const r = doctorReport();
       if (opts.json) {
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
@@ -19,10 +23,21 @@ export function registerDoctor(program: Command): void {
           `cudnn       ${r.cuda.cudnn ?? '-'}`,
           ...(r.gpus.length ? r.gpus.map((g, i) => `gpu ${i}       ${g.name}, compute ${g.computeCapability ?? '?'}, ${g.memoryMiB ?? '?'} MiB`) : ['gpus        none found']),
           `threads     ${r.threads ?? '-'}${r.mkldnn ? ' (oneDNN available)' : ''}`,
+          '',
+          `loader      LibTorch in use: ${libtorchLine(r.decision)}`,
+          ...candidateLines(r.decision, packageRoot).map((l) => `            ${l}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
         if (r.addonError) process.stdout.write(`\n${r.addonError}\n`);
       }
       if (!r.addon) process.exitCode = 1;
     });
+}
+
+/** `doctor --build`: compile build/Release against the detected LibTorch, then report as usual. */
+async function buildFirst(): Promise<void> {
+  const { detectLibTorch } = await import('../native/libtorch-detect.js');
+  const { buildFromSource } = await import('../native/source-build.js');
+  const result = buildFromSource(packageRoot, detectLibTorch().found);
+  if (!result.ok) process.stderr.write(`casm-native: source build failed: ${result.error}\n`);
 }

@@ -3,7 +3,8 @@
 // name devices).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { loadAddonWithLocation } from './loader.js';
+import { addonDecision, lastAddonDecision, loadAddonWithLocation } from './loader.js';
+import type { AddonDecision } from './addon-decision.js';
 
 export interface GpuInfo {
   name: string;
@@ -15,8 +16,10 @@ export interface DoctorReport {
   node: string;
   platform: string;
   cpus: number;
-  addon: { path: string; source: string; version: string } | null;
+  addon: { path: string; source: string; variant?: string; version: string } | null;
   addonError?: string;
+  /** The loader's decision: the LibTorch it detected, every candidate binary and its verdict. */
+  decision: AddonDecision;
   libtorch: string | null;
   cxx11Abi: number | null;
   cuda: { available: boolean; devices: number; runtime: string | null; cudnn: string | null };
@@ -58,7 +61,8 @@ export function doctorReport(): DoctorReport {
     const e = addon.environment();
     return {
       ...base,
-      addon: { path: location.path, source: location.source, version: v.addon },
+      addon: { path: location.path, source: location.source, ...(location.variant ? { variant: location.variant } : {}), version: v.addon },
+      decision: addonDecision(),
       libtorch: v.libtorch,
       cxx11Abi: v.abi,
       cuda: { available: e.cudaAvailable, devices: e.cudaDevices, runtime: v.cuda, cudnn: v.cudnn },
@@ -70,6 +74,7 @@ export function doctorReport(): DoctorReport {
       ...base,
       addon: null,
       addonError: (err as Error).message,
+      decision: lastAddonDecision() ?? addonDecision(),
       libtorch: null,
       cxx11Abi: null,
       cuda: { available: false, devices: 0, runtime: null, cudnn: null },

@@ -1,9 +1,15 @@
-// Finds and loads the compiled addon. Order: CASM_NATIVE_BINARY (an explicit .node file), the
-// local source build (build/Release), then a prebuilt binary matching the LibTorch in use.
+// Loads the compiled addon once per process. Which binary, and why, is decided in
+// addon-decision.ts (CASM_NATIVE_BINARY, then the local build, then the prebuild matching the
+// detected LibTorch, then a source build when allowed); this file does the in-process part and
+// remembers the outcome.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { decideAddon, type AddonDecision, type CandidateVerdict } from './addon-decision.js';
+import { loadErrorMessage } from './decision-report.js';
 import { packageRoot } from './package-root.js';
+import { preloadLibraries } from './preload.js';
+import { sourceBuildRequested } from './source-build.js';
 import type { NativeAddon } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -11,44 +17,50 @@ const require = createRequire(import.meta.url);
 export interface AddonLocation {
   path: string;
   source: 'env' | 'build' | 'prebuild';
+  /** The prebuild variant, e.g. torch1.13-cpu. */
+  variant?: string;
 }
 
-let cached: { addon: NativeAddon; location: AddonLocation } | undefined;
+let loaded: { addon: NativeAddon; location: AddonLocation } | undefined;
+let lastDecision: AddonDecision | undefined;
 
-/** Candidate binaries in the order they are tried. */
-export function addonCandidates(): AddonLocation[] {
-  const out: AddonLocation[] = [];
-  const explicit = process.env.CASM_NATIVE_BINARY;
-  if (explicit) out.push({ path: explicit, source: 'env' });
-  out.push({ path: join(packageRoot, 'build', 'Release', 'casm_native.node'), source: 'build' });
-  return out;
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function loadInProcess(c: CandidateVerdict): void {
+  preloadLibraries(c.preload);
+  const addon = require(c.path) as NativeAddon;
+  loaded = { addon, location: { path: c.path, source: c.kind, ...(c.variant ? { variant: c.variant } : {}) } };
+}
+
+/**
+ * Decides and loads, once per process; later calls return the same decision. A refused decision is
+ * not remembered, so a fix (a build, an env change) is seen by the next call.
+ */
+export function addonDecision(): AddonDecision {
+  if (loaded && lastDecision) return lastDecision;
+  lastDecision = decideAddon({
+    packageRoot,
+    addonVersion: packageVersion(),
+    allowSourceBuild: sourceBuildRequested(),
+    loadInProcess,
+  });
+  return lastDecision;
+}
+
+/** The decision made by the last load attempt in this process, without deciding again. */
+export function lastAddonDecision(): AddonDecision | undefined {
+  return lastDecision;
+}
+
+export function loadAddonWithLocation(): { addon: NativeAddon; location: AddonLocation } {
+  if (loaded) return loaded;
+  const decision = addonDecision();
+  if (!loaded) throw new Error(loadErrorMessage(decision, packageRoot));
+  return loaded;
 }
 
 export function loadAddon(): NativeAddon {
   return loadAddonWithLocation().addon;
-}
-
-export function loadAddonWithLocation(): { addon: NativeAddon; location: AddonLocation } {
-  if (cached) return cached;
-  const tried: string[] = [];
-  for (const candidate of addonCandidates()) {
-    if (!existsSync(candidate.path)) {
-      tried.push(`${candidate.path} (${candidate.source}): not found`);
-      continue;
-    }
-    try {
-      const addon = require(candidate.path) as NativeAddon;
-      cached = { addon, location: candidate };
-      return cached;
-    } catch (e) {
-      tried.push(`${candidate.path} (${candidate.source}): ${(e as Error).message.split('\n')[0]}`);
-      if (candidate.source === 'env') break;
-    }
-  }
-  throw new Error(
-    'casm-native: no usable native addon.\n' +
-      tried.map((t) => `  - ${t}`).join('\n') +
-      '\nFixes: run `bash scripts/setup.sh` (installs LibTorch if missing and builds the addon), or ' +
-      '`npm run build:native` with LIBTORCH pointing at a libtorch or PyTorch folder, or set CASM_NATIVE_BINARY to a built casm_native.node.',
-  );
 }
