@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Model, Trainer, doctorReport } from '../../dist/index.js';
+import { loadAddon } from '../../dist/native/loader.js';
 
 const { values: o } = parseArgs({
   options: {
@@ -50,6 +51,8 @@ async function time(label, fn) {
 
 const env = doctorReport();
 console.log(`casm-native fused step: ${o.arch}, ${size}px, batch ${batch}, ${o.device}${o.amp ? ' (bf16 autocast)' : ''}; LibTorch ${env.libtorch}, ${env.threads} threads, ${cpus()[0]?.model ?? 'unknown CPU'}`);
+const addon = loadAddon();
+addon.resetCudaPeak?.(0);
 const results = {
   config: { arch: o.arch, size, batch, device: o.device, amp: o.amp, steps, warmup },
   machine: { cpu: cpus()[0]?.model, cpus: cpus().length, threads: env.threads, libtorch: env.libtorch, gpus: env.gpus },
@@ -57,4 +60,10 @@ const results = {
   pooledAdversary: await time('step, pooled adversary', (i) => trainer.step(batches[i % 2], labels, { adversary: 0 })),
   inference: await time('saliency inference', (i) => model.saliency(batches[i % 2], { amp: o.amp })),
 };
+// Peak GPU memory of everything above (model, one pooled snapshot, optimiser state, activations).
+const memory = o.device.startsWith('cuda') ? addon.cudaMemory(0) : null;
+if (memory) {
+  results.peakMemoryGiB = memory.peak / 2 ** 30;
+  console.log(`peak GPU memory            ${results.peakMemoryGiB.toFixed(2)} GiB`);
+}
 if (o.json) writeFileSync(o.json, JSON.stringify(results, null, 2) + '\n');

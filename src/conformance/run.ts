@@ -27,7 +27,7 @@ export function findSuites(dir: string): Array<{ suite: 'step' | 'metrics'; dir:
   return found;
 }
 
-export async function runConformance(dir: string, opts: { device?: string } = {}): Promise<SuiteResult[]> {
+export async function runConformance(dir: string, opts: { device?: string; toleranceScale?: number } = {}): Promise<SuiteResult[]> {
   const out: SuiteResult[] = [];
   for (const s of findSuites(dir)) {
     const cases = s.suite === 'step' ? await runStepConformance(s.dir, opts) : metricsCases(s.dir);
