@@ -1,0 +1,108 @@
+// How much compute one benchmark invocation spends. 'full' is the paper's setting (ImageNet,
+// ResNet-50, 224 px, batch 128, 60 epochs × 20%, GPU); 'demo' fits a shared 2-core CPU (every
+// training run ~1–3 minutes, the Table 2 sweep ~25 minutes); 'tiny' only proves the harness works.
+import type { Arch } from '../../native/types.js';
+
+export type BudgetName = 'tiny' | 'demo' | 'full';
+
+export interface Budget {
+  name: BudgetName;
+  arch: Arch;
+  imageSize: number;
+  batchSize: number;
+  /** Epochs of every CASM run; each visits `epochFraction` of the (subset's) training set. */
+  epochs: number;
+  epochFraction: number;
+  /** Classifier SGD / decoder Adam learning rates, ×0.1 every lrDecayEvery epochs (0: never). */
+  lr: number;
+  lrMapping: number;
+  lrDecayEvery: number;
+  /**
+   * Pretraining of the initial classifier f(0) (the paper starts from a torchvision ResNet-50
+   * trained on all of ImageNet). null: the classifier comes from --init-weights.
+   * Pretraining is a preset-L run from scratch whose classifier is kept; the decoder is discarded.
+   */
+  pretrain: { epochs: number; lr: number } | null;
+  /**
+   * The paper's snapshot intervals (100, 1000 steps) are divided by this: our runs have ~10^2 steps
+   * instead of ~1.2·10^5, and unscaled L100/L1000 would never take a second snapshot.
+   */
+  snapshotScale: number;
+  /** Validation images per epoch during training (0: all). */
+  valLimit: number;
+  /** Images scored per model on the score split (0: all). */
+  scoreLimit: number;
+  /** Independently trained classifiers of Fig. 3 (different seeds). */
+  fig3Classifiers: number;
+  /** The fashion-loc demo data used when --data is not given. */
+  demoData: { train: number; val: number; test: number; size: number };
+  device: string;
+}
+
+export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
+  tiny: {
+    name: 'tiny',
+    arch: 'resnet18',
+    imageSize: 32,
+    batchSize: 8,
+    epochs: 1,
+    epochFraction: 1,
+    lr: 1e-2,
+    lrMapping: 1e-3,
+    lrDecayEvery: 0,
+    pretrain: { epochs: 1, lr: 1e-2 },
+    snapshotScale: 100,
+    valLimit: 8,
+    scoreLimit: 16,
+    fig3Classifiers: 2,
+    demoData: { train: 24, val: 8, test: 16, size: 64 },
+    device: 'cpu',
+  },
+  demo: {
+    name: 'demo',
+    arch: 'resnet18',
+    imageSize: 64,
+    batchSize: 32,
+    epochs: 1,
+    epochFraction: 1,
+    lr: 1e-2,
+    lrMapping: 1e-3,
+    lrDecayEvery: 0,
+    pretrain: { epochs: 3, lr: 1e-2 },
+    snapshotScale: 100,
+    valLimit: 128,
+    scoreLimit: 0,
+    fig3Classifiers: 3,
+    demoData: { train: 1200, val: 200, test: 400, size: 128 },
+    device: 'cpu',
+  },
+  full: {
+    name: 'full',
+    arch: 'resnet50',
+    imageSize: 224,
+    batchSize: 128,
+    epochs: 60,
+    epochFraction: 0.2,
+    lr: 1e-3,
+    lrMapping: 1e-3,
+    lrDecayEvery: 20,
+    pretrain: null,
+    snapshotScale: 1,
+    valLimit: 10000,
+    scoreLimit: 0,
+    fig3Classifiers: 3,
+    demoData: { train: 2000, val: 500, test: 500, size: 128 },
+    device: 'cuda',
+  },
+};
+
+export function getBudget(name: string): Budget {
+  if (!Object.prototype.hasOwnProperty.call(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo or full)`);
+  return BUDGETS[name as BudgetName];
+}
+
+/** A preset's snapshot interval at this budget: the paper's interval ÷ snapshotScale, at least 1. */
+export function scaledSnapshotEvery(interval: number | 'first' | null, budget: Budget): number | 'first' | null {
+  if (typeof interval !== 'number') return interval;
+  return Math.max(1, Math.round(interval / budget.snapshotScale));
+}
