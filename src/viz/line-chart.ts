@@ -36,8 +36,9 @@ function formatTick(v: number): string {
 
 export function renderLineChart(series: readonly Series[], opts: LineChartOptions): string {
   const width = opts.width ?? 460;
-  const height = opts.height ?? 260;
-  const margin = { left: 56, right: 12, top: 28, bottom: 40 };
+  const height = opts.height ?? 280;
+  // The legend sits in one row under the axis label, so it never hides a curve.
+  const margin = { left: 56, right: 12, top: 28, bottom: 58 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const clean = series.map((s) => ({ name: s.name, points: s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)) })).filter((s) => s.points.length > 0);
@@ -66,15 +67,17 @@ export function renderLineChart(series: readonly Series[], opts: LineChartOption
     const x = px(t).toFixed(1);
     parts.push(`<text x="${x}" y="${margin.top + plotH + 14}" text-anchor="middle" font-size="10">${formatTick(t)}</text>`);
   }
-  if (opts.xLabel) parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 6}" text-anchor="middle" font-size="11">${escapeHtml(opts.xLabel)}</text>`);
+  if (opts.xLabel) parts.push(`<text x="${margin.left + plotW / 2}" y="${margin.top + plotH + 28}" text-anchor="middle" font-size="11">${escapeHtml(opts.xLabel)}</text>`);
+  let legendX = margin.left;
   clean.forEach((s, i) => {
     const colour = PALETTE[i % PALETTE.length]!;
     const d = s.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.6" points="${d}"/>`);
     if (s.points.length === 1) parts.push(`<circle cx="${px(s.points[0]![0]).toFixed(1)}" cy="${py(s.points[0]![1]).toFixed(1)}" r="3" fill="${colour}"/>`);
-    const ly = margin.top + 12 + i * 14;
-    parts.push(`<line x1="${margin.left + 8}" x2="${margin.left + 24}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`);
-    parts.push(`<text x="${margin.left + 28}" y="${ly}" dominant-baseline="middle" font-size="10">${escapeHtml(s.name)}</text>`);
+    const ly = height - 10;
+    parts.push(`<line x1="${legendX}" x2="${legendX + 16}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${legendX + 20}" y="${ly}" dominant-baseline="middle" font-size="10">${escapeHtml(s.name)}</text>`);
+    legendX += 32 + 6 * s.name.length; // about 6 px per character at font-size 10
   });
   parts.push('</svg>');
   return parts.join('');
