@@ -17,7 +17,7 @@ export function registerDoctor(program: Command): void {
       } else {
         const lines = [
           `node        ${r.node} (${r.platform}, ${r.cpus} CPUs)`,
-          r.addon ? `addon       ${r.addon.path} (${r.addon.source}, v${r.addon.version})` : `addon       not loaded`,
+          r.addon ? `addon       ${r.addon.path} (${r.addon.source}${r.addon.variant ? ` ${r.addon.variant}` : ''}, v${r.addon.version})` : `addon       not loaded`,
           `libtorch    ${r.libtorch ?? '-'}${r.cxx11Abi !== null ? ` (C++11 ABI ${r.cxx11Abi})` : ''}`,
           `cuda        ${r.cuda.available ? `available, ${r.cuda.devices} device(s), runtime ${r.cuda.runtime}` : 'not available'}`,
           `cudnn       ${r.cuda.cudnn ?? '-'}`,

@@ -145,7 +145,9 @@ export function decideAddon(opts: DecideOptions): AddonDecision {
     const v: CandidateVerdict = { kind: c.kind, path: c.path, variant: c.prebuild?.variant, outcome: 'refused', reason: '', preload: [] };
     decision.candidates.push(v);
     const refuse = (reason: string) => Object.assign(v, { outcome: 'refused', reason });
-    if (!existsSync(c.path) && !c.prebuild) return Object.assign(v, { outcome: 'missing', reason: 'not built' });
+    if (!existsSync(c.path) && !c.prebuild) {
+      return Object.assign(v, { outcome: 'missing', reason: c.kind === 'env' ? 'no such file' : 'not built' });
+    }
     if (c.prebuild) {
       const check = prebuildStaticCheck(c.prebuild, t, opts.addonVersion);
       if (isRefusal(check)) return refuse(check);
