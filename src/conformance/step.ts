@@ -150,37 +150,24 @@ function finalStateChecks(
   decoderTol: number,
 ): Check[] {
   const checks: Check[] = [];
-  // Decoder: trainable tensors only, all together.
-  let num = 0;
-  let den = 0;
-  let classNum = 0;
-  let classDen = 0;
+  // Sums of ‖Δa − Δe‖² and ‖Δe‖² over a group of tensors, Δ = final − init.
+  const decoder = { num: 0, den: 0 };
+  const classifier = { num: 0, den: 0 };
+  const accumulate = (acc: { num: number; den: number }, actual: Float32Array, initial: Float32Array, expected: Float32Array) => {
+    for (let k = 0; k < expected.length; k++) {
+      const de = expected[k] - initial[k];
+      acc.num += (actual[k] - initial[k] - de) ** 2;
+      acc.den += de * de;
+    }
+  };
   let normNum = 0;
   let normDen = 0;
   for (const [name, t] of ref) {
-    const dm = /^final\.decoder\.(.+)$/.exec(name);
-    if (dm && !isRunningStat(dm[1])) {
-      const a = state[`decoder.${dm[1]}`].data;
-      const i0 = get(init, `init.decoder.${dm[1]}`, file).data as Float32Array;
-      const e = t.data as Float32Array;
-      for (let k = 0; k < e.length; k++) {
-        const da = a[k] - i0[k];
-        const de = e[k] - i0[k];
-        num += (da - de) ** 2;
-        den += de * de;
-      }
-    }
-    const cm = /^final\.classifier\.(.+)$/.exec(name);
-    if (cm) {
-      const a = state[`classifier.${cm[1]}`].data;
-      const i0 = get(init, `init.classifier.${cm[1]}`, file).data as Float32Array;
-      const e = t.data as Float32Array;
-      for (let k = 0; k < e.length; k++) {
-        const da = a[k] - i0[k];
-        const de = e[k] - i0[k];
-        classNum += (da - de) ** 2;
-        classDen += de * de;
-      }
+    // Decoder: trainable tensors only, all together; classifier: every tensor given in full.
+    const m = /^final\.(decoder|classifier)\.(.+)$/.exec(name);
+    if (m && (m[1] === 'classifier' || !isRunningStat(m[2]))) {
+      const initial = get(init, `init.${m[1]}.${m[2]}`, file).data as Float32Array;
+      accumulate(m[1] === 'decoder' ? decoder : classifier, state[`${m[1]}.${m[2]}`].data, initial, t.data as Float32Array);
     }
     const nm = /^delta\.classifier\.(.+)$/.exec(name);
     if (nm) {
@@ -195,8 +182,8 @@ function finalStateChecks(
   }
   // A case whose expected change is zero (the fixed classifier of preset F) must change nothing.
   const ratio = (n: number, d: number) => (d > 0 ? Math.sqrt(n) / Math.sqrt(d) : Math.sqrt(n) <= 1e-7 ? 0 : Infinity);
-  checks.push({ name: 'final.decoder', deviation: ratio(num, den), tolerance: decoderTol });
-  checks.push({ name: 'final.classifier', deviation: ratio(classNum, classDen), tolerance: 0.01 });
+  checks.push({ name: 'final.decoder', deviation: ratio(decoder.num, decoder.den), tolerance: decoderTol });
+  checks.push({ name: 'final.classifier', deviation: ratio(classifier.num, classifier.den), tolerance: 0.01 });
   checks.push({ name: 'delta.classifier norms', deviation: ratio(normNum, normDen), tolerance: 0.01 });
   return checks;
 }
