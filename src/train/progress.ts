@@ -1,5 +1,5 @@
 // Renders TrainEvents for a terminal: a redrawn one-line bar on a TTY, plain lines otherwise, JSON
-// lines with --json, almost nothing with --quiet. Rendering is kept out of the loop so that API
+// lines with --json, only warnings with --quiet. Rendering is kept out of the loop so that API
 // users can attach their own.
 import type { TrainEvent } from './events.js';
 
@@ -36,14 +36,16 @@ function bar(fraction: number, width: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-/** One line describing a step event; shared by the bar and by tests. */
+/** One line describing a step event (kept near 100 columns so the numbers survive narrow terminals). */
 export function formatStepLine(e: Extract<TrainEvent, { type: 'step' }>): string {
   const s = e.stats;
-  const acc = s.batchSize ? `${pct(s.correctClean / s.batchSize)}/${pct(s.correctMasked / s.batchSize)}` : '-';
+  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+  const acc = s.batchSize ? `${((100 * s.correctClean) / s.batchSize).toFixed(1)}/${((100 * s.correctMasked) / s.batchSize).toFixed(1)}%` : '-';
+  // Most wanted first: a narrow terminal cuts the end of the line.
   return (
-    `epoch ${e.epoch + 1}/${e.epochs} ${bar((e.batch + 1) / e.batches, 20)} ${e.batch + 1}/${e.batches}` +
-    ` | step ${e.step}/${e.totalSteps} | ${e.imagesPerSecond.toFixed(1)} img/s | ETA ${formatDuration(e.etaSeconds)}` +
-    ` | Lc ${f3(s.lossClean)} Lm ${f3(s.lossMasked)} Lmap ${f3(s.lossMapping)} | acc clean/masked ${acc} | mask ${f3(s.maskMean)}`
+    `epoch ${e.epoch + 1}/${e.epochs} ${bar((e.batch + 1) / e.batches, 10)} ${e.batch + 1}/${e.batches}` +
+    ` | ${e.imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(e.etaSeconds)} | acc ${acc} mask ${f2(s.maskMean)}` +
+    ` | Lc ${f2(s.lossClean)} Lm ${f2(s.lossMasked)} Lmap ${f2(s.lossMapping)} | step ${e.step}/${e.totalSteps}`
   );
 }
 
@@ -109,7 +111,8 @@ export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteS
       return;
     }
     if (mode === 'quiet') {
-      if (e.type === 'warning' || e.type === 'done' || e.type === 'localization') stream.write(`${formatEventLine(e)}\n`);
+      // Warnings only: the caller prints the outcome.
+      if (e.type === 'warning') stream.write(`${formatEventLine(e)}\n`);
       return;
     }
     if (e.type === 'step' || e.type === 'validation') {
