@@ -13,6 +13,7 @@ import { RESUME_OVERRIDABLE, resolveTrainConfig, validateTrainConfig } from './c
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
 import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
+import { classifierInitFile } from './init-weights.js';
 import { adjustLambdaR } from './mask-area-target.js';
 import { MetricsLog } from './metrics-log.js';
 import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
@@ -110,8 +111,13 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     });
     await model.init();
     if (!resumeState && config.initWeights) {
-      const { loaded, skipped } = await model.importWeights(config.initWeights);
-      if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
+      const init = await classifierInitFile(config.initWeights);
+      try {
+        const { loaded, skipped } = await model.importWeights(init.path);
+        if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
+      } finally {
+        await init.cleanup();
+      }
     }
     const trainer = new addon.Trainer(model, {
       lr: config.lr,

@@ -118,6 +118,17 @@ describe.skipIf(!addon)('train (native, CPU)', () => {
     expectSameTensors(path.join(reference.runDir, 'model.safetensors'), referenceWeights);
   });
 
+  it('--init-weights from a finished run takes its classifier only (the paper\'s f(0))', async () => {
+    const source = await train(config('init-source', { preset: 'L', snapshotEvery: undefined, epochs: 1 }), { addon: a });
+    const sourceWeights = path.join(source.runDir, 'model.safetensors');
+    const fixed = await train(config('init-F', { preset: 'F', snapshotEvery: undefined, epochs: 1, initWeights: sourceWeights }), { addon: a });
+    const before = tensors(sourceWeights);
+    const after = tensors(path.join(fixed.runDir, 'model.safetensors'));
+    const classifierChanged = [...before.keys()].filter((k) => k.startsWith('classifier.') && !before.get(k)!.equals(after.get(k)!));
+    expect(classifierChanged).toEqual([]);
+    // (That the decoder is left out of the import is checked in test/unit/train-init-weights.)
+  });
+
   it('preset F never changes the classifier', async () => {
     const result = await train(config('fixed', { preset: 'F', snapshotEvery: undefined, epochs: 1 }), { addon: a });
     const m = new a.Model({ arch: 'resnet18', numClasses: 3, seed: 7 });
