@@ -25,10 +25,15 @@ export function registerDoctor(program: Command): void {
           `threads     ${r.threads ?? '-'}${r.mkldnn ? ' (oneDNN available)' : ''}`,
           '',
           `loader      LibTorch in use: ${libtorchLine(r.decision)}`,
+          ...(r.decision.libtorch.found ? [] : r.decision.libtorch.notes.map((n) => `            looked at ${n}`)),
           ...candidateLines(r.decision, packageRoot).map((l) => `            ${l}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
-        if (r.addonError) process.stdout.write(`\n${r.addonError}\n`);
+        // The decision is printed above; of the load error only its fixes are news.
+        if (r.addonError) {
+          const fixes = r.addonError.indexOf('\nFixes:');
+          process.stdout.write(`\n${fixes >= 0 ? r.addonError.slice(fixes + 1) : r.addonError}\n`);
+        }
       }
       if (!r.addon) process.exitCode = 1;
     });

@@ -142,10 +142,10 @@ describe.skipIf(!system || !prebuild)('choosing a prebuild', () => {
     expect(d.picked).toBeNull();
   });
 
-  it('loads a prebuild whose build-machine LibTorch folder is gone, from the detected folder', () => {
+  it('loads a prebuild whose build-machine LibTorch folder is gone, from the detected folder', (ctx) => {
     const linked = join(tmp, 'libtorch-elsewhere');
     const sonames = base.needed.filter((n) => /^lib(c10|torch)/.test(n));
-    if (!linkedLibTorch(linked, system!.libDir, sonames)) return; // no hard links on this file system
+    if (!linkedLibTorch(linked, system!.libDir, sonames)) ctx.skip('no hard links from the temp folder to the system LibTorch');
     // RUNPATH now names a folder that does not exist: only the preload can find LibTorch.
     expect(base.libtorchLibDir).toBe('/usr/lib/x86_64-linux-gnu');
     const moved = patchElfString(good, '/usr/lib/x86_64-linux-gnu', '/nonexistent-libtorch/lib');
@@ -163,5 +163,20 @@ describe.skipIf(!system || !prebuild)('choosing a prebuild', () => {
     const withBuild = decide(join(tmp, 'no-prebuilds'), elsewhere, localBuild);
     expect(withBuild.candidates[0]).toMatchObject({ kind: 'build', outcome: 'refused' });
     expect(withBuild.candidates[0].reason).toMatch(/linked against the LibTorch in \/usr\/lib\/x86_64-linux-gnu, but the LibTorch in use is .*libtorch-elsewhere/);
+  });
+});
+
+describe('source-build fallback', () => {
+  it('is tried only when allowed, and its failure is part of the one error', async () => {
+    const root = join(tmp, 'package-without-cmake-js');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{"name":"x","version":"0.1.0"}');
+    const base = { packageRoot: root, addonVersion: '0.1.0', env: { CASM_NATIVE_CACHE_DIR: cacheDir }, libtorch: { found: system, notes: [] } };
+    expect(decideAddon(base).sourceBuild).toBeNull();
+    const d = decideAddon({ ...base, allowSourceBuild: true });
+    expect(d.sourceBuild).toMatchObject({ ok: false, error: 'cmake-js is not installed next to casm-native' });
+    const { loadErrorMessage } = await import('../../src/native/decision-report.js');
+    expect(loadErrorMessage(d)).toMatch(/Source build failed: cmake-js is not installed/);
   });
 });

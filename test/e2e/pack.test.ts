@@ -1,0 +1,108 @@
+// The package as a user gets it: `npm pack` of compiled TypeScript + sources for a source build +
+// prebuilds, installed offline into a clean project, then `npx casm-native doctor`, an inference
+// through `import`, and the same API through `require`.
+//
+// The TypeScript is compiled into a staging copy (not the shared dist/), so this test neither
+// needs nor disturbs a developer's build; the staging copy holds exactly package.json's "files".
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { platformDir } from '../../src/native/variant.js';
+
+const repo = join(import.meta.dirname, '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'casm-pack-'));
+const stage = join(tmp, 'stage');
+const project = join(tmp, 'project');
+const prebuilt = join('prebuilds', platformDir(), 'torch1.13-cpu');
+const hasPrebuild = existsSync(join(repo, prebuilt, 'casm-native.node'));
+
+// No developer overrides: the installed package must find its own binary. A fresh verdict cache
+// makes the first load do the child-process test.
+const env: NodeJS.ProcessEnv = { ...process.env, CASM_NATIVE_CACHE_DIR: join(tmp, 'cache') };
+delete env.CASM_NATIVE_BINARY;
+delete env.CASM_NATIVE_BUILD_FROM_SOURCE;
+
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+
+let tarball = '';
+let packed: string[] = [];
+
+beforeAll(() => {
+  if (!hasPrebuild) return;
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { files: string[] };
+  mkdirSync(stage, { recursive: true });
+  cpSync(join(repo, 'package.json'), join(stage, 'package.json'));
+  for (const entry of pkg.files) {
+    if (entry !== 'dist' && existsSync(join(repo, entry))) cpSync(join(repo, entry), join(stage, entry), { recursive: true });
+  }
+  if (existsSync(join(repo, 'README.md'))) cpSync(join(repo, 'README.md'), join(stage, 'README.md'));
+  run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.json'), '--outDir', join(stage, 'dist'), '--sourceMap', 'false'], repo);
+  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], stage)) as { filename: string; files: { path: string }[] }[];
+  tarball = join(tmp, out[0].filename);
+  packed = out[0].files.map((f) => f.path);
+
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'casm-pack-test', version: '1.0.0', private: true }));
+  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
+}, 300_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.skipIf(!hasPrebuild)('npm pack and install', () => {
+  it('packs compiled TypeScript with types, the sources a source build needs and the prebuilds', () => {
+    for (const f of [
+      'package.json',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'dist/native/loader.js',
+      'CMakeLists.txt',
+      'scripts/find-libtorch.cmake',
+      'native/compat.h',
+      'binding/addon.cpp',
+      `${prebuilt}/casm-native.node`,
+      `${prebuilt}/manifest.json`,
+    ]) {
+      expect(packed, f).toContain(f);
+    }
+    expect(packed.some((f) => f.startsWith('test/') || f.startsWith('build/') || f.startsWith('src/'))).toBe(false);
+  });
+
+  it('`npx casm-native doctor` shows the prebuild it picked', () => {
+    const out = run('npx', ['--offline', 'casm-native', 'doctor'], project);
+    expect(out).toMatch(/LibTorch in use: 1\.13\.\d+ CPU .* -> variant torch1\.13-cpu/);
+    expect(out).toMatch(/picked\s+prebuild torch1\.13-cpu: .*prebuilds\/linux-x64\/torch1\.13-cpu\/casm-native\.node: loads LibTorch 1\.13/);
+    expect(out).toMatch(/missing\s+local build/);
+  });
+
+  it('runs a small inference through `import { Model } from "casm-native"`', () => {
+    writeFileSync(
+      join(project, 'infer.mjs'),
+      `import { Model } from 'casm-native';
+const model = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3, seed: 1 });
+const data = new Uint8Array(64 * 64 * 3).map((_, i) => (i * 7) % 256);
+const r = await model.saliency({ kind: 'uint8', data, n: 1, h: 64, w: 64 });
+const masks = Array.from(r.masks);
+console.log(JSON.stringify({ n: r.n, h: r.h, w: r.w, masks: masks.length, logits: r.logits.length,
+  inRange: masks.every((m) => m >= 0 && m <= 1) }));
+`,
+    );
+    const result = JSON.parse(run(process.execPath, ['infer.mjs'], project).trim().split('\n').pop()!);
+    expect(result).toEqual({ n: 1, h: 64, w: 64, masks: 64 * 64, logits: 3, inRange: true });
+  });
+
+  it('works through `require("casm-native")` from CommonJS', () => {
+    writeFileSync(
+      join(project, 'use.cjs'),
+      `const casm = require('casm-native');
+const r = casm.doctorReport();
+console.log(JSON.stringify({ model: typeof casm.Model, source: r.addon && r.addon.source, variant: r.addon && r.addon.variant }));
+`,
+    );
+    const result = JSON.parse(run(process.execPath, ['use.cjs'], project).trim().split('\n').pop()!);
+    expect(result).toEqual({ model: 'function', source: 'prebuild', variant: 'torch1.13-cpu' });
+  });
+});
