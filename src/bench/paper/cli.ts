@@ -88,8 +88,8 @@ export async function main(argv: string[]): Promise<number> {
     data ??= await writeImageNetFixture({ out: path.join(work, 'imagenet-fixture'), seed });
     initWeights ??= await writeStandInInitWeights(path.join(work, 'resnet50-stand-in.safetensors'), 'resnet50');
   }
-  const plain = data ? await describeDataset(data, 'plain') : await demoDataset(budget, false, log);
-  const duplicate = memo(async () => (o['copies-data'] ? describeDataset(path.resolve(o['copies-data']), 'duplicate') : demoDataset(budget, true, log)));
+  const plain = data ? await describeDataset(data, 'plain', budget) : await demoDataset(budget, false, log);
+  const duplicate = memo(async () => (o['copies-data'] ? describeDataset(path.resolve(o['copies-data']), 'duplicate', budget) : demoDataset(budget, true, log)));
   const ctx = new BenchContext(budget, seed, work, { plain, duplicate }, initWeights, addon, log);
 
   const command = `npm run bench:paper -- ${argv.join(' ')}`.trim();
@@ -144,8 +144,11 @@ function memo<T>(f: () => Promise<T>): () => Promise<T> {
   return () => (p ??= f());
 }
 
-/** A given dataset folder: fashion-loc/wsolevaluation data is scored on test, ImageNet on val. */
-async function describeDataset(dir: string, kind: BenchDataset['kind']): Promise<BenchDataset> {
+/**
+ * A given dataset folder: fashion-loc/wsolevaluation data is scored on test, ImageNet on val. The
+ * two-copies data is always trained and scored on the whole (squeezed) image: both copies visible.
+ */
+async function describeDataset(dir: string, kind: BenchDataset['kind'], budget: Budget): Promise<BenchDataset> {
   if (!existsSync(dir)) throw new Error(`dataset ${dir} does not exist`);
   const hasTest = existsSync(path.join(dir, 'metadata', 'test')) || existsSync(path.join(dir, 'test.jsonl'));
   return {
@@ -155,13 +158,13 @@ async function describeDataset(dir: string, kind: BenchDataset['kind']): Promise
     valSplit: 'val',
     scoreSplit: hasTest ? 'test' : 'val',
     resize: kind === 'duplicate' ? 'direct' : 'crop',
-    trainTransform: kind === 'duplicate' ? 'score-direct' : 'train',
+    trainTransform: kind === 'duplicate' || budget.trainTransform === 'whole' ? 'score-direct' : 'train',
   };
 }
 
 async function demoDataset(budget: Budget, duplicate: boolean, log: (line: string) => void): Promise<BenchDataset> {
   const dir = await ensureFashionLoc({ ...budget.demoData, duplicate, seed: 0, onProgress: log });
-  return describeDataset(dir, duplicate ? 'duplicate' : 'plain');
+  return describeDataset(dir, duplicate ? 'duplicate' : 'plain', budget);
 }
 
 async function writeRunLog(out: string, ctx: BenchContext, machine: MachineDescription): Promise<void> {
