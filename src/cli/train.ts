@@ -33,6 +33,9 @@ export const DEMO_DEFAULTS = {
   lrDecayEvery: 20,
   checkpointEvery: 500,
   logEvery: 63,
+  // While the classifier is near chance the preset λr makes the masks collapse to nothing; the
+  // paper tunes λr by hand so that a fixed share of pixels is kept, this does it automatically.
+  targetMaskArea: 0.3,
 } as const satisfies Partial<TrainConfig>;
 
 const int = (name: string) => (value: string) => {
