@@ -23,6 +23,8 @@ export interface Budget {
    * Pretraining is a preset-L run from scratch whose classifier is kept; the decoder is discarded.
    */
   pretrain: { epochs: number; lr: number } | null;
+  /** Epochs of each Table 3 run (from scratch on its class subset: every stage on the seen classes). */
+  table3Epochs: number;
   /**
    * The paper's snapshot intervals (100, 1000 steps) are divided by this: our runs have ~10^2 steps
    * instead of ~1.2·10^5, and unscaled L100/L1000 would never take a second snapshot.
@@ -57,6 +59,7 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lrMapping: 1e-3,
     lrDecayEvery: 0,
     pretrain: { epochs: 1, lr: 1e-2 },
+    table3Epochs: 1,
     snapshotScale: 100,
     trainTransform: 'whole',
     valLimit: 8,
@@ -75,7 +78,8 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lr: 1e-2,
     lrMapping: 1e-3,
     lrDecayEvery: 0,
-    pretrain: { epochs: 3, lr: 1e-2 },
+    pretrain: { epochs: 6, lr: 1e-2 },
+    table3Epochs: 3,
     snapshotScale: 100,
     trainTransform: 'whole',
     valLimit: 128,
@@ -95,6 +99,7 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lrMapping: 1e-3,
     lrDecayEvery: 20,
     pretrain: null,
+    table3Epochs: 60,
     snapshotScale: 1,
     trainTransform: 'crop',
     valLimit: 10000,

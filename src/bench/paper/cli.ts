@@ -40,6 +40,8 @@ const USAGE = `usage: npm run bench:paper -- [options]
   --seed S                  seed of every run (default 0; Fig. 3's classifiers use S, S+1, …)
   --init-weights FILE       torchvision ResNet weights for f(0) (required by --budget full)
   --copies-data DIR         two-copies dataset (default: fashion-loc --duplicate, generated)
+  --score-split NAME        split the numbers are computed on (default: test when the data has one, else val)
+  --score-limit N           score at most N images per model, evenly spaced (default: the budget's)
   --device DEV              cpu, cuda, cuda:N (default: the budget's)
   --threads N               LibTorch CPU threads (default: all cores)
   --smoke                   the whole ImageNet path (ResNet-50, ImageNet layout, --init-weights) on a generated fixture, tiny budget`;
@@ -56,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '0' },
       'init-weights': { type: 'string' },
       'copies-data': { type: 'string' },
+      'score-split': { type: 'string' },
+      'score-limit': { type: 'string' },
       device: { type: 'string' },
       threads: { type: 'string' },
       smoke: { type: 'boolean', default: false },
@@ -72,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
   const label = o.smoke ? 'smoke' : o.budget;
   let budget: Budget = o.smoke ? { ...BUDGETS.tiny, arch: 'resnet50', pretrain: null } : getBudget(o.budget);
   if (o.device) budget = { ...budget, device: o.device };
+  if (o['score-limit'] !== undefined) budget = { ...budget, scoreLimit: Number(o['score-limit']) };
   const out = path.resolve(o.out ?? (budget.name === 'tiny' ? path.join('.cache', 'bench-paper', `results-${label}`) : path.join('bench', 'results', `paper-${label}`)));
   const work = path.resolve(o.work ?? path.join('.cache', 'bench-paper', label));
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -88,8 +93,10 @@ export async function main(argv: string[]): Promise<number> {
     data ??= await writeImageNetFixture({ out: path.join(work, 'imagenet-fixture'), seed });
     initWeights ??= await writeStandInInitWeights(path.join(work, 'resnet50-stand-in.safetensors'), 'resnet50');
   }
-  const plain = data ? await describeDataset(data, 'plain', budget) : await demoDataset(budget, false, log);
-  const duplicate = memo(async () => (o['copies-data'] ? describeDataset(path.resolve(o['copies-data']), 'duplicate', budget) : demoDataset(budget, true, log)));
+  // --score-split replaces the default score split of both datasets.
+  const scoreOn = (d: BenchDataset): BenchDataset => (o['score-split'] ? { ...d, scoreSplit: o['score-split'] } : d);
+  const plain = scoreOn(data ? await describeDataset(data, 'plain', budget) : await demoDataset(budget, false, log));
+  const duplicate = memo(async () => scoreOn(o['copies-data'] ? await describeDataset(path.resolve(o['copies-data']), 'duplicate', budget) : await demoDataset(budget, true, log)));
   const ctx = new BenchContext(budget, seed, work, { plain, duplicate }, initWeights, addon, log);
 
   const command = `npm run bench:paper -- ${argv.join(' ')}`.trim();
@@ -102,12 +109,12 @@ export async function main(argv: string[]): Promise<number> {
       const seconds = (performance.now() - started) / 1000;
       const runs = result.runs.map((id) => ctx.used.get(id)!).filter(Boolean);
       const meta = { command, budget, seed, machine, data: { plain, duplicate: name === 'copies' ? await duplicate() : undefined }, seconds, finishedAt: new Date().toISOString() };
-      const runLines = runs.map((r) => `${r.id} (${r.steps} steps, ${r.seconds.toFixed(0)} s${r.reused ? ', trained by an earlier invocation' : ''})`);
+      const runLines = runs.map((r) => `${r.id} (${r.steps} steps, ${r.seconds.toFixed(0)} s${r.reused ? ', reused from the run cache' : ''})`);
       const header = [
         `# ${result.title}`,
         '',
         `Command: \`${command}\` — budget **${label}** (${budget.arch}, ${budget.imageSize} px, batch ${budget.batchSize}, ${budget.epochs} epoch(s) per run${budget.pretrain ? `, f(0) pretrained for ${budget.pretrain.epochs} epoch(s)` : ''}), seed ${seed}.`,
-        `Data: ${displayPath(plain.dir)}${name === 'copies' ? ` (two-copies: ${(await duplicate()).dir})` : ''}. Machine: ${machineLine(machine)}.`,
+        `Data: ${displayPath(plain.dir)}, scored on its ${plain.scoreSplit} split${name === 'copies' ? ` (two-copies: ${(await duplicate()).dir})` : ''}. Machine: ${machineLine(machine)}.`,
         `Duration: ${seconds.toFixed(0)} s for this experiment in this invocation; runs: ${runLines.join('; ')}.`,
         '',
       ].join('\n');

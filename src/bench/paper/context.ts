@@ -95,15 +95,15 @@ export class BenchContext {
   }
 
   /**
-   * A preset-L run from scratch (classifier and mapping both start untrained) for the pretraining
-   * budget: it provides f(0), and on a class subset it is Table 3's "all stages on the seen classes".
-   * The id depends only on the configuration, so Table 3's all-classes row is the pretraining run.
+   * A preset-L run from scratch (classifier and mapping both start untrained): with the pretraining
+   * budget it provides f(0); on a class subset it is Table 3's "all stages on the seen classes".
    */
-  async scratchL(d: BenchDataset, seed: number, subset?: string): Promise<RunRecord> {
+  async scratchL(d: BenchDataset, seed: number, subset?: string, epochs?: number): Promise<RunRecord> {
     const p = this.budget.pretrain ?? { epochs: this.budget.epochs, lr: this.budget.lr };
+    const e = epochs ?? p.epochs;
     const record = await this.runs.run({
-      id: `scratch-L-${d.kind}-${subset ? `classes-${subset}` : 'all'}-s${seed}`,
-      train: { ...this.base(seed), data: d.dir, preset: 'L', epochs: p.epochs, lr: p.lr },
+      id: `scratch-L-${d.kind}-${subset ? `classes-${subset}` : 'all'}-e${e}-s${seed}`,
+      train: { ...this.base(seed), data: d.dir, preset: 'L', epochs: e, lr: p.lr },
       data: this.dataOf(d, subset),
     });
     this.used.set(record.id, record);

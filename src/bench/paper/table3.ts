@@ -24,7 +24,7 @@ export async function runTable3(ctx: BenchContext): Promise<ExperimentResult> {
 
   const rows = [];
   for (const train of TRAIN_SUBSETS) {
-    const record = await ctx.scratchL(d, ctx.seed, train === 'A-F' ? undefined : train);
+    const record = await ctx.scratchL(d, ctx.seed, train === 'A-F' ? undefined : train, ctx.budget.table3Epochs);
     const scores = await ctx.scores(record, d);
     const seen = new Set(SUBSET_NAMES.slice(SUBSET_NAMES.indexOf(train[0] as (typeof SUBSET_NAMES)[number])));
     const perSubset = SUBSET_NAMES.map((name) => {
