@@ -48,7 +48,7 @@ export async function runTable3(ctx: BenchContext): Promise<ExperimentResult> {
     markdownTable(headers, cells),
     '',
     `LE in % (lower is better) on the score split, per test subset; * = classes not seen in training. Subsets of the ${scoreSet.classIds.length} sorted classes: ${SUBSET_NAMES.map((n, k) => `${n} = ${classesPerSubset[k]} class${classesPerSubset[k] === 1 ? '' : 'es'} (${imagesPerSubset[k]} test images)`).join(', ')}.`,
-    'Every row is a preset-L run from scratch on its seen classes for the same number of epochs (so fewer classes = fewer training images, as in the paper). "paper": ImageNet Table 3, row trained on the same subsets.',
+    `Every row is a preset-L run from scratch on its seen classes for the same ${ctx.budget.table3Epochs} epoch(s) (so fewer classes = fewer training images, as in the paper). "paper": ImageNet Table 3, row trained on the same subsets.`,
   ].join('\n');
   return {
     name: 'table3',
