@@ -37,10 +37,10 @@ if (trainLog && existsSync(trainLog)) {
   for (const line of readFileSync(trainLog, 'utf8').split('\n')) {
     try {
       const e = JSON.parse(line);
-      if (e && typeof e === 'object' && ('imgPerSec' in e || 'dataWaitFraction' in e)) training = e;
+      if (e && typeof e === 'object' && e.type === 'interval') training = e;
     } catch {}
   }
-  if (training) lines.push('', `End-to-end training (demo data, real pipeline): ${fmt(training.imgPerSec)} img/s, GPU waiting for data ${((training.dataWaitFraction ?? NaN) * 100).toFixed(1)}% of the time`);
+  if (training) lines.push('', `End-to-end training (demo data, real pipeline): ${fmt(training.imagesPerSecond)} img/s, GPU waiting for data ${((training.dataWaitFraction ?? NaN) * 100).toFixed(1)}% of the time`);
 }
 console.log(lines.join('\n'));
 writeFileSync(join(dir, 'gpu-bench.json'), JSON.stringify({ device, rows, training }, null, 2) + '\n');

@@ -63,7 +63,18 @@ export type TrainEvent =
       lambdaR: number;
       lr: number;
     }
-  | { type: 'interval'; step: number; epoch: number; batch: number; train: StatsSummary; imagesPerSecond: number; lambdaR: number; lr: number }
+  | {
+      type: 'interval';
+      step: number;
+      epoch: number;
+      batch: number;
+      train: StatsSummary;
+      imagesPerSecond: number;
+      /** Share of the interval's wall time the loop waited for the next batch. */
+      dataWaitFraction: number;
+      lambdaR: number;
+      lr: number;
+    }
   | { type: 'validation'; step: number; epoch: number; images: number; total: number }
   | {
       type: 'epoch';

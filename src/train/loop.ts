@@ -209,6 +209,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     let lastStepEnd = performance.now();
     let imagesPerSecond = 0;
     let intervalStart = performance.now();
+    // Time spent waiting for the next batch after a step finished (the data pipeline not keeping up).
+    let intervalDataWait = 0;
     let nonFiniteStreak = 0;
     let lastEpoch: TrainResult['lastEpoch'] = null;
 
@@ -231,6 +233,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       let batchIndex = startBatch;
       lastStepEnd = performance.now();
       for await (const batch of data.trainBatches(epoch, startBatch)) {
+        intervalDataWait += (performance.now() - lastStepEnd) / 1000;
         const decision = policy.decide(step);
         const adversary = policy.sampleAdversary();
         const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { adversary, ...decision });
@@ -278,10 +281,12 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
           const intervalSeconds = (now - intervalStart) / 1000;
           const summary = interval.summary();
           const ips = intervalSeconds > 0 ? summary.images / intervalSeconds : 0;
-          emit({ type: 'interval', step, epoch, batch: batchIndex, train: summary, imagesPerSecond: ips, lambdaR, lr: rates.lr });
-          metrics.append({ kind: 'interval', step, epoch, batch: batchIndex, imagesPerSecond: ips, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
+          const dataWaitFraction = intervalSeconds > 0 ? intervalDataWait / intervalSeconds : 0;
+          emit({ type: 'interval', step, epoch, batch: batchIndex, train: summary, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr });
+          metrics.append({ kind: 'interval', step, epoch, batch: batchIndex, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
           interval.reset();
           intervalStart = now;
+          intervalDataWait = 0;
         }
 
         batchIndex++;

@@ -55,7 +55,7 @@ function metricLines(runDir: string) {
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((r) => r.kind !== 'resume' && r.kind !== 'checkpoint')
-    .map(({ time: _t, seconds: _s, imagesPerSecond: _i, ...rest }) => {
+    .map(({ time: _t, seconds: _s, imagesPerSecond: _i, dataWaitFraction: _w, ...rest }) => {
       if (rest.val) rest.val = { ...(rest.val as object), seconds: 0 };
       return rest;
     });
