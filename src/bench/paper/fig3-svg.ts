@@ -25,7 +25,7 @@ export function fig3Svg(points: readonly Fig3Point[], models: readonly string[],
   const top = 30;
   const gap = 30;
   const width = left + PANELS.length * (pw + gap);
-  const height = top + ph + 80;
+  const height = top + ph + 96;
   const y = (acc: number) => top + ph - (acc / 100) * ph;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
@@ -53,8 +53,8 @@ export function fig3Svg(points: readonly Fig3Point[], models: readonly string[],
   parts.push(`<text x="14" y="${top + ph / 2}" transform="rotate(-90 14 ${top + ph / 2})" text-anchor="middle">accuracy (%)</text>`);
   const ly = top + ph + 40;
   parts.push(`<circle cx="${left + 6}" cy="${ly}" r="4.5" fill="#f28e2b"/><text x="${left + 16}" y="${ly + 4}">f(0): the classifier both saliency models started from</text>`);
-  parts.push(`<circle cx="${left + 306}" cy="${ly}" r="4.5" fill="#4e79a7"/><text x="${left + 316}" y="${ly + 4}">independently trained classifiers (other seeds)</text>`);
-  parts.push(`<text x="${left}" y="${ly + 24}" fill="#555">${escape(caption)}</text>`);
+  parts.push(`<circle cx="${left + 6}" cy="${ly + 16}" r="4.5" fill="#4e79a7"/><text x="${left + 16}" y="${ly + 20}">independently trained classifiers (other seeds)</text>`);
+  parts.push(`<text x="${left}" y="${ly + 40}" fill="#555">${escape(caption)}</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
