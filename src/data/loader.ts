@@ -53,6 +53,11 @@ export interface BatchLoaderOptions {
   maxPixels?: number;
   kernel?: ResizeKernel;
   fastShrink?: boolean;
+  /**
+   * RandomResizedCrop area range of the 'train' transform, as fractions of the image (default
+   * [0.08, 1], the spec's). Ignored by the other transforms.
+   */
+  cropScale?: [number, number];
 }
 
 interface Assembled {
@@ -87,6 +92,7 @@ export class BatchLoader {
     this.transform = options.transform ?? 'train';
     this.seed = options.seed ?? 0;
     this.log = new SkipLog(options.strict ?? false);
+    if (options.cropScale) checkCropScale(options.cropScale);
     setDecodeThreadsPerImage(options.threadsPerImage ?? 1);
   }
 
@@ -210,8 +216,16 @@ export class BatchLoader {
   }
 
   private spec() {
-    const { maxPixels, kernel, fastShrink } = this.options;
-    return { kind: this.transform, size: this.size, maxPixels, kernel, fastShrink };
+    const { maxPixels, kernel, fastShrink, cropScale } = this.options;
+    return { kind: this.transform, size: this.size, maxPixels, kernel, fastShrink, scale: cropScale };
+  }
+}
+
+/** A RandomResizedCrop area range: 0 < min <= max <= 1. */
+export function checkCropScale(scale: readonly number[]): void {
+  const [min, max] = scale;
+  if (!(scale.length === 2 && Number.isFinite(min) && Number.isFinite(max) && min! > 0 && min! <= max! && max! <= 1)) {
+    throw new Error(`crop scale must be [min, max] with 0 < min <= max <= 1, got [${scale.join(', ')}]`);
   }
 }
 

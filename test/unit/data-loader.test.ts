@@ -130,3 +130,79 @@ describe('BatchLoader', () => {
     expect((await collect(loader, 0)).flatMap((b) => b.indices)).toEqual(Array.from({ length: count }, (_, i) => i));
   });
 });
+
+describe('BatchLoader cropScale', () => {
+  let cropDir: string;
+  let cropCleanup: () => Promise<void>;
+  let boxed: Dataset;
+  // Aspect ratios inside RandomResizedCrop's 3/4..4/3, so a full-area crop is the whole image.
+  const shapes: Array<[number, number]> = [
+    [48, 40],
+    [40, 40],
+    [36, 44],
+    [64, 48],
+    [50, 60],
+    [45, 45],
+  ];
+
+  beforeAll(async () => {
+    ({ dir: cropDir, cleanup: cropCleanup } = await makeTempDir('loader-crop'));
+    const lines: string[] = [];
+    for (const [i, [w, h]] of shapes.entries()) {
+      const box = { x0: 3 + i, y0: 5, x1: 3 + i + 14, y1: 5 + 12 };
+      await writeClassImage(join(cropDir, `c${i}.png`), i % 3, w, h, box);
+      lines.push(JSON.stringify({ path: `c${i}.png`, label: i % 3, boxes: [[box.x0, box.y0, box.x1, box.y1]], width: w, height: h }));
+    }
+    await writeText(join(cropDir, 'train.jsonl'), lines.join('\n'));
+    boxed = await loadDataset({ data: cropDir, split: 'train' });
+  });
+  afterAll(async () => cropCleanup());
+
+  /** Image `slot` of `b` mirrored left-right. */
+  const mirrored = (b: Copy, slot: number, size: number): Buffer => {
+    const out = Buffer.alloc(size * size * 3);
+    const base = slot * size * size * 3;
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) b.data.copy(out, (y * size + x) * 3, base + (y * size + (size - 1 - x)) * 3, base + (y * size + (size - 1 - x)) * 3 + 3);
+    return out;
+  };
+
+  it('with [1, 1] crops the whole image: pixels and boxes as a plain resize, up to the flip', async () => {
+    const size = 16;
+    const train = await collect(new BatchLoader(boxed, { batchSize: shapes.length, size, seed: 3, shuffle: false, cropScale: [1, 1] }), 0);
+    const direct = await collect(new BatchLoader(boxed, { batchSize: shapes.length, size, transform: 'score-direct' }), 0);
+    expect(train).toHaveLength(1);
+    const [t, d] = [train[0]!, direct[0]!];
+    expect(t.indices).toEqual(d.indices);
+    const tBoxes = JSON.parse(t.boxes) as Array<Array<{ x0: number; y0: number; x1: number; y1: number }>>;
+    const dBoxes = JSON.parse(d.boxes) as typeof tBoxes;
+    const imageBytes = size * size * 3;
+    let flips = 0;
+    for (let slot = 0; slot < shapes.length; slot++) {
+      const pixels = t.data.subarray(slot * imageBytes, (slot + 1) * imageBytes);
+      const plain = d.data.subarray(slot * imageBytes, (slot + 1) * imageBytes);
+      const box = dBoxes[slot]![0]!;
+      if (pixels.equals(plain)) {
+        expect(tBoxes[slot]).toEqual([box]);
+      } else {
+        flips++;
+        expect(pixels.equals(mirrored(d, slot, size))).toBe(true);
+        expect(tBoxes[slot]).toEqual([{ ...box, x0: size - box.x1, x1: size - box.x0 }]);
+      }
+    }
+    // The flip still happens (p = 0.5): some but, with this seed, not all images are mirrored.
+    expect(flips).toBeGreaterThan(0);
+    expect(flips).toBeLessThan(shapes.length);
+  });
+
+  it('defaults to the spec range: crops smaller than the image occur', async () => {
+    const loader = new BatchLoader(boxed, { batchSize: shapes.length, size: 16, seed: 3, shuffle: false });
+    const full = new BatchLoader(boxed, { batchSize: shapes.length, size: 16, seed: 3, shuffle: false, cropScale: [1, 1] });
+    expect((await collect(loader, 0))[0]!.boxes).not.toEqual((await collect(full, 0))[0]!.boxes);
+  });
+
+  it('rejects a bad range', () => {
+    for (const bad of [[0, 1], [0.5, 0.4], [0.5, 1.2], [Number.NaN, 1], [-0.1, 0.5]] as Array<[number, number]>) {
+      expect(() => new BatchLoader(boxed, { batchSize: 2, cropScale: bad })).toThrow(/crop scale/);
+    }
+  });
+});
