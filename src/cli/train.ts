@@ -48,6 +48,15 @@ const num = (name: string) => (value: string) => {
   if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
   return n;
 };
+/** `MIN[,MAX]`: the RandomResizedCrop area range; MAX defaults to 1. */
+export const cropScale = (value: string): [number, number] => {
+  const parts = value.split(',').map((part) => part.trim());
+  const [min, max] = [Number(parts[0]), parts.length > 1 ? Number(parts[1]) : 1];
+  if (parts.length > 2 || parts.some((part) => part === '') || !(Number.isFinite(min) && Number.isFinite(max) && min > 0 && min <= max && max <= 1)) {
+    throw new InvalidArgumentError('must be MIN or MIN,MAX with 0 < MIN <= MAX <= 1');
+  }
+  return [min, max];
+};
 const snapshotEvery = (value: string): number | 'first' | null => {
   if (value === 'first') return 'first';
   if (value === 'none') return null;
@@ -65,6 +74,7 @@ interface TrainFlags {
   batchSize?: number;
   epochs?: number;
   epochFraction?: number;
+  cropScale?: [number, number];
   lr?: number;
   lrMapping?: number;
   lrDecayEvery?: number;
@@ -111,6 +121,7 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))
     .option('--epochs <n>', `default ${TRAIN_DEFAULTS.epochs}`, int('--epochs'))
     .option('--epoch-fraction <f>', `random fraction of the training set per epoch (default ${TRAIN_DEFAULTS.epochFraction})`, num('--epoch-fraction'))
+    .option('--crop-scale <min[,max]>', `RandomResizedCrop area range of the training transform (default ${TRAIN_DEFAULTS.cropScale.join(',')})`, cropScale)
     .option('--lr <x>', `classifier SGD learning rate (default ${TRAIN_DEFAULTS.lr})`, num('--lr'))
     .option('--lr-mapping <x>', `decoder Adam learning rate (default ${TRAIN_DEFAULTS.lrMapping})`, num('--lr-mapping'))
     .option('--lr-decay-every <epochs>', `both learning rates ×0.1 every N epochs, 0 = never (default ${TRAIN_DEFAULTS.lrDecayEvery})`, int('--lr-decay-every'))
@@ -241,6 +252,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     batchSize: flags.batchSize,
     epochs: flags.epochs,
     epochFraction: flags.epochFraction,
+    cropScale: flags.cropScale,
     lr: flags.lr,
     lrMapping: flags.lrMapping,
     lrDecayEvery: flags.lrDecayEvery,

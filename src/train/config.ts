@@ -17,6 +17,8 @@ export interface TrainConfig {
   epochs: number;
   /** Each epoch visits this random fraction of the training set. */
   epochFraction: number;
+  /** RandomResizedCrop area range of the training transform, fractions of the image (spec: [0.08, 1]). */
+  cropScale: [number, number];
   lr: number;
   lrMapping: number;
   lrDecayEvery: number;
@@ -60,6 +62,7 @@ export const TRAIN_DEFAULTS = {
   batchSize: 128,
   epochs: 60,
   epochFraction: 0.2,
+  cropScale: [0.08, 1] as [number, number],
   lr: 1e-3,
   lrMapping: 1e-3,
   lrDecayEvery: 20,
@@ -87,6 +90,7 @@ export function resolveTrainConfig(input: TrainConfigInput): TrainConfig {
   const score = input.score ?? TRAIN_DEFAULTS.score;
   const config: TrainConfig = {
     ...TRAIN_DEFAULTS,
+    cropScale: [...TRAIN_DEFAULTS.cropScale],
     preset: preset.name,
     fixedClassifier: preset.fixedClassifier,
     hp: preset.hp,
@@ -124,6 +128,11 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(positiveInt(c.batchSize), `batch size must be a positive integer, got ${c.batchSize}`);
   check(positiveInt(c.epochs), `epochs must be a positive integer, got ${c.epochs}`);
   check(c.epochFraction > 0 && c.epochFraction <= 1, `epoch fraction must be in (0, 1], got ${c.epochFraction}`);
+  const cs = c.cropScale as unknown;
+  check(
+    Array.isArray(cs) && cs.length === 2 && cs.every((v) => typeof v === 'number' && Number.isFinite(v)) && cs[0] > 0 && cs[0] <= cs[1] && cs[1] <= 1,
+    `crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(cs)}`,
+  );
   for (const k of ['lr', 'lrMapping'] as const) check(Number.isFinite(c[k]) && c[k] > 0, `${k} must be positive, got ${c[k]}`);
   check(nonNegativeInt(c.lrDecayEvery), `lr decay interval must be a non-negative integer, got ${c.lrDecayEvery}`);
   check(Number.isFinite(c.weightDecay) && c.weightDecay >= 0, `weight decay must be >= 0, got ${c.weightDecay}`);

@@ -28,6 +28,7 @@ export async function openTrainData(config: TrainConfig): Promise<TrainData> {
     transform: 'train',
     seed: config.seed,
     fraction: config.epochFraction,
+    cropScale: config.cropScale,
     strict: config.strict,
   });
   const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>

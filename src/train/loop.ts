@@ -367,7 +367,8 @@ async function refuseExistingRun(runDir: string): Promise<void> {
 }
 
 function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {
-  const config: TrainConfig = { ...saved };
+  // Checkpoints from before the crop-scale knob trained with the spec's range.
+  const config: TrainConfig = { ...saved, cropScale: saved.cropScale ?? [0.08, 1] };
   for (const key of RESUME_OVERRIDABLE) {
     const value = input[key];
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRunDir, resolveTrainConfig } from '../../src/train/config.js';
+import { cropScale as parseCropScale } from '../../src/cli/train.js';
 import { createProgressRenderer, formatDuration, formatEventLine, formatStepLine, pickProgressMode } from '../../src/train/progress.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { argmaxRows, maskedOutInput } from '../../src/train/masked-input.js';
@@ -22,6 +23,25 @@ describe('training configuration', () => {
     expect(() => resolveTrainConfig({ data: 'd', epochFraction: 0 })).toThrow(/epoch fraction/);
     expect(() => resolveTrainConfig({ data: 'd', device: 'tpu' })).toThrow(/device/);
     expect(() => resolveTrainConfig({ data: 'd', targetMaskArea: 1 })).toThrow(/target mask area/);
+  });
+
+  it('keeps the spec RandomResizedCrop range by default and checks a given one', () => {
+    const c = resolveTrainConfig({ data: 'd' });
+    expect(c.cropScale).toEqual([0.08, 1]);
+    c.cropScale[0] = 0.5; // each configuration owns its array
+    expect(resolveTrainConfig({ data: 'd' }).cropScale).toEqual([0.08, 1]);
+    expect(resolveTrainConfig({ data: 'd', cropScale: [0.5, 1] }).cropScale).toEqual([0.5, 1]);
+    expect(resolveTrainConfig({ data: 'd', cropScale: [1, 1] }).cropScale).toEqual([1, 1]);
+    const bad: unknown[] = [[0, 1], [-0.2, 1], [0.6, 0.5], [0.5, 1.5], [Number.NaN, 1], [0.5], [0.2, 0.5, 1], 0.5, null, ['0.5', 1]];
+    for (const cropScale of bad) {
+      expect(() => resolveTrainConfig({ data: 'd', cropScale: cropScale as [number, number] })).toThrow(/crop scale/);
+    }
+  });
+
+  it('parses --crop-scale MIN[,MAX]', () => {
+    expect(parseCropScale('0.5')).toEqual([0.5, 1]);
+    expect(parseCropScale('0.35,0.9')).toEqual([0.35, 0.9]);
+    for (const bad of ['', '0', '0.5,', ',1', '0.6,0.5', '1.5', 'x', '0.1,0.2,0.3']) expect(() => parseCropScale(bad)).toThrow(/MIN/);
   });
 
   it('gives each run its own folder by default', () => {

@@ -1,5 +1,5 @@
 // The loop's orchestration against a fake addon: schedule, policy calls, checkpoints, resume.
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -144,6 +144,22 @@ describe('train loop (fake addon)', () => {
     expect(extended.result.steps).toBe(20);
     expect(extended.result.config.lr).toBe(1e-3);
     expect(extended.weights).toBe(reference.weights);
+  });
+
+  it('keeps the crop range on resume; a checkpoint from before the knob resumes with the spec range', async () => {
+    const short = await run(baseConfig({ epochs: 1, cropScale: [0.5, 1] }));
+    expect(short.result.config.cropScale).toEqual([0.5, 1]);
+    const extended = await run({ data: 'fake', epochs: 2, cropScale: [1, 1] }, { resume: short.result.runDir });
+    expect(extended.result.config.cropScale).toEqual([0.5, 1]);
+
+    const old = path.join(root, `run-${runs++}`);
+    cpSync(short.result.runDir, old, { recursive: true });
+    const stateFile = path.join(old, 'checkpoints', readFileSync(path.join(old, 'checkpoints', 'latest'), 'utf8').trim(), 'state.json');
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { config: Record<string, unknown> };
+    delete state.config.cropScale;
+    writeFileSync(stateFile, JSON.stringify(state));
+    const resumedOld = await run({ data: 'fake', epochs: 2 }, { resume: old });
+    expect(resumedOld.result.config.cropScale).toEqual([0.08, 1]);
   });
 
   it('F never snapshots and its classifier is fixed; L never snapshots', async () => {
