@@ -75,7 +75,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got ${o.seed}`);
   const only = parseOnly(o.only);
   const label = o.smoke ? 'smoke' : o.budget;
-  let budget: Budget = o.smoke ? { ...BUDGETS.tiny, arch: 'resnet50', pretrain: null } : getBudget(o.budget);
+  // --smoke: 64 px, not tiny's 32, because ResNet-50's layer4 is then 2×2 rather than 1×1, and a
+  // from-scratch Table 3 run's train-mode BN on a 1×1 map of a 2-image last batch can overflow.
+  let budget: Budget = o.smoke ? { ...BUDGETS.tiny, arch: 'resnet50', imageSize: 64, pretrain: null } : getBudget(o.budget);
   if (o.device) budget = { ...budget, device: o.device };
   if (o['score-limit'] !== undefined) budget = { ...budget, scoreLimit: Number(o['score-limit']) };
   const out = path.resolve(o.out ?? (budget.name === 'tiny' ? path.join('.cache', 'bench-paper', `results-${label}`) : path.join('bench', 'results', `paper-${label}`)));
