@@ -8,10 +8,10 @@
 import { BatchLoader } from '../data/loader.js';
 import type { Dataset, SkipRecord } from '../data/types.js';
 import type { Model } from '../native/model.js';
-import { argmaxRows } from '../train/masked-input.js';
-import { maskedImages } from '../viz/masked-images.js';
 import { limitDataset } from './dataset-limit.js';
-import { maskBox } from './mask-box.js';
+import { countCorrectOnMaskedImages, type ImageKind } from './masked-accuracy.js';
+
+export { IMAGE_KINDS, type ImageKind } from './masked-accuracy.js';
 
 export interface NamedClassifier {
   name: string;
@@ -30,9 +30,6 @@ export interface AgnosticismOptions {
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
 }
-
-export const IMAGE_KINDS = ['clean', 'maskedIn', 'maskedOut', 'inpainted'] as const;
-export type ImageKind = (typeof IMAGE_KINDS)[number];
 
 export interface ClassifierAccuracy {
   name: string;
@@ -62,33 +59,15 @@ export async function evaluateClassifierAgnosticism(opts: AgnosticismOptions): P
   const correct = opts.classifiers.map(() => ({ clean: 0, maskedIn: 0, maskedOut: 0, inpainted: 0 }));
   let images = 0;
   let area = 0;
-  const plane = size * size;
+  const models = opts.classifiers.map((c) => c.model);
   for await (const batch of loader.batches()) {
-    const { n, h, w } = batch;
-    const { masks } = await opts.casm.saliency({ kind: 'uint8', data: batch.data, n, h, w });
-    const variants: Record<Exclude<ImageKind, 'clean'>, Uint8Array> = {
-      maskedIn: new Uint8Array(n * plane * 3),
-      maskedOut: new Uint8Array(n * plane * 3),
-      inpainted: new Uint8Array(n * plane * 3),
-    };
-    for (let i = 0; i < n; i++) {
-      const image = batch.data.subarray(i * plane * 3, (i + 1) * plane * 3);
-      const { binary, binarizedPixels } = maskBox(masks.subarray(i * plane, (i + 1) * plane), h, w);
-      area += binarizedPixels / plane;
-      const m = maskedImages(image, binary, h, w);
-      variants.maskedIn.set(m.maskedIn, i * plane * 3);
-      variants.maskedOut.set(m.maskedOut, i * plane * 3);
-      variants.inpainted.set(m.inpainted, i * plane * 3);
-    }
-    const inputs: Record<ImageKind, Uint8Array> = { clean: batch.data, ...variants };
-    for (const [ci, c] of opts.classifiers.entries()) {
-      for (const kind of IMAGE_KINDS) {
-        const { logits } = await c.model.saliency({ kind: 'uint8', data: inputs[kind], n, h, w });
-        const predicted = argmaxRows(logits, n);
-        for (let i = 0; i < n; i++) if (predicted[i] === batch.labels[i]) correct[ci]![kind]++;
-      }
-    }
-    images += n;
+    const { masks } = await opts.casm.saliency({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w });
+    const counts = await countCorrectOnMaskedImages(batch, masks, models);
+    area += counts.area;
+    counts.correct.forEach((c, ci) => {
+      for (const kind of Object.keys(c) as ImageKind[]) correct[ci]![kind] += c[kind];
+    });
+    images += batch.n;
     opts.onProgress?.(images, dataset.samples.length);
   }
   const frac = (v: number) => (images ? v / images : 0);

@@ -50,7 +50,7 @@ export async function runFig3(ctx: BenchContext): Promise<ExperimentResult> {
   const markdown = [
     markdownTable(headers, cells),
     '',
-    `Top-1 accuracy in % on ${images} score images, b = the binarised mask of the saliency model (top fraction = mask mean). Masked images multiply the normalised image by b (masked-in) or 1−b (masked-out); inpainted = Telea inpainting (radius 3) of the masked-out pixels. Plot: fig3.svg.`,
+    `Top-1 accuracy in % on ${images} score images, b = the binarised mask of the saliency model (top fraction = mask mean). Masked images are b·x (masked-in) and (1−b)·x (masked-out) on the unnormalised image (black where hidden, as the authors' eval.py); inpainted = Telea inpainting (radius 3) of the masked-out pixels. Plot: fig3.svg.`,
     'Paper (Fig. 3, ImageNet, 37 classifiers): masked-in images are classified better with CASM masks than Baseline masks; masked-out images fool most classifiers for both; inpainting raises the accuracy a lot for Baseline but not for CASM.',
   ].join('\n');
   return {
