@@ -21,6 +21,10 @@ export async function validate(
     if (opts.signal?.aborted) return null;
     const { n, h, w } = batch;
     const clean = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w });
+    // A diverged model gives NaN masks; say so instead of failing later on a NaN masked batch.
+    if (!clean.masks.every(Number.isFinite) || !clean.logits.every(Number.isFinite)) {
+      throw new Error('validation: the model produces NaN/Inf masks or logits (training diverged; try a lower --lr or --lr-mapping)');
+    }
     const masked = await model.saliency({ kind: 'float32', data: maskedOutInput(batch.data, clean.masks, n, h, w), n, h, w });
     const predClean = argmaxRows(clean.logits, n);
     const predMasked = argmaxRows(masked.logits, n);
