@@ -17,25 +17,37 @@ import type { Arch, NativeAddon } from '../native/types.js';
 const ARCHS: Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
 
 /**
- * What --demo changes: sized for about ten minutes on two idle CPU cores. The classifier starts
- * from scratch (there is no pretrained f(0) offline), and on fashion-loc it learns slowly, so the
- * budget goes into many cheap 32 px steps at a higher classifier learning rate rather than into
- * resolution.
+ * What --demo changes: sized for about ten minutes on two CPU cores. The classifier starts from
+ * scratch (there is no pretrained f(0) offline), so the budget goes where it learns fastest per
+ * second. Measured on fashion-loc (2-core CPU shared with another job), validation accuracy:
+ * 32 px + spec crops (area 8–100%) reach ~19% after 8 epochs and 33% after 24 (~11 min);
+ * crops of 50–100% alone barely help at 32 px (21% after 8 epochs), a higher lr (5e-2) stalls at
+ * chance; 64 px with 50–100% crops reaches 30% after 8 epochs (~6 min), so: 64 px, fewer epochs,
+ * crops that keep most of the scene (the item covers 3–33% of it, 14% on average). This full
+ * demo: 43% validation accuracy in 8 min 10 s including data generation (was 33% in ~11 min).
+ * Localisation is not solved yet: see the λr note below.
  */
 export const DEMO_DEFAULTS = {
   arch: 'resnet18',
-  imageSize: 32,
+  imageSize: 64,
   batchSize: 32,
-  epochs: 24,
+  epochs: 12,
   epochFraction: 1,
+  cropScale: [0.5, 1] as [number, number],
   lr: 1e-2,
   lrMapping: 1e-3,
-  lrDecayEvery: 20,
+  lrDecayEvery: 10,
   checkpointEvery: 500,
   logEvery: 63,
-  // While the classifier is near chance the preset λr makes the masks collapse to nothing; the
-  // paper tunes λr by hand so that a fixed share of pixels is kept, this does it automatically.
-  targetMaskArea: 0.3,
+  // The preset λr (10) drives the decoder's sigmoid into saturation in the first epochs, while the
+  // classifier is near chance, and Adam at 1e-3 cannot pull it back within the demo (masks stayed
+  // at mean 0.001, LE 100%). Starting at 0.5 and steering toward a mean mask near the boxes' share
+  // of the image (0.15; at 0.3 the binarised box is already twice the average box, so IoU > 0.5 is
+  // out of reach) gave masks after 6 epochs in a short run (LE 83%, F1 23%), but in the full run
+  // the masks stayed near 0 until epoch 7, then grew to the whole image while λr (×2 per epoch at
+  // most) caught up: LE 100%, F1 24%. The steering is too slow for 12 epochs; open problem.
+  lambdaR: 0.5,
+  targetMaskArea: 0.15,
 } as const satisfies Partial<TrainConfig>;
 
 const int = (name: string) => (value: string) => {
@@ -148,7 +160,7 @@ export function registerTrain(program: Command): void {
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
-    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 32 px, 24 epochs, ~10 min on 2 idle CPU cores')
+    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 12 epochs, ~10 min on 2 CPU cores')
     .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
       process.exitCode = await runTrainCommand(flags, cmd);
@@ -239,7 +251,7 @@ function flagName(key: string): string {
 async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>> {
   const base: Partial<TrainConfig> = {};
   if (flags.demo) {
-    Object.assign(base, DEMO_DEFAULTS);
+    Object.assign(base, DEMO_DEFAULTS, { cropScale: [...DEMO_DEFAULTS.cropScale] });
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
     if (!flags.out && !flags.resume) base.out = defaultRunDir(`demo-${flags.preset ?? DEFAULT_PRESET}`);
   }
