@@ -160,7 +160,7 @@ export function registerTrain(program: Command): void {
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
-    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 12 epochs, ~10 min on 2 CPU cores')
+    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 6 epochs, ~5 min on 2 CPU cores')
     .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
       process.exitCode = await runTrainCommand(flags, cmd);
