@@ -4,9 +4,10 @@
 // transform for the end-of-training LE/OM/F1.
 import { BatchLoader } from '../data/loader.js';
 import { loadDataset } from '../data/load.js';
-import type { Dataset, ImageBatch } from '../data/types.js';
+import type { Dataset } from '../data/types.js';
 import type { TrainConfig } from './config.js';
 import type { TrainData } from './data-source.js';
+import { firstImages, noBatches } from '../data/batch-stream.js';
 
 export async function openTrainData(config: TrainConfig): Promise<TrainData> {
   const trainSet = await loadDataset({ data: config.data, split: config.split, strict: config.strict });
@@ -46,28 +47,9 @@ export async function openTrainData(config: TrainConfig): Promise<TrainData> {
     skipped: [...trainSet.skipped, ...(valSet?.skipped ?? [])],
     batchesPerEpoch: () => train.batchesPerEpoch,
     trainBatches: (epoch, startBatch) => train.batches({ epoch, startBatch }),
-    valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : empty()),
-    scoreBatches: () => (score ? score.batches({ epoch: 0 }) : empty()),
+    valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : noBatches()),
+    scoreBatches: () => (score ? score.batches({ epoch: 0 }) : noBatches()),
     decodeSkips: () => [...train.skipped, ...(val?.skipped ?? []), ...(score?.skipped ?? [])],
     close: async () => undefined,
   };
 }
-
-/** The first `limit` images of a stream of batches (0: all); the last batch is cut to fit. */
-async function* firstImages(batches: AsyncIterable<ImageBatch>, limit: number): AsyncGenerator<ImageBatch> {
-  let seen = 0;
-  for await (const batch of batches) {
-    if (limit > 0 && seen + batch.n > limit) {
-      const n = limit - seen;
-      if (n > 0) {
-        const bytes = batch.h * batch.w * 3;
-        yield { ...batch, n, data: batch.data.subarray(0, n * bytes), labels: batch.labels.subarray(0, n), indices: batch.indices.slice(0, n), boxes: batch.boxes.slice(0, n) };
-      }
-      return;
-    }
-    seen += batch.n;
-    yield batch;
-  }
-}
-
-async function* empty(): AsyncGenerator<ImageBatch> {}

@@ -5,9 +5,10 @@
 // only and the premise of Section 2.1 (both copies always visible) would not hold.
 import { BatchLoader } from '../../data/loader.js';
 import { loadDataset } from '../../data/load.js';
-import type { Dataset, ImageBatch } from '../../data/types.js';
+import type { Dataset } from '../../data/types.js';
 import type { TransformKind } from '../../data/transform-geometry.js';
 import type { TrainData } from '../../train/data-source.js';
+import { firstImages, noBatches } from '../../data/batch-stream.js';
 
 export interface BenchDataOptions {
   data: string;
@@ -48,8 +49,8 @@ export async function openBenchData(o: BenchDataOptions): Promise<TrainData> {
     skipped: [...trainSet.skipped, ...(valSet?.skipped ?? [])],
     batchesPerEpoch: () => train.batchesPerEpoch,
     trainBatches: (epoch, startBatch) => train.batches({ epoch, startBatch }),
-    valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : none()),
-    scoreBatches: () => none(),
+    valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : noBatches()),
+    scoreBatches: () => noBatches(),
     decodeSkips: () => [...train.skipped, ...(val?.skipped ?? [])],
     close: async () => undefined,
   };
@@ -73,21 +74,3 @@ export async function loadScoreSet(data: string, split: string, limit: number): 
 function evenlySpaced<T>(items: readonly T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
 }
-
-async function* firstImages(batches: AsyncIterable<ImageBatch>, limit: number): AsyncGenerator<ImageBatch> {
-  let seen = 0;
-  for await (const batch of batches) {
-    if (limit > 0 && seen + batch.n > limit) {
-      const n = limit - seen;
-      if (n > 0) {
-        const bytes = batch.h * batch.w * 3;
-        yield { ...batch, n, data: batch.data.subarray(0, n * bytes), labels: batch.labels.subarray(0, n), indices: batch.indices.slice(0, n), boxes: batch.boxes.slice(0, n) };
-      }
-      return;
-    }
-    seen += batch.n;
-    yield batch;
-  }
-}
-
-async function* none(): AsyncGenerator<ImageBatch> {}
