@@ -52,7 +52,10 @@ node dist/cli/main.js train --demo --device cuda --amp --arch resnet50 --image-s
 tail -5 /tmp/casm-gpu-run.log
 
 section "prebuild"
-if [ -x scripts/prebuild.sh ]; then bash scripts/prebuild.sh && cp -r prebuilds "$OUT/" 2>/dev/null; fi
+# $OUT brings back files at most two folders down: the variant folder is copied flat to $OUT/prebuild/.
+if bash scripts/prebuild.sh --out /tmp/casm-prebuilds; then
+  mkdir -p "$OUT/prebuild" && cp /tmp/casm-prebuilds/linux-x64/*/* "$OUT/prebuild/" && ls /tmp/casm-prebuilds/linux-x64/ > "$OUT/prebuild/variant.txt"
+fi
 
 section "table"
 node scripts/bench/gpu-table.mjs "$OUT" /tmp/casm-gpu-run.log | tee "$OUT/gpu-table.md"
