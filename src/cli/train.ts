@@ -42,10 +42,10 @@ export const DEMO_DEFAULTS = {
   // The preset λr (10) drives the decoder's sigmoid into saturation in the first epochs, while the
   // classifier is near chance, and Adam at 1e-3 cannot pull it back within the demo (masks stayed
   // at mean 0.001, LE 100%). Starting at 0.5 and steering toward a mean mask near the boxes' share
-  // of the image (0.15; at 0.3 the binarised box is already twice the average box, so IoU > 0.5 is
-  // out of reach) gives masks from epoch 5: 6 epochs measured LE 82.8%, OM 97%, F1 23.3% in 4 min 18 s
-  // on the idle 2-core CPU (twice, same figures). Longer runs (12 epochs) let the masks grow to the
-  // whole image while λr (×2 per epoch at most) catches up: LE 100%. Faster steering is open work.
+  // of the image (0.15; at 0.3 the binarised box is already twice the average box) localised on an
+  // earlier version of the demo data (LE 82.8%, F1 23.3%, 6 epochs), but on the data the current
+  // generator writes the masks still collapse after epoch 1 (LE 100%, val accuracy 30%, 5 min on the
+  // 2-core CPU). λr steering once per epoch is too slow to recover: open work.
   lambdaR: 0.5,
   targetMaskArea: 0.15,
 } as const satisfies Partial<TrainConfig>;
