@@ -46,16 +46,6 @@ Model::Model(const ModelConfig& config) : config_(config), device_(parse_device(
   }
 }
 
-std::vector<torch::Tensor> Model::mapping_parameters() {
-  auto params = decoder_->parameters();
-  if (encoder_) {
-    // The encoder's fc never sees the mapping loss; leaving it out keeps Adam from decaying it.
-    for (auto& kv : (*encoder_)->named_parameters())
-      if (kv.key().rfind("fc.", 0) != 0) params.push_back(kv.value());
-  }
-  return params;
-}
-
 void append_state(torch::nn::Module& module, const std::string& prefix, NamedTensors& out) {
   for (auto& kv : module.named_parameters()) out.emplace_back(prefix + kv.key(), kv.value());
   for (auto& kv : module.named_buffers()) out.emplace_back(prefix + kv.key(), kv.value());

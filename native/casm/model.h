@@ -34,9 +34,6 @@ class Model {
   ResNet& encoder() { return encoder_ ? *encoder_ : classifier_; }
   bool separate_encoder() const { return encoder_.has_value(); }
 
-  // Parameters trained by the mapping loss (decoder, plus the separate encoder if any).
-  std::vector<torch::Tensor> mapping_parameters();
-
   // Parameters and buffers with torchvision/authors' names under "classifier.", "decoder.",
   // "encoder." (num_batches_tracked included, so PyTorch's strict load_state_dict accepts them).
   NamedTensors state(bool include_encoder = true);

@@ -23,7 +23,6 @@ class SnapshotPool {
   ResNet& get(int64_t id);
   std::vector<int64_t> ids() const;
   size_t size() const { return snapshots_.size(); }
-  void clear() { snapshots_.clear(); }
 
   // "pool.<id>.<torchvision name>" for every snapshot, and the inverse.
   NamedTensors state();

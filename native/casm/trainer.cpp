@@ -17,6 +17,8 @@ static std::vector<NamedParam> named_params(torch::nn::Module& m, const std::str
   return out;
 }
 
+// Parameters trained by the mapping loss: the decoder, plus the separate encoder without its fc
+// (the fc never sees the mapping loss, and Adam's weight decay would otherwise shrink it).
 static std::vector<NamedParam> mapping_named_params(Model& m) {
   auto out = named_params(*m.decoder(), "decoder.");
   if (m.separate_encoder()) {

@@ -49,7 +49,6 @@ class Trainer {
 
   SnapshotPool& pool() { return pool_; }
   Model& model() { return *model_; }
-  std::shared_ptr<Model> model_ptr() { return model_; }
   const TrainerConfig& config() const { return config_; }
   void set_learning_rates(double lr, double lr_mapping);
   void set_lambda_r(double lambda_r) { config_.lambda_r = lambda_r; }
