@@ -111,6 +111,10 @@ interface TrainFlags {
   keepCheckpoints?: number;
   json?: boolean;
   targetMaskArea?: number;
+  maskAreaEvery?: number;
+  pretrainEpochs?: number;
+  pretrainLr?: number;
+  scoreSplit?: string;
   logEvery?: number;
   valLimit?: number;
   threads?: number;
@@ -127,6 +131,7 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)')
     .option('--split <name>', `training split (default ${TRAIN_DEFAULTS.split})`)
     .option('--val-split <name>', `validation split, 'none' for no validation (default ${TRAIN_DEFAULTS.valSplit})`)
+    .option('--score-split <name>', 'split scored for LE/OM/F1 at the end (default: the validation split)')
     .addOption(new Option('--preset <name>', 'thinning strategy (see below)').choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
     .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(ARCHS))
     .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
@@ -146,6 +151,8 @@ export function registerTrain(program: Command): void {
     .option('--separate-encoder', 'the mapping owns its own ResNet encoder (the not-shared ablation)')
     .addOption(new Option('--classifier-loss <kind>', 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)').choices(['two-step', 'mixed']))
     .option('--init-weights <file>', 'initial classifier weights: torchvision .pth or .safetensors')
+    .option('--pretrain-epochs <n>', `classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default ${TRAIN_DEFAULTS.pretrainEpochs})`, int('--pretrain-epochs'))
+    .option('--pretrain-lr <x>', `peak SGD learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
     .option('--device <dev>', `cpu, cuda or cuda:N (default ${TRAIN_DEFAULTS.device})`)
     .option('--amp', 'bf16 autocast on CUDA')
     .option('--seed <n>', `seed of initialisation, data order, augmentation and the pool (default ${TRAIN_DEFAULTS.seed})`, int('--seed'))
@@ -154,7 +161,8 @@ export function registerTrain(program: Command): void {
     .option('--resume <dir>', 'continue a run: its folder or one of its checkpoint folders')
     .option('--checkpoint-every <steps>', `checkpoint interval in steps, 0 = epoch ends only (default ${TRAIN_DEFAULTS.checkpointEvery})`, int('--checkpoint-every'))
     .option('--keep-checkpoints <n>', `checkpoints kept (default ${TRAIN_DEFAULTS.keepCheckpoints})`, int('--keep-checkpoints'))
-    .option('--target-mask-area <a>', 'adjust λr between epochs toward this mean mask (e.g. 0.5)', num('--target-mask-area'))
+    .option('--target-mask-area <a>', 'steer λr during training so the mean mask of training batches approaches a (e.g. the share of the image objects cover)', num('--target-mask-area'))
+    .option('--mask-area-every <steps>', `λr control window in steps, with --target-mask-area (default ${TRAIN_DEFAULTS.maskAreaEvery})`, int('--mask-area-every'))
     .option('--log-every <steps>', `metrics.jsonl interval (default ${TRAIN_DEFAULTS.logEvery})`, int('--log-every'))
     .option('--val-limit <n>', 'validate on at most N images per epoch, 0 = all (localisation always uses all)', int('--val-limit'))
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
@@ -228,8 +236,9 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   if (r.localization) {
     const l = r.localization;
-    lines.push(`localisation on ${l.images} validation images (lower LE/OM is better, higher F1 is better):`);
-    lines.push(`  LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
+    lines.push(`localisation on ${l.images} images of the ${l.split ?? 'validation'} split (lower LE/OM is better, higher F1 is better):`);
+    lines.push(`  CASM                 LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
+    if (l.centerBaseline) lines.push(`  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`);
   }
   if (r.lastEpoch?.val) {
     const v = r.lastEpoch.val;
@@ -286,6 +295,10 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
     targetMaskArea: flags.targetMaskArea,
+    maskAreaEvery: flags.maskAreaEvery,
+    pretrainEpochs: flags.pretrainEpochs,
+    pretrainLr: flags.pretrainLr,
+    scoreSplit: flags.scoreSplit,
     logEvery: flags.logEvery,
     valLimit: flags.valLimit,
   };

@@ -123,8 +123,22 @@ export interface NativeModel {
   tapShapes(h: number, w: number): Promise<Record<string, number[]>>;
 }
 
+export interface PretrainStepStats {
+  /** Cross-entropy on the clean batch. */
+  loss: number;
+  correct: number;
+  batchSize: number;
+  /** False when the loss was NaN/Inf; the update was skipped. */
+  finite: boolean;
+}
+
 export interface NativeTrainer {
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
+  /**
+   * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, SGD at `lr` with
+   * momentum buffers of its own; the decoder is untouched. Works for preset F too.
+   */
+  pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }): Promise<PretrainStepStats>;
   snapshot(id: number): Promise<void>;
   release(id: number): Promise<void>;
   poolIds(): Promise<number[]>;

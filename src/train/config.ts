@@ -9,8 +9,10 @@ export interface TrainConfig {
   /** Dataset root or manifest (see src/data). */
   data: string;
   split: string;
-  /** Validation split; null: no validation (and no localisation score). */
+  /** Validation split; null: no validation (and no localisation score unless scoreSplit is set). */
   valSplit: string | null;
+  /** Split scored for LE/OM/F1 at the end; null: the validation split. */
+  scoreSplit: string | null;
   arch: Arch;
   imageSize: number;
   batchSize: number;
@@ -44,8 +46,14 @@ export interface TrainConfig {
   /** Checkpoint every N steps (0: only at epoch ends). */
   checkpointEvery: number;
   keepCheckpoints: number;
-  /** Adjust λr between epochs toward this mean mask; null: keep λr fixed. */
+  /** Classifier-only epochs (clean cross-entropy, the whole training split) before CASM: f(0). */
+  pretrainEpochs: number;
+  /** Peak SGD learning rate of pretraining (linear warm-up, then cosine decay to 0). */
+  pretrainLr: number;
+  /** Steer λr toward this mean mask during training; null: keep λr fixed. */
   targetMaskArea: number | null;
+  /** Steps per λr control window under targetMaskArea. */
+  maskAreaEvery: number;
   /** Write an interval record to metrics.jsonl every N steps. */
   logEvery: number;
   /** Cap on validation images per epoch (0: all). Localisation at the end always uses all. */
@@ -57,6 +65,7 @@ export type TrainConfigInput = Partial<TrainConfig> & Pick<TrainConfig, 'data'>;
 export const TRAIN_DEFAULTS = {
   split: 'train',
   valSplit: 'val',
+  scoreSplit: null,
   arch: 'resnet50',
   imageSize: 224,
   batchSize: 128,
@@ -79,7 +88,10 @@ export const TRAIN_DEFAULTS = {
   strict: false,
   checkpointEvery: 1000,
   keepCheckpoints: 3,
+  pretrainEpochs: 0,
+  pretrainLr: 0.05,
   targetMaskArea: null,
+  maskAreaEvery: 10,
   logEvery: 50,
   valLimit: 0,
 } as const satisfies Partial<TrainConfig>;
@@ -150,6 +162,10 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(nonNegativeInt(c.checkpointEvery), `checkpoint interval must be a non-negative integer, got ${c.checkpointEvery}`);
   check(positiveInt(c.keepCheckpoints), `keep-checkpoints must be a positive integer, got ${c.keepCheckpoints}`);
   check(c.targetMaskArea === null || (c.targetMaskArea > 0 && c.targetMaskArea < 1), `target mask area must be in (0, 1), got ${c.targetMaskArea}`);
+  check(positiveInt(c.maskAreaEvery), `mask-area control window must be a positive integer, got ${c.maskAreaEvery}`);
+  check(nonNegativeInt(c.pretrainEpochs), `pretraining epochs must be a non-negative integer, got ${c.pretrainEpochs}`);
+  check(Number.isFinite(c.pretrainLr) && c.pretrainLr > 0, `pretraining lr must be positive, got ${c.pretrainLr}`);
+  check(c.scoreSplit === null || (typeof c.scoreSplit === 'string' && c.scoreSplit.length > 0), `score split must be a split name, got ${JSON.stringify(c.scoreSplit)}`);
   check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);
   check(nonNegativeInt(c.valLimit), `validation limit must be a non-negative integer, got ${c.valLimit}`);
 }
@@ -158,4 +174,4 @@ export function validateTrainConfig(c: TrainConfig): void {
  * Knobs that may change when a run is resumed: they do not alter what has been computed so far.
  * (Changing `epochs` extends or shortens the run; `data` allows a moved dataset folder.)
  */
-export const RESUME_OVERRIDABLE = ['epochs', 'data', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit'] as const satisfies readonly (keyof TrainConfig)[];
+export const RESUME_OVERRIDABLE = ['epochs', 'data', 'scoreSplit', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit'] as const satisfies readonly (keyof TrainConfig)[];

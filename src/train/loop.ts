@@ -9,20 +9,21 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { NativeAddon, NativeModel, NativeTrainer, StepStats } from '../native/types.js';
 import { resolveCheckpointDir, runDirOfCheckpoint, saveCheckpoint, checkpointsRoot, LATEST_POINTER, STATE_FILE } from './checkpoint-store.js';
-import { RESUME_OVERRIDABLE, resolveTrainConfig, validateTrainConfig } from './config.js';
+import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, resolveTrainConfig, validateTrainConfig } from './config.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
 import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
-import { adjustLambdaR } from './mask-area-target.js';
+import { MaskAreaController } from './mask-area-target.js';
 import { MetricsLog } from './metrics-log.js';
 import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import type { ThinningPolicy } from './policies/index.js';
 import { RunningStats } from './running-stats.js';
 import type { StatsSummary } from './running-stats.js';
+import { Pretraining } from './pretrain.js';
 import { learningRatesForEpoch } from './schedule.js';
 import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, parseTrainState, serializeTrainState } from './train-state.js';
-import type { TrainState } from './train-state.js';
+import type { TrainPhase, TrainState } from './train-state.js';
 import { validate } from './validation.js';
 
 export interface TrainOptions {
@@ -63,6 +64,7 @@ export const FINAL_WEIGHTS_FILE = 'model.safetensors';
 export const CONFIG_FILE = 'config.json';
 
 interface Position {
+  phase: TrainPhase;
   epoch: number;
   batch: number;
 }
@@ -90,9 +92,14 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
   const metrics = new MetricsLog(runDir);
   let step = resumeState?.step ?? 0;
   const emit = options.onProgress ?? (() => undefined);
+  // Records written during pretraining carry its step count too (resume truncates by it).
+  let pretraining: Pretraining | null = null;
+  let phase: TrainPhase = 'casm';
+  const record = (r: { kind: string; [key: string]: unknown }) =>
+    metrics.append(phase === 'pretrain' && pretraining ? { ...r, step, pretrainStep: pretraining.steps } : { ...r, step });
   const warn = (message: string) => {
     emit({ type: 'warning', step, message });
-    metrics.append({ kind: 'warning', step, message });
+    record({ kind: 'warning', message });
   };
 
   // --- data, model, trainer, policy -----------------------------------------------------------
@@ -131,11 +138,13 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       amp: config.amp,
     });
     const policy = createPolicy({ ...config });
+    pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
+    const maskArea = config.targetMaskArea !== null ? new MaskAreaController({ target: config.targetMaskArea, every: config.maskAreaEvery }) : null;
     const epochStats = new RunningStats();
     // The interval in progress is checkpointed too, so interval records after a resume match.
     const interval = new RunningStats();
     let lambdaR = config.lambdaR;
-    let position: Position = { epoch: 0, batch: 0 };
+    let position: Position = { phase: pretraining ? 'pretrain' : 'casm', epoch: 0, batch: 0 };
     let elapsedBefore = 0;
 
     if (resumeState && resumeDir) {
@@ -144,12 +153,15 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       await checkPoolsAgree(policy, trainer);
       epochStats.restore(resumeState.epochStats);
       interval.restore(resumeState.intervalStats);
+      pretraining?.restore(resumeState.pretrain);
+      maskArea?.restore(resumeState.maskArea);
       lambdaR = resumeState.lambdaR;
-      position = { ...resumeState.position };
+      position = { phase: resumeState.position.phase ?? 'casm', epoch: resumeState.position.epoch, batch: resumeState.position.batch };
       elapsedBefore = resumeState.elapsedSeconds;
       // Records after the checkpoint will be written again by this process.
-      await metrics.truncateAfter(step, (r) => r.kind !== 'localization' && r.kind !== 'done');
-      metrics.append({ kind: 'resume', step, from: resumeDir });
+      await metrics.retain(recordsSeenAt(position.phase, step, pretraining?.steps ?? 0));
+      phase = position.phase;
+      record({ kind: 'resume', from: resumeDir });
     } else {
       await fs.writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
     }
@@ -164,10 +176,12 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       runDir,
       config,
       resumedFrom: resumeDir,
+      phase: position.phase,
       epoch: position.epoch,
       batch: position.batch,
       batchesPerEpoch,
       totalSteps,
+      pretrainSteps: pretraining?.totalSteps ?? 0,
       trainImages: data.trainImages,
       valImages: data.valImages,
       skippedSamples: data.skipped.length,
@@ -191,6 +205,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         policy: policy.state(),
         epochStats: epochStats.state(),
         intervalStats: interval.state(),
+        ...(pretraining ? { pretrain: pretraining.state() } : {}),
+        ...(maskArea ? { maskArea: maskArea.state() } : {}),
         classIds: data.classIds,
         elapsedSeconds: elapsed(),
         savedAt: new Date().toISOString(),
@@ -199,7 +215,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       lastCheckpoint = saved.dir;
       const seconds = (performance.now() - t0) / 1000;
       emit({ type: 'checkpoint', step, dir: saved.dir, reason, seconds });
-      metrics.append({ kind: 'checkpoint', step, reason, dir: saved.dir, seconds });
+      record({ kind: 'checkpoint', reason, dir: saved.dir, seconds });
       return saved.dir;
     };
 
@@ -221,7 +237,27 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     };
     if (signal?.aborted) return await interrupted(position);
 
+    // --- phase 1: classifier pretraining (f(0)) -------------------------------------------------
+    if (pretraining && position.phase === 'pretrain') {
+      phase = 'pretrain';
+      emit({ type: 'phase', step, phase });
+      const outcome = await pretraining.run(position, {
+        emit,
+        log: record,
+        checkpoint: (reason, at) => checkpoint(reason, { phase: 'pretrain', ...at }),
+        signal,
+      });
+      if (!outcome.finished) {
+        emit({ type: 'done', step, runDir, interrupted: true, checkpoint: outcome.checkpoint, weights: null, seconds: (performance.now() - started) / 1000 });
+        return { runDir, config, steps: step, interrupted: true, checkpoint: outcome.checkpoint, weights: null, lastEpoch, localization: null, lambdaR };
+      }
+      position = { phase: 'casm', epoch: 0, batch: 0 };
+    }
+    phase = 'casm';
+    emit({ type: 'phase', step, phase });
+
     // --- epochs ---------------------------------------------------------------------------------
+    // --- phase 2: CASM -------------------------------------------------------------------------
     for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
       const epochStarted = performance.now();
       const batches = data.batchesPerEpoch(epoch);
@@ -270,11 +306,19 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
           nonFiniteStreak++;
           warn(`step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
           if (nonFiniteStreak >= MAX_NON_FINITE_STREAK) {
-            await checkpoint('interrupt', { epoch, batch: batchIndex + 1 });
+            await checkpoint('interrupt', { phase, epoch, batch: batchIndex + 1 });
             throw new Error(`training diverged: ${nonFiniteStreak} consecutive non-finite steps (try a lower --lr or --lr-mapping); last checkpoint ${lastCheckpoint}`);
           }
         } else {
           nonFiniteStreak = 0;
+        }
+
+        const adjustment = maskArea?.observe(stats.maskMean, lambdaR);
+        if (adjustment) {
+          lambdaR = adjustment.next;
+          trainer.setLambdaR(lambdaR);
+          emit({ type: 'lambda', step, epoch, ...adjustment });
+          record({ kind: 'lambda', epoch, ...adjustment });
         }
 
         if (step % config.logEvery === 0) {
@@ -283,17 +327,17 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
           const ips = intervalSeconds > 0 ? summary.images / intervalSeconds : 0;
           const dataWaitFraction = intervalSeconds > 0 ? intervalDataWait / intervalSeconds : 0;
           emit({ type: 'interval', step, epoch, batch: batchIndex, train: summary, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr });
-          metrics.append({ kind: 'interval', step, epoch, batch: batchIndex, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
+          record({ kind: 'interval', epoch, batch: batchIndex, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
           interval.reset();
           intervalStart = now;
           intervalDataWait = 0;
         }
 
         batchIndex++;
-        if (signal?.aborted) return await interrupted({ epoch, batch: batchIndex });
+        if (signal?.aborted) return await interrupted({ phase, epoch, batch: batchIndex });
         // The epoch-end checkpoint follows right away when this was the last batch.
         if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && batchIndex < batches) {
-          await checkpoint('interval', { epoch, batch: batchIndex });
+          await checkpoint('interval', { phase, epoch, batch: batchIndex });
         }
       }
       if (batchIndex !== batches) throw new Error(`epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
@@ -307,26 +351,16 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
           onBatch: (images) => emit({ type: 'validation', step, epoch, images, total }),
         });
         // Interrupted during validation: resume will validate this epoch again.
-        if (val === null) return await interrupted({ epoch, batch: batches });
+        if (val === null) return await interrupted({ phase, epoch, batch: batches });
         lastValidationSeconds = val.seconds;
       }
       const train = epochStats.summary();
       const rec = { type: 'epoch' as const, step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 };
       emit(rec);
-      metrics.append({ kind: 'epoch', step, epoch, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: rec.seconds });
+      record({ kind: 'epoch', epoch, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: rec.seconds });
       lastEpoch = { train, val };
-
-      if (config.targetMaskArea !== null && epoch + 1 < config.epochs) {
-        // Validation masks are the less noisy estimate; without a validation split use training's.
-        const meanMask = val ? val.maskMean : train.maskMean;
-        const adj = adjustLambdaR(lambdaR, meanMask, { target: config.targetMaskArea });
-        lambdaR = adj.next;
-        trainer.setLambdaR(lambdaR);
-        emit({ type: 'lambda', step, epoch, ...adj });
-        metrics.append({ kind: 'lambda', step, epoch, ...adj });
-      }
       epochStats.reset();
-      await checkpoint('epoch', { epoch: epoch + 1, batch: 0 });
+      await checkpoint('epoch', { phase, epoch: epoch + 1, batch: 0 });
       if (signal?.aborted) {
         emit({ type: 'done', step, runDir, interrupted: true, checkpoint: lastCheckpoint, weights: null, seconds: (performance.now() - started) / 1000 });
         return { runDir, config, steps: step, interrupted: true, checkpoint: lastCheckpoint, weights: null, lastEpoch, localization: null, lambdaR };
@@ -342,18 +376,36 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       localization = await score(model, data, runDir);
       if (localization) {
         emit({ type: 'localization', step, result: localization });
-        metrics.append({ kind: 'localization', step, ...localization });
+        record({ kind: 'localization', ...localization });
       }
     }
     const decodeSkips = data.decodeSkips();
     if (decodeSkips.length) warn(`skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
     const seconds = (performance.now() - started) / 1000;
-    metrics.append({ kind: 'done', step, weights: path.relative(runDir, weights), seconds });
+    record({ kind: 'done', weights: path.relative(runDir, weights), seconds });
     emit({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds });
     return { runDir, config, steps: step, interrupted: false, checkpoint: lastCheckpoint, weights, lastEpoch, localization, lambdaR };
   } finally {
     if (!options.data) await data.close();
   }
+}
+
+/**
+ * Which metrics records a checkpoint at (phase, step, pretrainStep) had already seen. Pretraining
+ * records carry `pretrainStep`; a checkpoint has seen the records at its own step except the
+ * end-of-run ones (an epoch-end checkpoint has seen its epoch record, a mid-epoch one has no
+ * record at that step yet).
+ */
+function recordsSeenAt(phase: TrainPhase, step: number, pretrainStep: number): (r: { kind: string; step: number; pretrainStep?: unknown }) => boolean {
+  const seenAt = (r: { kind: string }) => r.kind !== 'localization' && r.kind !== 'done';
+  return (r) => {
+    if (typeof r.pretrainStep === 'number') {
+      if (phase === 'casm') return true;
+      return r.pretrainStep < pretrainStep || (r.pretrainStep === pretrainStep && seenAt(r));
+    }
+    if (phase === 'pretrain') return false;
+    return r.step < step || (r.step === step && seenAt(r));
+  };
 }
 
 /** A fresh run must not write into a folder that already holds one: that is what --resume is for. */
@@ -367,8 +419,9 @@ async function refuseExistingRun(runDir: string): Promise<void> {
 }
 
 function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {
-  // Checkpoints from before the crop-scale knob trained with the spec's range.
-  const config: TrainConfig = { ...saved, cropScale: saved.cropScale ?? [0.08, 1] };
+  // Checkpoints from before a knob existed trained with what is now its default (crop scale: the
+  // spec's range, which was the default then).
+  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...saved, cropScale: saved.cropScale ?? [0.08, 1] };
   for (const key of RESUME_OVERRIDABLE) {
     const value = input[key];
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;

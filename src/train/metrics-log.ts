@@ -25,10 +25,10 @@ export class MetricsLog {
   }
 
   /**
-   * Keeps the records a checkpoint at `step` had already seen. `keep(record)` decides about records
-   * at exactly `step` (an epoch-end checkpoint has seen its epoch record, a mid-epoch one has not).
+   * Keeps the records a checkpoint had already seen (`keep` decides per record; a resumed run
+   * writes the others again). A torn last line from a killed process is dropped.
    */
-  async truncateAfter(step: number, keepAtStep: (record: MetricsRecord) => boolean): Promise<number> {
+  async retain(keep: (record: MetricsRecord) => boolean): Promise<number> {
     if (!existsSync(this.file)) return 0;
     const lines = readFileSync(this.file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
     const kept: string[] = [];
@@ -37,9 +37,9 @@ export class MetricsLog {
       try {
         record = JSON.parse(line) as MetricsRecord;
       } catch {
-        continue; // a torn last line from a killed process
+        continue;
       }
-      if (record.step < step || (record.step === step && keepAtStep(record))) kept.push(line);
+      if (keep(record)) kept.push(line);
     }
     await writeFileAtomic(this.file, kept.length ? `${kept.join('\n')}\n` : '');
     return lines.length - kept.length;
