@@ -10,6 +10,7 @@ export type {
   SaliencyResult,
   StepOptions,
   StepStats,
+  PretrainStepStats,
   TrainerOptions,
 } from './native/types.js';
 export { doctorReport } from './native/doctor.js';

@@ -9,6 +9,7 @@ import type {
   NativeTrainer,
   SaliencyResult,
   StepOptions,
+  PretrainStepStats,
   StepStats,
   TrainerOptions,
 } from './types.js';
@@ -86,6 +87,11 @@ export class Trainer {
 
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats> {
     return this.model.queue.run(() => this.native.step(batch, labels, opts));
+  }
+
+  /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, SGD at `lr`. */
+  pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }): Promise<PretrainStepStats> {
+    return this.model.queue.run(() => this.native.pretrainStep(batch, labels, opts));
   }
 
   snapshot(id: number): Promise<void> {

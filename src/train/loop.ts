@@ -211,7 +211,14 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         elapsedSeconds: elapsed(),
         savedAt: new Date().toISOString(),
       };
-      const saved = await saveCheckpoint(runDir, step, config.keepCheckpoints, (dir) => trainer.saveCheckpoint(dir, serializeTrainState(state)));
+      const inPretraining = at.phase === 'pretrain' && pretraining !== null;
+      const saved = await saveCheckpoint(
+        runDir,
+        inPretraining ? pretraining!.steps : step,
+        config.keepCheckpoints,
+        (dir) => trainer.saveCheckpoint(dir, serializeTrainState(state)),
+        inPretraining ? 'pretrain' : 'casm',
+      );
       lastCheckpoint = saved.dir;
       const seconds = (performance.now() - t0) / 1000;
       emit({ type: 'checkpoint', step, dir: saved.dir, reason, seconds });
