@@ -51,6 +51,8 @@ export async function ensureFashionLoc(options: EnsureFashionLocOptions = {}): P
     settings.duplicate ? 'dup' : 'single',
     `n${settings.train ?? 2000}-${settings.val ?? 500}-${settings.test ?? 500}`,
     `seed${settings.seed ?? 0}`,
+    ...(settings.classes ? [`c${settings.classes.length}-${createHash('sha256').update(settings.classes.join(',')).digest('hex').slice(0, 6)}`] : []),
+    ...(settings.itemScale ? [`item${settings.itemScale.join('-')}`] : []),
   ].join('-');
   const dir = join(cache, key);
   const ready = join(dir, 'metadata', 'generator.json');
