@@ -138,7 +138,9 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(typeof c.data === 'string' && c.data.length > 0, '--data is required');
   check(positiveInt(c.imageSize) && c.imageSize % 32 === 0, `image size must be a positive multiple of 32, got ${c.imageSize}`);
   check(positiveInt(c.batchSize), `batch size must be a positive integer, got ${c.batchSize}`);
-  check(positiveInt(c.epochs), `epochs must be a positive integer, got ${c.epochs}`);
+  check(nonNegativeInt(c.epochs), `epochs must be a non-negative integer, got ${c.epochs}`);
+  // --epochs 0 with pretraining makes a classifier only (an f(0) to share between runs).
+  check(c.epochs > 0 || c.pretrainEpochs > 0, 'epochs must be positive (0 only together with --pretrain-epochs, to pretrain a classifier alone)');
   check(c.epochFraction > 0 && c.epochFraction <= 1, `epoch fraction must be in (0, 1], got ${c.epochFraction}`);
   const cs = c.cropScale as unknown;
   check(

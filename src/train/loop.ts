@@ -378,7 +378,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     const weights = path.join(runDir, FINAL_WEIGHTS_FILE);
     await model.saveWeights(weights);
     let localization: LocalizationSummary | null = null;
-    if (data.valHasBoxes) {
+    // Without a CASM epoch the decoder is untrained: its masks would score noise.
+    if (data.valHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
       localization = await score(model, data, runDir);
       if (localization) {

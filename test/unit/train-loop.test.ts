@@ -226,6 +226,16 @@ describe('train loop (fake addon)', () => {
     expect(records.filter((r) => r.kind === 'pretrain-interval')).toHaveLength(10);
   });
 
+  it('--epochs 0 with pretraining trains the classifier only and scores nothing', async () => {
+    const addon = fakeAddon();
+    const result = await train(baseConfig({ pretrainEpochs: 1, epochs: 0 }), { addon, data: fakeData({ batches: 5, boxes: true }) });
+    expect(addon.trainers[0]!.pretrainCalls).toHaveLength(5);
+    expect(addon.trainers[0]!.calls).toHaveLength(0);
+    expect(result.weights).toMatch(/model\.safetensors$/);
+    expect(result.localization).toBeNull();
+    await expect(train(baseConfig({ epochs: 0 }), { addon, data: fakeData({ batches: 5 }) })).rejects.toThrow(/0 only together with --pretrain-epochs/);
+  });
+
   it('an interruption during pretraining resumes exactly, in pretraining and from an older checkpoint', async () => {
     const cfg = (over: Partial<TrainConfigInput> = {}) => baseConfig({ pretrainEpochs: 2, epochs: 2, keepCheckpoints: 100, ...over });
     const reference = await run(cfg());
