@@ -1,4 +1,4 @@
-// Module entry: exports Model, Trainer, versions(), environment(), setThreads().
+// Module entry: exports Model, Trainer, ProcessGroup, versions(), environment(), setThreads().
 #include <napi.h>
 
 #include <cstdlib>
@@ -6,6 +6,7 @@
 
 #include "convert.h"
 #include "model_wrap.h"
+#include "process_group_wrap.h"
 #include "trainer_wrap.h"
 
 #include "../native/env/cuda_runtime.h"
@@ -34,6 +35,9 @@ static Napi::Value Environment(const Napi::CallbackInfo& info) {
     o.Set("cudaDevices", e.cuda_devices);
     o.Set("threads", e.threads);
     o.Set("mkldnn", e.mkldnn);
+    auto backends = Napi::Array::New(env, e.distributed_backends.size());
+    for (size_t i = 0; i < e.distributed_backends.size(); ++i) backends.Set(static_cast<uint32_t>(i), e.distributed_backends[i]);
+    o.Set("distributed", backends);
     return o;
   });
 }
@@ -81,6 +85,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (!std::getenv("OMP_NUM_THREADS")) env::set_threads(static_cast<int>(std::thread::hardware_concurrency()));
   exports.Set("Model", ModelWrap::Define(env));
   exports.Set("Trainer", TrainerWrap::Define(env));
+  exports.Set("ProcessGroup", ProcessGroupWrap::Define(env));
   exports.Set("versions", Napi::Function::New(env, Versions));
   exports.Set("environment", Napi::Function::New(env, Environment));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));

@@ -1,6 +1,7 @@
 #include "trainer_wrap.h"
 
 #include "model_wrap.h"
+#include "process_group_wrap.h"
 #include "worker.h"
 
 #include "../native/casm/input.h"
@@ -16,7 +17,8 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                       InstanceMethod("setLearningRates", &TrainerWrap::SetLearningRates),
                       InstanceMethod("setLambdaR", &TrainerWrap::SetLambdaR),
                       InstanceMethod("saveCheckpoint", &TrainerWrap::SaveCheckpoint),
-                      InstanceMethod("loadCheckpoint", &TrainerWrap::LoadCheckpoint)});
+                      InstanceMethod("loadCheckpoint", &TrainerWrap::LoadCheckpoint),
+                      InstanceMethod("broadcastModel", &TrainerWrap::BroadcastModel)});
 }
 
 static double positive(const Napi::Object& o, const char* key, double fallback, bool required = false) {
@@ -51,8 +53,15 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     const std::string pool_dtype = get_string(o, "poolDtype", "bf16");
     if (pool_dtype != "bf16" && pool_dtype != "fp32") throw std::invalid_argument("poolDtype must be 'bf16' or 'fp32'");
     c.pool_bf16 = pool_dtype == "bf16";
+    c.freeze_batch_norm = get_bool(o, "freezeBatchNorm", false);
+    std::shared_ptr<dist::ProcessGroup> group;
+    if (o.Has("processGroup") && !o.Get("processGroup").IsUndefined() && !o.Get("processGroup").IsNull()) {
+      group = ProcessGroupWrap::Unwrap(o.Get("processGroup"))->group();
+      group_ref_ = Napi::Persistent(o.Get("processGroup").As<Napi::Object>());
+    }
     std::lock_guard<std::mutex> g(*lock_);
     trainer_ = std::make_shared<Trainer>(model, c);
+    trainer_->set_process_group(group);
     return 0;
   });
 }
@@ -209,6 +218,23 @@ Napi::Value TrainerWrap::LoadCheckpoint(const Napi::CallbackInfo& info) {
   return PromiseWorker<std::string>::run(
       env, lock_, [trainer, dir] { return io::load_checkpoint(*trainer, dir); },
       [](Napi::Env env, std::string& s) -> Napi::Value { return Napi::String::New(env, s); });
+}
+
+}  // namespace casm::binding
+
+namespace casm::binding {
+
+Napi::Value TrainerWrap::BroadcastModel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int root = 0;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 0) throw Napi::TypeError::New(env, "broadcastModel(root) needs a non-negative rank");
+    root = info[0].As<Napi::Number>().Int32Value();
+  }
+  auto trainer = trainer_;
+  return PromiseWorker<int>::run(
+      env, lock_, [trainer, root] { return trainer->broadcast_model(root), 0; },
+      [](Napi::Env env, int&) -> Napi::Value { return env.Undefined(); });
 }
 
 }  // namespace casm::binding

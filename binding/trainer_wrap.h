@@ -26,10 +26,12 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value SetLambdaR(const Napi::CallbackInfo& info);
   Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value LoadCheckpoint(const Napi::CallbackInfo& info);
+  Napi::Value BroadcastModel(const Napi::CallbackInfo& info);
 
   std::shared_ptr<Trainer> trainer_;
   std::shared_ptr<std::mutex> lock_;
   Napi::ObjectReference model_ref_;  // keeps the JS Model alive as long as this trainer
+  Napi::ObjectReference group_ref_;  // and the JS ProcessGroup, when there is one
 };
 
 }  // namespace casm::binding

@@ -1,7 +1,10 @@
 #include "trainer.h"
 
 #include "autocast_scope.h"
+#include "rank_average.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace casm {
@@ -70,6 +73,19 @@ torch::Tensor Trainer::mapping_loss(const torch::Tensor& mask, const torch::Tens
   return area + (negative_entropy * correct_on_clean.to(negative_entropy.scalar_type())).mean();
 }
 
+void Trainer::set_train(torch::nn::Module& module, bool on) const {
+  module.train(on);
+  if (!on || !config_.freeze_batch_norm) return;
+  for (auto& m : module.modules(/*include_self=*/false))
+    if (dynamic_cast<torch::nn::BatchNorm2dImpl*>(m.get())) m->eval();
+}
+
+// The BN statistics a train-mode pass moved (none when BN is frozen), to be averaged over ranks.
+std::vector<torch::Tensor> Trainer::moved_buffers(torch::nn::Module& module) const {
+  if (config_.freeze_batch_norm) return {};
+  return float_buffers(module);
+}
+
 static bool finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); }
 
 static void check_labels(const torch::Tensor& y, int64_t batch, int64_t classes) {
@@ -94,9 +110,30 @@ PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tenso
   r.batch_size = batch;
   try {
     torch::AutoGradMode grad_mode(true);
-    clf->train(true);
+    set_train(*clf, true);
     auto logits = clf->forward(x).first.to(torch::kFloat32);
     auto loss = F::cross_entropy(logits, y);
+    if (distributed()) {
+      // Every rank joins the all-reduce whatever its own loss; the skip is decided on the global mean.
+      auto grads = classifier_grads(loss, false);
+      auto sums = torch::stack({loss.detach().to(torch::kFloat64) * static_cast<double>(batch),
+                                logits.detach().argmax(1).eq(y).sum().to(torch::kFloat64)});
+      RankAverage avg(*group_, batch);
+      avg.mean(grads);
+      avg.mean(moved_buffers(*clf));
+      avg.sum(sums);
+      r.batch_size = avg.run();
+      auto s = sums.to(torch::kCPU);
+      r.loss = s[0].item<double>() / static_cast<double>(r.batch_size);
+      r.correct = static_cast<int64_t>(s[1].item<double>());
+      r.finite = std::isfinite(r.loss);
+      if (r.finite) {
+        pretrain_sgd_.set_lr(lr);
+        pretrain_sgd_.step(grads);
+      }
+      for (auto& p : classifier_params_) p.requires_grad_(!config_.fixed_classifier);
+      return r;
+    }
     auto scalars = torch::stack({loss.detach(), logits.detach().argmax(1).eq(y).sum().to(torch::kFloat32)}).to(torch::kCPU, torch::kFloat64);
     r.loss = scalars[0].item<double>();
     r.correct = static_cast<int64_t>(scalars[1].item<double>());
@@ -136,14 +173,25 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
   Taps taps;
   {
     torch::AutoGradMode grad_mode(!fixed);
-    clf->train(!fixed);
+    set_train(*clf, !fixed);
     std::tie(logits, taps) = clf->forward(x);
     logits = logits.to(torch::kFloat32);
     loss_clean = F::cross_entropy(logits, y);
   }
-  const bool clean_finite = finite(loss_clean);
-  if (!fixed && !config_.mixed_classifier_loss) {
-    if (clean_finite)
+  if (!fixed && !config_.mixed_classifier_loss && distributed()) {
+    // Every rank joins the all-reduce whatever its own loss; the skip is decided on the global mean.
+    auto grads = classifier_grads(loss_clean, false);
+    auto loss = loss_clean.detach().to(torch::kFloat64, false, /*copy=*/true).reshape({1});
+    RankAverage avg(*group_, batch);
+    avg.mean(grads);
+    avg.mean(loss);
+    avg.run();
+    if (finite(loss))
+      sgd_.step(grads);
+    else
+      r.skipped.push_back("clean");
+  } else if (!fixed && !config_.mixed_classifier_loss) {
+    if (finite(loss_clean))
       sgd_.step(classifier_grads(loss_clean, false));
     else
       r.skipped.push_back("clean");
@@ -151,23 +199,31 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
 
   // 2. Snapshot rule, decided in TypeScript: the pool sees the classifier after its clean step.
   if (req.release_id >= 0) pool_.release(req.release_id);
-  if (req.snapshot_id >= 0) pool_.take(req.snapshot_id);
+  if (req.snapshot_id >= 0) {
+    // The snapshot holds BN statistics too; the clean pass moved them differently on each shard.
+    if (distributed() && !fixed) {
+      RankAverage avg(*group_, batch);
+      avg.mean(moved_buffers(*clf));
+      avg.run();
+    }
+    pool_.take(req.snapshot_id);
+  }
 
   // 3–4. The mapping never trains a shared encoder: its taps are detached.
   if (model.separate_encoder()) {
-    model.encoder()->train();
+    set_train(*model.encoder(), true);
     taps = model.encoder()->features(x);
   } else {
     for (auto& t : taps) t = t.detach();
   }
-  model.decoder()->train();
+  set_train(*model.decoder(), true);
   auto mask = model.decoder()->forward(taps);
   auto xm = x * (1 - mask);
 
   // 5. Adversary: the current classifier (its BN statistics see this pass too) or a frozen snapshot.
   torch::Tensor logits_m;
   if (current) {
-    clf->train(!fixed);
+    set_train(*clf, !fixed);
     logits_m = clf->forward(xm).first;
   } else {
     logits_m = pool_.get(req.adversary)->forward(xm).first;
@@ -194,6 +250,28 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
   if (classifier_masked_loss.defined()) classifier_masked_grads = classifier_grads(classifier_masked_loss, true);
   auto mapping_grads = torch::autograd::grad({loss_mapping}, mapping_params_, {}, false, false, true);
 
+  // Data-parallel: gradients (before clipping, as clip_grad_norm_ after DDP's backward), the BN
+  // statistics this step moved, and the sums behind the reported statistics, in one all-reduce.
+  torch::Tensor global_sums;
+  int64_t global_batch = batch;
+  if (distributed()) {
+    RankAverage avg(*group_, batch);
+    avg.mean(classifier_masked_grads);
+    avg.mean(mapping_grads);
+    if (!fixed) avg.mean(moved_buffers(*clf));
+    avg.mean(moved_buffers(*model.decoder()));
+    if (model.separate_encoder()) avg.mean(moved_buffers(*model.encoder()));
+    const double n = static_cast<double>(batch);
+    auto f64 = [](const torch::Tensor& t) { return t.detach().to(torch::kFloat64); };
+    auto image_means = f64(mask).mean({1, 2, 3});
+    global_sums = torch::stack({f64(loss_clean) * n, f64(loss_masked) * n, f64(loss_mapping) * n,
+                                classifier_masked_loss.defined() ? f64(classifier_masked_loss) * n : torch::zeros({}, image_means.options()),
+                                correct_on_clean.sum().to(torch::kFloat64), logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat64),
+                                image_means.sum(), image_means.pow(2).sum()});
+    avg.sum(global_sums);
+    global_batch = avg.run();
+  }
+
   auto grad_norm = total_norm(mapping_grads);
   auto clip_coef = torch::clamp_max(config_.clip_norm / (grad_norm + 1e-6), 1.0);
   {
@@ -214,9 +292,20 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
   r.loss_clean = s[0], r.loss_masked = s[1], r.loss_mapping = s[2];
   r.correct_clean = static_cast<int64_t>(s[3]), r.correct_masked = static_cast<int64_t>(s[4]);
   r.mask_mean = s[5], r.mask_std = s[6], r.decoder_grad_norm = s[7];
+  double classifier_masked_value = s[8];
+  if (global_sums.defined()) {
+    auto g = global_sums.to(torch::kCPU);
+    auto a = g.accessor<double, 1>();
+    const double n = static_cast<double>(global_batch);
+    r.batch_size = global_batch;
+    r.loss_clean = a[0] / n, r.loss_masked = a[1] / n, r.loss_mapping = a[2] / n, classifier_masked_value = a[3] / n;
+    r.correct_clean = static_cast<int64_t>(a[4]), r.correct_masked = static_cast<int64_t>(a[5]);
+    r.mask_mean = a[6] / n;
+    r.mask_std = global_batch > 1 ? std::sqrt(std::max(0.0, (a[7] - a[6] * a[6] / n) / (n - 1))) : 0.0;
+  }
 
   if (classifier_masked_loss.defined()) {
-    if (std::isfinite(s[8]))
+    if (std::isfinite(classifier_masked_value))
       sgd_.step(classifier_masked_grads);
     else
       r.skipped.push_back(config_.mixed_classifier_loss ? "clean" : "masked");
@@ -234,6 +323,19 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
     r.nontrivially_confused = confused.to(torch::kCPU, torch::kUInt8).contiguous();
   }
   return r;
+}
+
+void Trainer::broadcast_model(int root) {
+  if (!distributed()) return;
+  std::vector<torch::Tensor> all;
+  auto add = [&all](torch::nn::Module& m) {
+    for (auto& p : m.parameters()) all.push_back(p);
+    for (auto& b : m.buffers()) all.push_back(b);
+  };
+  add(*model_->classifier());
+  add(*model_->decoder());
+  if (model_->separate_encoder()) add(*model_->encoder());
+  group_->broadcast(all, root);
 }
 
 NamedTensors Trainer::optimizer_state() const {

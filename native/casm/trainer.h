@@ -3,6 +3,7 @@
 // unless asked for.
 #pragma once
 
+#include "../distributed/process_group.h"
 #include "optim.h"
 #include "pool.h"
 
@@ -22,6 +23,10 @@ struct TrainerConfig {
   double clip_norm = 10;
   bool amp = false;
   bool pool_bf16 = false;  // with amp on CUDA: snapshots stored in bf16
+  // BN layers normalise with their running statistics and keep them (eval mode) while the rest
+  // trains: every image's loss then depends on that image alone, so data-parallel shards add up
+  // to exactly the global batch, and small per-process batches do not make noisy statistics.
+  bool freeze_batch_norm = false;
 };
 
 struct StepRequest {
@@ -64,6 +69,13 @@ class Trainer {
   void set_learning_rates(double lr, double lr_mapping);
   void set_lambda_r(double lambda_r) { config_.lambda_r = lambda_r; }
 
+  // Data-parallel training: with a group of several ranks, every update uses gradients averaged
+  // over the group (weighted by each rank's batch size), BN running statistics are averaged after
+  // every step, and the returned statistics describe the global batch. nullptr: this process alone.
+  void set_process_group(std::shared_ptr<dist::ProcessGroup> group) { group_ = std::move(group); }
+  // Overwrites parameters and buffers with those of rank `root`, so that every rank starts alike.
+  void broadcast_model(int root);
+
   NamedTensors optimizer_state() const;
   void load_optimizer_state(const NamedTensors& tensors);
 
@@ -72,8 +84,14 @@ class Trainer {
   torch::Tensor mapping_loss(const torch::Tensor& mask, const torch::Tensor& logits_m, const torch::Tensor& y,
                              const torch::Tensor& correct_on_clean, const torch::Tensor& confused);
 
+  bool distributed() const { return group_ && group_->world_size() > 1; }
+  // module.train(on), with BN layers kept in eval mode under freeze_batch_norm.
+  void set_train(torch::nn::Module& module, bool on) const;
+  std::vector<torch::Tensor> moved_buffers(torch::nn::Module& module) const;
+
   std::shared_ptr<Model> model_;
   TrainerConfig config_;
+  std::shared_ptr<dist::ProcessGroup> group_;
   SnapshotPool pool_;
   std::vector<torch::Tensor> classifier_params_;
   std::vector<torch::Tensor> mapping_params_;

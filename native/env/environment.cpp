@@ -1,6 +1,7 @@
 #include "environment.h"
 
 #include "../compat.h"
+#include "../distributed/process_group.h"
 
 #include <ATen/detail/CUDAHooksInterface.h>
 
@@ -26,6 +27,7 @@ Environment describe() {
   e.threads = at::get_num_threads();
   e.mkldnn = at::hasMKLDNN();
   e.cxx11_abi = _GLIBCXX_USE_CXX11_ABI;
+  e.distributed_backends = dist::backends();
   return e;
 }
 

@@ -15,6 +15,7 @@ struct Environment {
   int threads = 0;
   bool mkldnn = false;
   int cxx11_abi = 0;
+  std::vector<std::string> distributed_backends;  // "gloo", "nccl"; empty without c10d support
 };
 
 Environment describe();

@@ -23,6 +23,7 @@ export function registerDoctor(program: Command): void {
           `cudnn       ${r.cuda.cudnn ?? '-'}`,
           ...(r.gpus.length ? r.gpus.map((g, i) => `gpu ${i}       ${g.name}, compute ${g.computeCapability ?? '?'}, ${g.memoryMiB ?? '?'} MiB`) : ['gpus        none found']),
           `threads     ${r.threads ?? '-'}${r.mkldnn ? ' (oneDNN available)' : ''}`,
+          `distributed ${distributedLine(r.distributed)}`,
           '',
           `loader      LibTorch in use: ${libtorchLine(r.decision)}`,
           ...(r.decision.libtorch.found ? [] : r.decision.libtorch.notes.map((n) => `            looked at ${n}`)),
@@ -37,6 +38,13 @@ export function registerDoctor(program: Command): void {
       }
       if (!r.addon) process.exitCode = 1;
     });
+}
+
+function distributedLine(backends: string[] | null): string {
+  if (backends === null) return '-';
+  if (backends.length === 0) return 'not available in this build (LibTorch without c10d/Gloo, or Gloo\'s headers missing at build time: apt install libgloo-dev, then rebuild)';
+  const what: Record<string, string> = { gloo: 'gloo (CPU)', nccl: 'nccl (CUDA)' };
+  return `${backends.map((b) => what[b] ?? b).join(', ')}: train --nproc-per-node N`;
 }
 
 /** `doctor --build`: compile build/Release against the detected LibTorch, then report as usual. */

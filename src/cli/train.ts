@@ -8,11 +8,14 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, defaultRunDir } from '../train/config.js';
 import type { TrainConfig, TrainConfigInput } from '../train/config.js';
+import { workerEnvFrom } from '../train/distributed.js';
+import type { WorkerEnv } from '../train/distributed.js';
 import { train } from '../train/loop.js';
 import type { TrainResult } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, formatDuration, pickProgressMode } from '../train/progress.js';
 import type { Arch, NativeAddon } from '../native/types.js';
+import { LAUNCHED_ENV, launchWorkers, workerArgsFrom } from './train-launcher.js';
 
 const ARCHS: Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
 
@@ -119,6 +122,12 @@ interface TrainFlags {
   valLimit?: number;
   threads?: number;
   demo?: boolean;
+  nprocPerNode?: number;
+  nnodes?: number;
+  nodeRank?: number;
+  masterAddr?: string;
+  masterPort?: number;
+  distTimeout?: number;
 }
 
 export function registerTrain(program: Command): void {
@@ -168,14 +177,55 @@ export function registerTrain(program: Command): void {
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
+    .option('--nproc-per-node <n>', 'data-parallel training: start N worker processes on this machine (Gloo on CPU, NCCL with --device cuda: one GPU each); --batch-size is the total over all processes', int('--nproc-per-node'))
+    .option('--nnodes <n>', 'machines taking part (run the same command on each, with its --node-rank; default 1)', int('--nnodes'))
+    .option('--node-rank <i>', 'this machine\'s index, 0..nnodes-1 (default 0)', int('--node-rank'))
+    .option('--master-addr <host>', 'address of node 0, where rank 0 hosts the rendezvous (default 127.0.0.1)')
+    .option('--master-port <port>', 'rendezvous port on node 0 (default: a free port on one machine, 29500 across machines)', int('--master-port'))
+    .option('--dist-timeout <s>', 'data-parallel: seconds before a rendezvous or a collective waiting for a silent rank fails (default 1800)', num('--dist-timeout'))
     .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 6 epochs, ~5 min on 2 CPU cores')
     .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
-      process.exitCode = await runTrainCommand(flags, cmd);
+      const worker = workerEnvFrom(process.env);
+      const launcherFlags = flags.nprocPerNode !== undefined || flags.nnodes !== undefined || flags.nodeRank !== undefined;
+      if (worker && launcherFlags) throw new Error(`this process is already rank ${worker.rank} of ${worker.worldSize} (WORLD_SIZE is set): drop --nproc-per-node/--nnodes/--node-rank`);
+      if (launcherFlags && ((flags.nprocPerNode ?? 1) > 1 || (flags.nnodes ?? 1) > 1)) {
+        process.exitCode = await runLauncher(flags);
+        return;
+      }
+      process.exitCode = await runTrainCommand(flags, cmd, worker && worker.worldSize > 1 ? worker : null);
     });
 }
 
-async function runTrainCommand(flags: TrainFlags, cmd: Command): Promise<number> {
+/** `--nproc-per-node N` (and/or `--nnodes M`): start this node's workers and watch them. */
+async function runLauncher(flags: TrainFlags): Promise<number> {
+  const nproc = flags.nprocPerNode ?? 1;
+  const nnodes = flags.nnodes ?? 1;
+  const nodeRank = flags.nodeRank ?? 0;
+  if (nproc < 1) throw new Error(`--nproc-per-node must be at least 1, got ${nproc}`);
+  if (nnodes < 1) throw new Error(`--nnodes must be at least 1, got ${nnodes}`);
+  if (nodeRank < 0 || nodeRank >= nnodes) throw new Error(`--node-rank must be in 0..${nnodes - 1}, got ${nodeRank}`);
+  if (nnodes > 1 && !flags.masterAddr) throw new Error('--nnodes > 1 needs --master-addr (the address of node 0, reachable from every machine)');
+  const argv = process.argv;
+  const args = workerArgsFrom(argv.slice(argv.indexOf('train', 2) + 1));
+  // Every worker must write the same run folder: fix the default (time-stamped) one here, and
+  // make the demo data once rather than in every worker.
+  if (!flags.resume && !flags.out) {
+    const preset = flags.preset ?? DEFAULT_PRESET;
+    args.push('--out', defaultRunDir(flags.demo ? `demo-${preset}` : preset));
+  }
+  if (flags.demo && !flags.data && !flags.resume) await ensureDemoData();
+  return launchWorkers({
+    nprocPerNode: nproc,
+    nnodes,
+    nodeRank,
+    masterAddr: flags.masterAddr ?? '127.0.0.1',
+    masterPort: flags.masterPort ?? (nnodes > 1 ? 29500 : null),
+    workerArgs: args,
+  });
+}
+
+async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEnv | null = null): Promise<number> {
   const explicit = (key: keyof TrainFlags) => cmd.getOptionValueSource(key) === 'cli';
   const input = await configFromFlags(flags);
   if (flags.resume) {
@@ -188,10 +238,37 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command): Promise<number>
   }
 
   const addon = await loadAddonForCli();
-  // LibTorch may start with a single intra-op thread; training wants every core.
-  addon.setThreads(flags.threads ?? availableParallelism());
+  // LibTorch may start with a single intra-op thread; training wants every core (shared by this
+  // machine's workers when there are several).
+  addon.setThreads(flags.threads ?? Math.max(1, Math.floor(availableParallelism() / (worker?.localWorldSize ?? 1))));
+  const leader = !worker || worker.rank === 0;
+  if (worker && process.env[LAUNCHED_ENV] === '1' && process.channel) {
+    // The launcher watches us through this channel; without it nobody would stop this rank.
+    process.channel.unref();
+    process.on('disconnect', () => {
+      process.stderr.write(`casm-native: rank ${worker.rank}: the launcher has gone; stopping\n`);
+      process.exit(1);
+    });
+  }
+  // One GPU per process: plain `--device cuda` means this worker's local rank.
+  if (worker && input.device === 'cuda') input.device = `cuda:${worker.localRank}`;
+  const distributed = worker
+    ? {
+        rank: worker.rank,
+        worldSize: worker.worldSize,
+        group: await addon.ProcessGroup.connect({
+          rank: worker.rank,
+          worldSize: worker.worldSize,
+          masterAddr: worker.masterAddr,
+          masterPort: worker.masterPort,
+          timeoutSeconds: flags.distTimeout ?? 1800,
+          backend: (input.device ?? 'cpu').startsWith('cuda') ? 'nccl' : 'gloo',
+          device: input.device ?? 'cpu',
+        }),
+      }
+    : undefined;
 
-  const mode = pickProgressMode({ json: flags.json, quiet: flags.quiet, isTTY: process.stderr.isTTY });
+  const mode = leader ? pickProgressMode({ json: flags.json, quiet: flags.quiet, isTTY: process.stderr.isTTY }) : 'quiet';
   const render = createProgressRenderer(mode, mode === 'json' ? process.stdout : process.stderr);
 
   // First signal: finish the step and checkpoint. Second: leave at once (the last checkpoint stays).
@@ -214,17 +291,23 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command): Promise<number>
 
   let result: TrainResult;
   try {
-    result = await train(input as TrainConfigInput, { addon, resume: flags.resume, signal: controller.signal, onProgress: render });
+    result = await train(input as TrainConfigInput, { addon, resume: flags.resume, signal: controller.signal, onProgress: render, distributed });
+  } catch (err) {
+    // Say which process failed, unless the message already does.
+    const message = err instanceof Error ? err.message : String(err);
+    if (worker && !/\brank \d+/.test(message)) throw new Error(`rank ${worker.rank} of ${worker.worldSize}: ${message}`);
+    throw err;
   } finally {
     render.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 
+  if (!leader) return result.interrupted ? signalExit || 130 : 0;
   const out = mode === 'json' ? process.stderr : process.stdout;
   const runDir = path.relative(process.cwd(), result.runDir) || '.';
   if (result.interrupted) {
-    out.write(`stopped after step ${result.steps}; checkpoint ${result.checkpoint}\nresume with: casm-native train --resume ${runDir}\n`);
+    out.write(`stopped after step ${result.steps}; checkpoint ${result.checkpoint}\nresume with: casm-native train --resume ${runDir}${worker ? ` (with ${worker.worldSize} processes again: --nnodes × --nproc-per-node)` : ''}\n`);
     return signalExit || 130;
   }
   if (mode !== 'json') printSummary(out, result, runDir);

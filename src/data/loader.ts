@@ -58,6 +58,18 @@ export interface BatchLoaderOptions {
    * [0.08, 1], the spec's). Ignored by the other transforms.
    */
   cropScale?: [number, number];
+  /**
+   * Data-parallel training: this process decodes only its part of every batch. Batch k keeps the
+   * positions it has without sharding (so the global batch, its augmentation and the epoch order
+   * do not depend on the number of processes); rank r gets the r-th of `worldSize` near-equal
+   * slices. A last batch with fewer images than processes is left out, on every rank alike.
+   */
+  shard?: Shard;
+}
+
+export interface Shard {
+  rank: number;
+  worldSize: number;
 }
 
 interface Assembled {
@@ -93,6 +105,7 @@ export class BatchLoader {
     this.seed = options.seed ?? 0;
     this.log = new SkipLog(options.strict ?? false);
     if (options.cropScale) checkCropScale(options.cropScale);
+    if (options.shard) checkShard(options.shard, options.batchSize);
     setDecodeThreadsPerImage(options.threadsPerImage ?? 1);
   }
 
@@ -112,7 +125,11 @@ export class BatchLoader {
 
   get batchesPerEpoch(): number {
     const n = this.samplesPerEpoch;
-    return this.options.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    const full = Math.floor(n / this.batchSize);
+    const rest = n - full * this.batchSize;
+    if (this.options.dropLast || rest === 0) return full;
+    // Every process needs at least one image of the last batch.
+    return rest >= (this.options.shard?.worldSize ?? 1) ? full + 1 : full;
   }
 
   /** Dataset indices of this epoch, in visiting order. */
@@ -168,8 +185,7 @@ export class BatchLoader {
 
   /** Decodes batch `batchIndex` of the epoch into `buffer`; no batch when every sample was dropped. */
   private async assemble(order: Uint32Array, epoch: number, batchIndex: number, buffer: Buffer, limiter: Limiter, state: { stopped: boolean }): Promise<Assembled> {
-    const first = batchIndex * this.batchSize;
-    const last = Math.min(order.length, first + this.batchSize);
+    const { first, last } = this.positionsOf(batchIndex, order.length);
     const positions = Array.from({ length: last - first }, (_, i) => first + i);
     const decoded = await Promise.all(
       positions.map((position) => limiter.run(() => (state.stopped ? Promise.resolve(undefined) : this.decodePosition(order, epoch, position)))),
@@ -188,6 +204,16 @@ export class BatchLoader {
     });
     const data = buffer.subarray(0, kept.length * imageBytes);
     return { buffer, batch: { data, n: kept.length, h: this.size, w: this.size, labels, indices, boxes } };
+  }
+
+  /** Positions [first, last) of the epoch that batch `batchIndex` holds (this process's slice of it). */
+  private positionsOf(batchIndex: number, epochLength: number): { first: number; last: number } {
+    const start = batchIndex * this.batchSize;
+    const end = Math.min(epochLength, start + this.batchSize);
+    const shard = this.options.shard;
+    if (!shard) return { first: start, last: end };
+    const count = end - start;
+    return { first: start + Math.floor((shard.rank * count) / shard.worldSize), last: start + Math.floor(((shard.rank + 1) * count) / shard.worldSize) };
   }
 
   /** The image at `position` of the epoch, or its deterministic replacement when it is bad. */
@@ -227,6 +253,14 @@ export function checkCropScale(scale: readonly number[]): void {
   if (!(scale.length === 2 && Number.isFinite(min) && Number.isFinite(max) && min! > 0 && min! <= max! && max! <= 1)) {
     throw new Error(`crop scale must be [min, max] with 0 < min <= max <= 1, got [${scale.join(', ')}]`);
   }
+}
+
+function checkShard(shard: Shard, batchSize: number): void {
+  const { rank, worldSize } = shard;
+  if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) {
+    throw new Error(`shard must have 0 <= rank < worldSize, got rank ${rank} of ${worldSize}`);
+  }
+  if (batchSize < worldSize) throw new Error(`batch size ${batchSize} is smaller than the number of processes (${worldSize}): every process needs at least one image per batch`);
 }
 
 /** "path (manifest:line)" when the manifest line adds information. */

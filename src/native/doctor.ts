@@ -26,6 +26,11 @@ export interface DoctorReport {
   gpus: GpuInfo[];
   threads: number | null;
   mkldnn: boolean | null;
+  /**
+   * Data-parallel backends of the loaded addon ('gloo', 'nccl'); [] when it was built without
+   * distributed support; null when unknown (no addon, or one older than the feature).
+   */
+  distributed: string[] | null;
 }
 
 function nvidiaSmiGpus(): GpuInfo[] {
@@ -68,6 +73,7 @@ export function doctorReport(): DoctorReport {
       cuda: { available: e.cudaAvailable, devices: e.cudaDevices, runtime: v.cuda, cudnn: v.cudnn },
       threads: e.threads,
       mkldnn: e.mkldnn,
+      distributed: e.distributed ?? null,
     };
   } catch (err) {
     return {
@@ -80,6 +86,7 @@ export function doctorReport(): DoctorReport {
       cuda: { available: false, devices: 0, runtime: null, cudnn: null },
       threads: null,
       mkldnn: null,
+      distributed: null,
     };
   }
 }

@@ -121,4 +121,9 @@ export class Trainer {
   loadCheckpoint(dir: string): Promise<string> {
     return this.model.queue.run(() => this.native.loadCheckpoint(dir));
   }
+
+  /** Data-parallel: overwrites weights and BN statistics with rank `root`'s (default 0). */
+  broadcastModel(root = 0): Promise<void> {
+    return this.model.queue.run(() => this.native.broadcastModel(root));
+  }
 }

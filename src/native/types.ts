@@ -70,6 +70,47 @@ export interface TrainerOptions {
   amp?: boolean;
   /** Storage of pooled snapshots with amp on CUDA: 'bf16' (default; conv/fc weights) or 'fp32'. */
   poolDtype?: 'bf16' | 'fp32';
+  /**
+   * BN layers use and keep their running statistics (eval mode) while everything else trains:
+   * each image's loss then depends on that image alone (data-parallel shards add up exactly to
+   * the global batch). Default false.
+   */
+  freezeBatchNorm?: boolean;
+  /**
+   * Data-parallel training: every update uses gradients averaged over the group's ranks (each
+   * weighted by its batch size), BN statistics are averaged after every step, and the returned
+   * statistics describe the global batch.
+   */
+  processGroup?: NativeProcessGroup;
+}
+
+export interface ProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  /** Host of rank 0's rendezvous store (torchrun's MASTER_ADDR). Default 127.0.0.1. */
+  masterAddr?: string;
+  /** Default 29500. */
+  masterPort?: number;
+  /** Rendezvous and every collective fail after this long instead of hanging. Default 1800. */
+  timeoutSeconds?: number;
+  /** 'gloo' (CPU tensors, default) or 'nccl' (CUDA, one GPU per process). */
+  backend?: 'gloo' | 'nccl';
+  /** Device of the model ('cpu', 'cuda:N'); NCCL needs the rank's GPU. */
+  device?: string;
+}
+
+/**
+ * This process's membership in a data-parallel group (LibTorch c10d). Collectives match by order:
+ * every rank must make the same calls (steps included) in the same order, each awaited.
+ */
+export interface NativeProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  readonly backend: string;
+  /** Whether every rank passed the same text (compared by a 63-bit digest). */
+  allEqual(text: string): Promise<boolean>;
+  /** Logical OR of the ranks' flags. */
+  any(flag: boolean): Promise<boolean>;
 }
 
 export interface StepOptions {
@@ -151,13 +192,17 @@ export interface NativeTrainer {
   saveCheckpoint(dir: string, stateJson: string): Promise<void>;
   /** Restores model, optimisers and pool from a checkpoint folder; returns state.json's text. */
   loadCheckpoint(dir: string): Promise<string>;
+  /** Data-parallel: overwrites weights and BN statistics with rank `root`'s (default 0). */
+  broadcastModel(root?: number): Promise<void>;
 }
 
 export interface NativeAddon {
   Model: new (opts: ModelOptions) => NativeModel;
   Trainer: new (model: NativeModel, opts: TrainerOptions) => NativeTrainer;
+  /** Joins a data-parallel group; settles once all ranks have joined. Throws in builds without distributed support. */
+  ProcessGroup: { connect(opts: ProcessGroupOptions): Promise<NativeProcessGroup> };
   versions(): { libtorch: string; cuda: string | null; cudnn: string | null; addon: string; abi: number };
-  environment(): { cudaAvailable: boolean; cudaDevices: number; threads: number; mkldnn: boolean };
+  environment(): { cudaAvailable: boolean; cudaDevices: number; threads: number; mkldnn: boolean; distributed?: string[] };
   setThreads(n: number): void;
   /** Caching-allocator statistics (bytes) of a CUDA device; null in CPU builds or without a GPU. */
   cudaMemory(device?: number): { allocated: number; peak: number; reserved: number } | null;

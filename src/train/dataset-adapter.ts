@@ -4,6 +4,7 @@
 // score split (default: the validation split) with the localisation-scoring transform for the
 // end-of-training LE/OM/F1.
 import { BatchLoader } from '../data/loader.js';
+import type { Shard } from '../data/loader.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import type { TrainConfig } from './config.js';
@@ -15,7 +16,8 @@ export function pretrainSeed(seed: number): number {
   return (seed ^ 0x70726574) >>> 0;
 }
 
-export async function openTrainData(config: TrainConfig): Promise<TrainData> {
+/** `shard`: data-parallel training, where this process trains on its slice of every training batch. */
+export async function openTrainData(config: TrainConfig, shard?: Shard): Promise<TrainData> {
   const trainSet = await loadDataset({ data: config.data, split: config.split, strict: config.strict });
   if (trainSet.samples.length === 0) throw new Error(`the ${config.split} split of ${config.data} has no usable samples`);
   const openSplit = async (split: string, role: string, hint: string): Promise<Dataset> => {
@@ -34,7 +36,7 @@ export async function openTrainData(config: TrainConfig): Promise<TrainData> {
   const scoreSplit = config.scoreSplit ?? config.valSplit;
   const scoreSet = config.scoreSplit && config.scoreSplit !== config.valSplit ? await openSplit(config.scoreSplit, 'score', 'check --score-split') : valSet;
   const trainLoader = (fraction: number, seed: number) =>
-    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale: config.cropScale, strict: config.strict });
+    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale: config.cropScale, strict: config.strict, shard });
   const train = trainLoader(config.epochFraction, config.seed);
   const pretrain = trainLoader(1, pretrainSeed(config.seed));
   const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>

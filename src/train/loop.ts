@@ -12,6 +12,8 @@ import { resolveCheckpointDir, runDirOfCheckpoint, saveCheckpoint, checkpointsRo
 import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, resolveTrainConfig, validateTrainConfig } from './config.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
+import { runFingerprint, worldSizeMismatch } from './distributed.js';
+import type { DistributedRun } from './distributed.js';
 import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
 import { MaskAreaController } from './mask-area-target.js';
@@ -38,6 +40,12 @@ export interface TrainOptions {
   data?: TrainData;
   /** Scores localisation at the end when the validation split has boxes (default: the src/metrics scorer). */
   scoreLocalization?: (model: NativeModel, data: TrainData, runDir: string) => Promise<LocalizationSummary | null>;
+  /**
+   * Data-parallel training (src/train/distributed.ts): this process is one rank of a group. Every
+   * rank runs this loop on its slice of each batch; rank 0 alone validates and writes the run
+   * folder (checkpoints, metrics, weights). With `data` given, the caller shards it.
+   */
+  distributed?: DistributedRun;
 }
 
 export interface TrainResult {
@@ -72,6 +80,13 @@ interface Position {
 export async function train(input: TrainConfigInput | TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
   const signal = options.signal;
+  const dist = options.distributed && options.distributed.worldSize > 1 ? options.distributed : null;
+  const worldSize = dist?.worldSize ?? 1;
+  // Rank 0 writes the run folder; the others only train.
+  const leader = !dist || dist.rank === 0;
+  // Whether to stop after this step. Every rank must stop at the same step, so with several
+  // processes the decision is the OR of all ranks' signals (one tiny all-reduce per step).
+  const shouldStop = async (local = signal?.aborted ?? false): Promise<boolean> => (dist ? dist.group.any(local) : local);
 
   // --- configuration and (optionally) the checkpoint to resume -----------------------------
   let resumeDir: string | null = null;
@@ -81,6 +96,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
   if (options.resume) {
     resumeDir = await resolveCheckpointDir(options.resume);
     resumeState = parseTrainState(await fs.readFile(path.join(resumeDir, STATE_FILE), 'utf8'), path.join(resumeDir, STATE_FILE));
+    if ((resumeState.worldSize ?? 1) !== worldSize) throw worldSizeMismatch(resumeDir, resumeState.worldSize ?? 1, worldSize);
     config = applyResumeOverrides(resumeState.config, input);
     runDir = runDirOfCheckpoint(resumeDir);
   } else {
@@ -88,7 +104,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     runDir = path.resolve(config.out);
     await refuseExistingRun(runDir);
   }
-  await fs.mkdir(runDir, { recursive: true });
+  if (leader) await fs.mkdir(runDir, { recursive: true });
   const metrics = new MetricsLog(runDir);
   let step = resumeState?.step ?? 0;
   const emit = options.onProgress ?? (() => undefined);
@@ -96,6 +112,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
   let pretraining: Pretraining | null = null;
   let phase: TrainPhase = 'casm';
   const record = (r: { kind: string; [key: string]: unknown }) =>
+    leader &&
     metrics.append(phase === 'pretrain' && pretraining ? { ...r, step, pretrainStep: pretraining.steps } : { ...r, step });
   const warn = (message: string) => {
     emit({ type: 'warning', step, message });
@@ -103,7 +120,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
   };
 
   // --- data, model, trainer, policy -----------------------------------------------------------
-  const data = options.data ?? (await openDefaultData(config));
+  const data = options.data ?? (await openDefaultData(config, dist ? { rank: dist.rank, worldSize: dist.worldSize } : undefined));
   try {
     if (resumeState && resumeState.classIds.join('\n') !== data.classIds.join('\n')) {
       throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resumeDir}: refusing to resume`);
@@ -136,6 +153,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       classifierLoss: config.classifierLoss,
       fixedClassifier: config.fixedClassifier,
       amp: config.amp,
+      ...(dist ? { processGroup: dist.group } : {}),
     });
     const policy = createPolicy({ ...config });
     pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
@@ -159,13 +177,24 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       position = { phase: resumeState.position.phase ?? 'casm', epoch: resumeState.position.epoch, batch: resumeState.position.batch };
       elapsedBefore = resumeState.elapsedSeconds;
       // Records after the checkpoint will be written again by this process.
-      await metrics.retain(recordsSeenAt(position.phase, step, pretraining?.steps ?? 0));
+      if (leader) await metrics.retain(recordsSeenAt(position.phase, step, pretraining?.steps ?? 0));
       phase = position.phase;
       record({ kind: 'resume', from: resumeDir });
-    } else {
+    } else if (leader) {
       await fs.writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
     }
     trainer.setLambdaR(lambdaR);
+    if (dist) {
+      // Every rank starts from rank 0's weights (as DDP does), and all must be the same run at the same point.
+      const agree = await dist.group.allEqual(runFingerprint(config, { step, ...position, phase: position.phase }, data.classIds));
+      if (!agree) {
+        throw new Error(
+          `rank ${dist.rank}: the ${worldSize} processes disagree on the run (its configuration, --out, the dataset's classes or the checkpoint they resume): ` +
+            'start every rank with the same arguments',
+        );
+      }
+      await trainer.broadcastModel(0);
+    }
 
     const batchesPerEpoch = data.batchesPerEpoch(0);
     let totalSteps = 0;
@@ -194,6 +223,9 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     const sessionStart = performance.now();
     const elapsed = () => elapsedBefore + (performance.now() - sessionStart) / 1000;
     const checkpoint = async (reason: CheckpointReason, at: Position): Promise<string> => {
+      // Only rank 0 writes; the other ranks hold the same state (their pools and weights are
+      // kept identical by the shared decisions and averaged updates).
+      if (!leader) return lastCheckpoint ?? '';
       const t0 = performance.now();
       const state: TrainState = {
         format: TRAIN_STATE_FORMAT,
@@ -208,6 +240,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         ...(pretraining ? { pretrain: pretraining.state() } : {}),
         ...(maskArea ? { maskArea: maskArea.state() } : {}),
         classIds: data.classIds,
+        worldSize,
         elapsedSeconds: elapsed(),
         savedAt: new Date().toISOString(),
       };
@@ -242,7 +275,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       emit({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
       return { runDir, config, steps: step, interrupted: true, checkpoint: dir, weights: null, lastEpoch, localization: null, lambdaR };
     };
-    if (signal?.aborted) return await interrupted(position);
+    if (await shouldStop()) return await interrupted(position);
 
     // --- phase 1: classifier pretraining (f(0)) -------------------------------------------------
     if (pretraining && position.phase === 'pretrain') {
@@ -253,6 +286,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         log: record,
         checkpoint: (reason, at) => checkpoint(reason, { phase: 'pretrain', ...at }),
         signal,
+        shouldStop,
+        validates: leader,
       });
       if (!outcome.finished) {
         emit({ type: 'done', step, runDir, interrupted: true, checkpoint: outcome.checkpoint, weights: null, seconds: (performance.now() - started) / 1000 });
@@ -341,7 +376,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         }
 
         batchIndex++;
-        if (signal?.aborted) return await interrupted({ phase, epoch, batch: batchIndex });
+        if (await shouldStop()) return await interrupted({ phase, epoch, batch: batchIndex });
         // The epoch-end checkpoint follows right away when this was the last batch.
         if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && batchIndex < batches) {
           await checkpoint('interval', { phase, epoch, batch: batchIndex });
@@ -351,16 +386,19 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
 
       // --- epoch end: validation, λr control, record, checkpoint --------------------------------
       let val: ValidationSummary | null = null;
-      if (data.valImages > 0) {
+      let stoppedInValidation = false;
+      if (leader && data.valImages > 0) {
         const total = config.valLimit > 0 ? Math.min(config.valLimit, data.valImages) : data.valImages;
         val = await validate(model, data.valBatches(config.valLimit), {
           signal,
           onBatch: (images) => emit({ type: 'validation', step, epoch, images, total }),
         });
-        // Interrupted during validation: resume will validate this epoch again.
-        if (val === null) return await interrupted({ phase, epoch, batch: batches });
-        lastValidationSeconds = val.seconds;
+        stoppedInValidation = val === null;
+        if (val) lastValidationSeconds = val.seconds;
       }
+      // Interrupted during validation: resume will validate this epoch again. The other ranks
+      // wait here for rank 0's validation and learn whether it was interrupted.
+      if (dist ? await dist.group.any(stoppedInValidation) : stoppedInValidation) return await interrupted({ phase, epoch, batch: batches });
       const train = epochStats.summary();
       const rec = { type: 'epoch' as const, step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 };
       emit(rec);
@@ -368,18 +406,18 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       lastEpoch = { train, val };
       epochStats.reset();
       await checkpoint('epoch', { phase, epoch: epoch + 1, batch: 0 });
-      if (signal?.aborted) {
+      if (await shouldStop()) {
         emit({ type: 'done', step, runDir, interrupted: true, checkpoint: lastCheckpoint, weights: null, seconds: (performance.now() - started) / 1000 });
         return { runDir, config, steps: step, interrupted: true, checkpoint: lastCheckpoint, weights: null, lastEpoch, localization: null, lambdaR };
       }
     }
 
     // --- end of training ------------------------------------------------------------------------
-    const weights = path.join(runDir, FINAL_WEIGHTS_FILE);
-    await model.saveWeights(weights);
+    const weights = leader ? path.join(runDir, FINAL_WEIGHTS_FILE) : null;
+    if (weights) await model.saveWeights(weights);
     let localization: LocalizationSummary | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
-    if (data.valHasBoxes && config.epochs > 0) {
+    if (leader && data.valHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
       localization = await score(model, data, runDir);
       if (localization) {
@@ -390,7 +428,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     const decodeSkips = data.decodeSkips();
     if (decodeSkips.length) warn(`skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
     const seconds = (performance.now() - started) / 1000;
-    record({ kind: 'done', weights: path.relative(runDir, weights), seconds });
+    if (weights) record({ kind: 'done', weights: path.relative(runDir, weights), seconds });
     emit({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds });
     return { runDir, config, steps: step, interrupted: false, checkpoint: lastCheckpoint, weights, lastEpoch, localization, lambdaR };
   } finally {
@@ -452,9 +490,9 @@ async function loadDefaultAddon(): Promise<NativeAddon> {
   return loadAddon();
 }
 
-async function openDefaultData(config: TrainConfig): Promise<TrainData> {
+async function openDefaultData(config: TrainConfig, shard?: { rank: number; worldSize: number }): Promise<TrainData> {
   const { openTrainData } = await import('./dataset-adapter.js');
-  return openTrainData(config);
+  return openTrainData(config, shard);
 }
 
 async function loadDefaultLocalizationScorer(): Promise<NonNullable<TrainOptions['scoreLocalization']>> {

@@ -34,6 +34,13 @@ export interface PretrainHooks {
   log(record: { kind: string; [key: string]: unknown }): void;
   checkpoint(reason: 'interval' | 'epoch' | 'interrupt', at: PretrainPosition): Promise<string>;
   signal?: AbortSignal;
+  /**
+   * Whether to stop after this step, given this process's own wish (default: the signal). With
+   * several processes the loop makes it a decision of all ranks, so they stop at the same step.
+   */
+  shouldStop?: (local?: boolean) => Promise<boolean>;
+  /** Whether this process validates at epoch ends (data-parallel: rank 0 only). Default true. */
+  validates?: boolean;
 }
 
 /** Where pretraining stopped: finished, or interrupted at a position a checkpoint was written for. */
@@ -69,6 +76,7 @@ export class Pretraining {
     const { config, data } = this;
     const batches = data.pretrainBatchesPerEpoch();
     const interrupted = async (at: PretrainPosition): Promise<PretrainOutcome> => ({ finished: false, at, checkpoint: await hooks.checkpoint('interrupt', at) });
+    const stop = hooks.shouldStop ?? (async (local = hooks.signal?.aborted ?? false) => local);
     let lastStepEnd = performance.now();
     let intervalStart = lastStepEnd;
     let secondsPerStep: number | null = null;
@@ -115,7 +123,7 @@ export class Pretraining {
           intervalStart = now;
         }
         batchIndex++;
-        if (hooks.signal?.aborted) return await interrupted({ epoch, batch: batchIndex });
+        if (await stop()) return await interrupted({ epoch, batch: batchIndex });
         if (config.checkpointEvery > 0 && this.steps % config.checkpointEvery === 0 && batchIndex < batches) {
           await hooks.checkpoint('interval', { epoch, batch: batchIndex });
         }
@@ -123,17 +131,19 @@ export class Pretraining {
       if (batchIndex !== batches) throw new Error(`pretraining epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
 
       let val: { images: number; accClean: number; seconds: number } | null = null;
-      if (data.valImages > 0) {
+      let stoppedInValidation = false;
+      if ((hooks.validates ?? true) && data.valImages > 0) {
         val = await validateClassifier(this.model, data.valBatches(config.valLimit), { signal: hooks.signal });
-        if (val === null) return await interrupted({ epoch, batch: batches });
+        stoppedInValidation = val === null;
       }
+      if (await stop(stoppedInValidation)) return await interrupted({ epoch, batch: batches });
       const train = pretrainSummary(this.epochStats);
       const seconds = (performance.now() - epochStarted) / 1000;
       hooks.emit({ type: 'pretrain-epoch', pretrainStep: this.steps, epoch, epochs: config.pretrainEpochs, train, val, lr, seconds });
       hooks.log({ kind: 'pretrain-epoch', epoch, train, val, lr, seconds });
       this.epochStats.reset();
       const dir = await hooks.checkpoint('epoch', { epoch: epoch + 1, batch: 0 });
-      if (hooks.signal?.aborted) return { finished: false, at: { epoch: epoch + 1, batch: 0 }, checkpoint: dir };
+      if (await stop()) return { finished: false, at: { epoch: epoch + 1, batch: 0 }, checkpoint: dir };
       lastStepEnd = performance.now();
     }
     return { finished: true };

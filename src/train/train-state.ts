@@ -38,6 +38,11 @@ export interface TrainState {
   maskArea?: MaskAreaControllerState;
   /** Classes of the training set, to refuse resuming on a different dataset. */
   classIds: string[];
+  /**
+   * Processes that trained the run (data-parallel; absent in older checkpoints: 1). A resume must
+   * use as many, so that batches are split and statistics averaged as before.
+   */
+  worldSize?: number;
   /** Seconds of training before this checkpoint, across all resumes. */
   elapsedSeconds: number;
   savedAt: string;
