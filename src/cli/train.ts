@@ -252,6 +252,9 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
   }
   // One GPU per process: plain `--device cuda` means this worker's local rank.
   if (worker && input.device === 'cuda') input.device = `cuda:${worker.localRank}`;
+  if (worker && !addon.ProcessGroup) {
+    throw new Error(`rank ${worker.rank} of ${worker.worldSize}: the loaded casm-native addon predates data-parallel training; rebuild it (npm run build:native, or casm-native doctor --build)`);
+  }
   const distributed = worker
     ? {
         rank: worker.rank,

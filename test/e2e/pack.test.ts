@@ -61,6 +61,7 @@ describe.skipIf(!hasPrebuild)('npm pack and install', () => {
       'dist/native/loader.js',
       'CMakeLists.txt',
       'scripts/find-libtorch.cmake',
+      'scripts/check-distributed.cmake',
       'native/compat.h',
       'binding/addon.cpp',
       `${prebuilt}/casm-native.node`,
