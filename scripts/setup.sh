@@ -53,6 +53,9 @@ have_libtorch() {
   return 1
 }
 if have_libtorch; then log "LibTorch found"; else apt_install libtorch-dev; fi
+# Data-parallel training (native/distributed) compiles only with Gloo's headers; Debian's LibTorch
+# is built against Debian's Gloo, so its headers match.
+if dpkg -s libtorch-dev >/dev/null 2>&1; then apt_install libgloo-dev; fi
 command -v cmake >/dev/null 2>&1 || apt_install cmake
 command -v g++ >/dev/null 2>&1 || apt_install g++ make
 apt_install dataset-fashion-mnist
