@@ -3,7 +3,7 @@
 // training run ~1–3 minutes, the Table 2 sweep ~25 minutes); 'tiny' only proves the harness works.
 import type { Arch } from '../../native/types.js';
 
-export type BudgetName = 'tiny' | 'demo' | 'full';
+export type BudgetName = 'tiny' | 'demo' | 'gpu' | 'full';
 
 export interface Budget {
   name: BudgetName;
@@ -19,10 +19,16 @@ export interface Budget {
   lrDecayEvery: number;
   /**
    * Pretraining of the initial classifier f(0) (the paper starts from a torchvision ResNet-50
-   * trained on all of ImageNet). null: the classifier comes from --init-weights.
-   * Pretraining is a preset-L run from scratch whose classifier is kept; the decoder is discarded.
+   * trained on all of ImageNet): classifier-only epochs (train --pretrain-epochs, peak lr). null:
+   * the classifier comes from --init-weights.
    */
   pretrain: { epochs: number; lr: number } | null;
+  /**
+   * λr steered toward this mean mask during every CASM run (train --target-mask-area), starting
+   * from the preset's λr; null: the paper's fixed λr per preset and score (tuned for ImageNet).
+   */
+  targetMaskArea: number | null;
+  maskAreaEvery: number;
   /** Epochs of each Table 3 run (from scratch on its class subset: every stage on the seen classes). */
   table3Epochs: number;
   /**
@@ -43,7 +49,7 @@ export interface Budget {
   /** Independently trained classifiers of Fig. 3 (different seeds). */
   fig3Classifiers: number;
   /** The fashion-loc demo data used when --data is not given. */
-  demoData: { train: number; val: number; test: number; size: number };
+  demoData: { train: number; val: number; test: number; size: number; classes?: string[]; itemScale?: [number, number] };
   device: string;
 }
 
@@ -59,6 +65,8 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lrMapping: 1e-3,
     lrDecayEvery: 0,
     pretrain: { epochs: 1, lr: 1e-2 },
+    targetMaskArea: 0.2,
+    maskAreaEvery: 2,
     table3Epochs: 1,
     snapshotScale: 100,
     trainTransform: 'whole',
@@ -79,6 +87,8 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lrMapping: 1e-3,
     lrDecayEvery: 0,
     pretrain: { epochs: 6, lr: 1e-2 },
+    targetMaskArea: 0.2,
+    maskAreaEvery: 10,
     table3Epochs: 3,
     snapshotScale: 100,
     trainTransform: 'whole',
@@ -87,6 +97,28 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     fig3Classifiers: 2,
     demoData: { train: 1200, val: 200, test: 400, size: 128 },
     device: 'cpu',
+  },
+  gpu: {
+    name: 'gpu',
+    arch: 'resnet18',
+    imageSize: 64,
+    batchSize: 64,
+    epochs: 32,
+    epochFraction: 1,
+    lr: 1e-3,
+    lrMapping: 1e-3,
+    lrDecayEvery: 0,
+    pretrain: { epochs: 20, lr: 0.05 },
+    targetMaskArea: 0.2,
+    maskAreaEvery: 10,
+    table3Epochs: 32,
+    snapshotScale: 10,
+    trainTransform: 'whole',
+    valLimit: 1000,
+    scoreLimit: 0,
+    fig3Classifiers: 3,
+    demoData: { train: 20000, val: 1000, test: 2000, size: 128 },
+    device: 'cuda',
   },
   full: {
     name: 'full',
@@ -99,6 +131,8 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lrMapping: 1e-3,
     lrDecayEvery: 20,
     pretrain: null,
+    targetMaskArea: null,
+    maskAreaEvery: 10,
     table3Epochs: 60,
     snapshotScale: 1,
     trainTransform: 'crop',
@@ -111,7 +145,7 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
 };
 
 export function getBudget(name: string): Budget {
-  if (!Object.prototype.hasOwnProperty.call(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo or full)`);
+  if (!Object.prototype.hasOwnProperty.call(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo, gpu or full)`);
   return BUDGETS[name as BudgetName];
 }
 
