@@ -114,13 +114,16 @@ Napi::Value TrainerWrap::PretrainStep(const Napi::CallbackInfo& info) {
   auto o = expect_object(info[2], "pretrain options");
   const double lr = get_number(o, "lr", 0, /*required=*/true);
   if (!(lr >= 0) || !std::isfinite(lr)) throw Napi::TypeError::New(env, "lr must be finite and non-negative");
+  const std::string kind = get_string(o, "optimizer", "", /*required=*/true);
+  if (kind != "sgd" && kind != "adam") throw Napi::TypeError::New(env, "optimizer must be 'sgd' or 'adam'");
+  const auto optimizer = kind == "adam" ? PretrainOptimizer::Adam : PretrainOptimizer::Sgd;
   auto trainer = trainer_;
   return PromiseWorker<PretrainResult>::run(
       env, lock_,
-      [trainer, batch, labels, lr] {
+      [trainer, batch, labels, lr, optimizer] {
         auto& m = trainer->model();
         auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
-        return trainer->pretrain_step(x, labels, lr);
+        return trainer->pretrain_step(x, labels, lr, optimizer);
       },
       [](Napi::Env env, PretrainResult& r) -> Napi::Value {
         auto o = Napi::Object::New(env);

@@ -10,6 +10,7 @@ export type {
   SaliencyResult,
   StepOptions,
   StepStats,
+  PretrainStepOptions,
   PretrainStepStats,
   TrainerOptions,
 } from './native/types.js';

@@ -40,7 +40,8 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config)
       pool_(*model_),
       sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
       adam_(mapping_named_params(*model_), config.lr_mapping, config.weight_decay),
-      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay) {
+      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
+      pretrain_adam_(named_params(*model_->classifier(), "classifier."), config.lr, config.weight_decay) {
   classifier_params_ = model_->classifier()->parameters();
   mapping_params_ = tensors_of(mapping_named_params(*model_));
   // A fixed classifier is never trained: without weight gradients, backward through it computes
@@ -80,7 +81,7 @@ static void check_labels(const torch::Tensor& y, int64_t batch, int64_t classes)
     throw std::invalid_argument("labels must be in 0.." + std::to_string(classes - 1));
 }
 
-PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr) {
+PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr, PretrainOptimizer optimizer) {
   auto& model = *model_;
   const int64_t batch = x.size(0);
   check_labels(y_cpu, batch, model.config().resnet.num_classes);
@@ -102,8 +103,14 @@ PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tenso
     r.correct = static_cast<int64_t>(scalars[1].item<double>());
     r.finite = std::isfinite(r.loss);
     if (r.finite) {
-      pretrain_sgd_.set_lr(lr);
-      pretrain_sgd_.step(classifier_grads(loss, false));
+      auto grads = classifier_grads(loss, false);
+      if (optimizer == PretrainOptimizer::Adam) {
+        pretrain_adam_.set_lr(lr);
+        pretrain_adam_.step(grads);
+      } else {
+        pretrain_sgd_.set_lr(lr);
+        pretrain_sgd_.step(grads);
+      }
     }
   } catch (...) {
     for (auto& p : classifier_params_) p.requires_grad_(!config_.fixed_classifier);
@@ -241,6 +248,7 @@ NamedTensors Trainer::optimizer_state() const {
   sgd_.save("sgd.", out);
   adam_.save("adam.", out);
   pretrain_sgd_.save("pretrain_sgd.", out);
+  pretrain_adam_.save("pretrain_adam.", out);
   return out;
 }
 
@@ -248,6 +256,7 @@ void Trainer::load_optimizer_state(const NamedTensors& tensors) {
   sgd_.load("sgd.", tensors);
   adam_.load("adam.", tensors);
   pretrain_sgd_.load("pretrain_sgd.", tensors);
+  pretrain_adam_.load("pretrain_adam.", tensors);
 }
 
 }  // namespace casm

@@ -114,6 +114,7 @@ interface TrainFlags {
   maskAreaEvery?: number;
   pretrainEpochs?: number;
   pretrainLr?: number;
+  pretrainOptimizer?: 'adam' | 'sgd';
   scoreSplit?: string;
   logEvery?: number;
   valLimit?: number;
@@ -152,7 +153,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--classifier-loss <kind>', 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)').choices(['two-step', 'mixed']))
     .option('--init-weights <file>', 'initial classifier weights: torchvision .pth or .safetensors')
     .option('--pretrain-epochs <n>', `classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default ${TRAIN_DEFAULTS.pretrainEpochs})`, int('--pretrain-epochs'))
-    .option('--pretrain-lr <x>', `peak SGD learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
+    .addOption(new Option('--pretrain-optimizer <name>', `optimiser of pretraining (default ${TRAIN_DEFAULTS.pretrainOptimizer})`).choices(['adam', 'sgd']))
+    .option('--pretrain-lr <x>', `peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
     .option('--device <dev>', `cpu, cuda or cuda:N (default ${TRAIN_DEFAULTS.device})`)
     .option('--amp', 'bf16 autocast on CUDA')
     .option('--seed <n>', `seed of initialisation, data order, augmentation and the pool (default ${TRAIN_DEFAULTS.seed})`, int('--seed'))
@@ -298,6 +300,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     maskAreaEvery: flags.maskAreaEvery,
     pretrainEpochs: flags.pretrainEpochs,
     pretrainLr: flags.pretrainLr,
+    pretrainOptimizer: flags.pretrainOptimizer,
     scoreSplit: flags.scoreSplit,
     logEvery: flags.logEvery,
     valLimit: flags.valLimit,

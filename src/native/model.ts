@@ -9,6 +9,7 @@ import type {
   NativeTrainer,
   SaliencyResult,
   StepOptions,
+  PretrainStepOptions,
   PretrainStepStats,
   StepStats,
   TrainerOptions,
@@ -90,7 +91,7 @@ export class Trainer {
   }
 
   /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, SGD at `lr`. */
-  pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }): Promise<PretrainStepStats> {
+  pretrainStep(batch: Batch, labels: Int32Array, opts: PretrainStepOptions): Promise<PretrainStepStats> {
     return this.model.queue.run(() => this.native.pretrainStep(batch, labels, opts));
   }
 

@@ -123,6 +123,11 @@ export interface NativeModel {
   tapShapes(h: number, w: number): Promise<Record<string, number[]>>;
 }
 
+export interface PretrainStepOptions {
+  lr: number;
+  optimizer: 'sgd' | 'adam';
+}
+
 export interface PretrainStepStats {
   /** Cross-entropy on the clean batch. */
   loss: number;
@@ -135,10 +140,11 @@ export interface PretrainStepStats {
 export interface NativeTrainer {
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
   /**
-   * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, SGD at `lr` with
-   * momentum buffers of its own; the decoder is untouched. Works for preset F too.
+   * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, one SGD (momentum,
+   * as the CASM phase's) or Adam update at `lr`, with optimiser state of its own; the decoder is
+   * untouched. Works for preset F too.
    */
-  pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }): Promise<PretrainStepStats>;
+  pretrainStep(batch: Batch, labels: Int32Array, opts: PretrainStepOptions): Promise<PretrainStepStats>;
   snapshot(id: number): Promise<void>;
   release(id: number): Promise<void>;
   poolIds(): Promise<number[]>;

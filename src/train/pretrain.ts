@@ -82,7 +82,7 @@ export class Pretraining {
       for await (const batch of data.pretrainBatches(epoch, startBatch)) {
         meter.batchArrived();
         lr = pretrainLearningRate(this.steps, this.totalSteps, config.pretrainLr);
-        const r = await this.trainer.pretrainStep({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { lr });
+        const r = await this.trainer.pretrainStep({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { lr, optimizer: config.pretrainOptimizer });
         this.steps++;
         const stats = asStepStats(r);
         this.epochStats.add(stats, false);
