@@ -14,7 +14,7 @@ import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, formatDuration, pickProgressMode } from '../train/progress.js';
 import type { Arch, NativeAddon } from '../native/types.js';
 
-const ARCHS: Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
+const ARCHS: Arch[] = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
 
 /**
  * What --demo changes: sized for about ten minutes on two CPU cores. The classifier starts from

@@ -1,7 +1,8 @@
 // The shape of the compiled addon (binding/). Everything that touches tensors lives behind these
 // interfaces; the TypeScript layer only ever sees plain numbers, Buffers and Float32Arrays.
 
-export type Arch = 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
+/** resnet10 = basic blocks [1, 1, 1, 1] (no torchvision counterpart); the others as torchvision. */
+export type Arch = 'resnet10' | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
 
 export interface ModelOptions {
   arch: Arch;
