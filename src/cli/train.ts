@@ -3,7 +3,6 @@
 // checkpoint and print how to resume. `--demo` is the README's one-command tour.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, defaultRunDir } from '../train/config.js';
@@ -11,44 +10,11 @@ import type { TrainConfig, TrainConfigInput } from '../train/config.js';
 import { train } from '../train/loop.js';
 import type { TrainResult } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
-import { createProgressRenderer, formatDuration, pickProgressMode } from '../train/progress.js';
+import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
+import { DEMO_TRAIN, ensureDemoData } from './demo.js';
 import type { Arch, NativeAddon } from '../native/types.js';
 
 const ARCHS: Arch[] = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
-
-/**
- * What --demo changes: sized for about ten minutes on two CPU cores. The classifier starts from
- * scratch (there is no pretrained f(0) offline), so the budget goes where it learns fastest per
- * second. Measured on fashion-loc (2-core CPU shared with another job), validation accuracy:
- * 32 px + spec crops (area 8–100%) reach ~19% after 8 epochs and 33% after 24 (~11 min);
- * crops of 50–100% alone barely help at 32 px (21% after 8 epochs), a higher lr (5e-2) stalls at
- * chance; 64 px with 50–100% crops reaches 30% after 8 epochs (~6 min), so: 64 px, fewer epochs,
- * crops that keep most of the scene (the item covers 3–33% of it, 14% on average). This full
- * demo: 43% validation accuracy in 8 min 10 s including data generation (was 33% in ~11 min).
- * Localisation is not solved yet: see the λr note below.
- */
-export const DEMO_DEFAULTS = {
-  arch: 'resnet18',
-  imageSize: 64,
-  batchSize: 32,
-  epochs: 6,
-  epochFraction: 1,
-  cropScale: [0.5, 1] as [number, number],
-  lr: 1e-2,
-  lrMapping: 1e-3,
-  lrDecayEvery: 20,
-  checkpointEvery: 500,
-  logEvery: 63,
-  // The preset λr (10) drives the decoder's sigmoid into saturation in the first epochs, while the
-  // classifier is near chance, and Adam at 1e-3 cannot pull it back within the demo (masks stayed
-  // at mean 0.001, LE 100%). Starting at 0.5 and steering toward a mean mask near the boxes' share
-  // of the image (0.15; at 0.3 the binarised box is already twice the average box) localised on an
-  // earlier version of the demo data (LE 82.8%, F1 23.3%, 6 epochs), but on the data the current
-  // generator writes the masks still collapse after epoch 1 (LE 100%, val accuracy 30%, 5 min on the
-  // 2-core CPU). λr steering once per epoch is too slow to recover: open work.
-  lambdaR: 0.5,
-  targetMaskArea: 0.15,
-} as const satisfies Partial<TrainConfig>;
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -170,7 +136,7 @@ export function registerTrain(program: Command): void {
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
-    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 6 epochs, ~5 min on 2 CPU cores')
+    .option('--demo', `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`)
     .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
       process.exitCode = await runTrainCommand(flags, cmd);
@@ -262,7 +228,7 @@ function flagName(key: string): string {
 async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>> {
   const base: Partial<TrainConfig> = {};
   if (flags.demo) {
-    Object.assign(base, DEMO_DEFAULTS, { cropScale: [...DEMO_DEFAULTS.cropScale] });
+    Object.assign(base, DEMO_TRAIN, { cropScale: [...DEMO_TRAIN.cropScale] });
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
     if (!flags.out && !flags.resume) base.out = defaultRunDir(`demo-${flags.preset ?? DEFAULT_PRESET}`);
   }
@@ -314,27 +280,3 @@ async function loadAddonForCli(): Promise<NativeAddon> {
   return loadAddon();
 }
 
-/** Where --demo keeps its generated dataset: reused by later runs. */
-export const DEMO_DATA_DIR = path.join('.cache', 'fashion-loc');
-
-/** The demo dataset's folder, generated on first use (src/data owns the generator). */
-async function ensureDemoData(): Promise<string> {
-  const dir = path.resolve(DEMO_DATA_DIR);
-  if (existsSync(path.join(dir, 'metadata', 'generator.json'))) return dir;
-  const started = Date.now();
-  const { generateFashionLoc } = await import('../data/fashion-loc.js');
-  process.stderr.write(`generating the fashion-loc demo dataset in ${dir} …\n`);
-  let lastReport = 0;
-  const summary = await generateFashionLoc({
-    out: dir,
-    onProgress: (done, total) => {
-      if (process.stderr.isTTY && (Date.now() - lastReport > 200 || done === total)) {
-        lastReport = Date.now();
-        process.stderr.write(`\r  ${done}/${total} images\x1b[K${done === total ? '\n' : ''}`);
-      }
-    },
-  });
-  const { train, val, test } = summary.counts;
-  process.stderr.write(`demo data: ${train} train, ${val} val, ${test} test images in ${formatDuration((Date.now() - started) / 1000)}\n`);
-  return dir;
-}

@@ -1,0 +1,62 @@
+// `casm-native train --demo`: the README's one-command tour. It generates the fashion-loc demo data
+// (once; cached under a key that includes the generator's code fingerprint) and trains with a
+// recipe sized for two CPU cores in about five minutes, scored on the test split with the
+// centre-box baseline beside it. The recipe and its measurements are in README.md.
+import type { TrainConfig } from '../train/config.js';
+import type { FashionLocOptions } from '../data/fashion-loc.js';
+import { formatDuration } from '../train/progress.js';
+
+/** The demo's dataset: four Fashion-MNIST classes with distinct silhouettes, anywhere on clutter. */
+export const DEMO_DATA = {
+  size: 128,
+  train: 3200,
+  val: 200,
+  test: 400,
+  classes: ['trouser', 'dress', 'sneaker', 'bag'],
+  itemScale: [0.3, 0.6],
+} as const satisfies Partial<FashionLocOptions>;
+
+/**
+ * What --demo sets (explicit flags still win). Why each value, from the recipe search on this
+ * project's 2-core CPU (README, "The demo"): f(0) comes from classifier pretraining with Adam,
+ * which reaches ~80% test accuracy in ~300 steps where SGD from scratch reaches ~57%; the CASM phase
+ * keeps the paper's step and steers λr toward the objects' share of the image.
+ */
+export const DEMO_TRAIN = {
+  arch: 'resnet10',
+  imageSize: 64,
+  batchSize: 64,
+  pretrainEpochs: 6,
+  pretrainOptimizer: 'adam',
+  pretrainLr: 2e-3,
+  epochs: 4,
+  epochFraction: 1,
+  cropScale: [0.6, 1] as [number, number],
+  lr: 1e-3,
+  lrMapping: 1e-3,
+  lrDecayEvery: 0,
+  lambdaR: 2.5,
+  targetMaskArea: 0.2,
+  maskAreaEvery: 5,
+  scoreSplit: 'test',
+  checkpointEvery: 200,
+  logEvery: 25,
+} as const satisfies Partial<TrainConfig>;
+
+/** The demo dataset's folder, generated on first use. */
+export async function ensureDemoData(): Promise<string> {
+  const { ensureFashionLoc } = await import('../data/demo/fashion-loc.js');
+  const started = Date.now();
+  let generated = false;
+  const dir = await ensureFashionLoc({
+    ...DEMO_DATA,
+    classes: [...DEMO_DATA.classes],
+    itemScale: [...DEMO_DATA.itemScale],
+    onProgress: (line) => {
+      generated = true;
+      process.stderr.write(`${line}\n`);
+    },
+  });
+  if (generated) process.stderr.write(`demo data: ${DEMO_DATA.train} train, ${DEMO_DATA.val} val, ${DEMO_DATA.test} test images in ${formatDuration((Date.now() - started) / 1000)} (${dir})\n`);
+  return dir;
+}
