@@ -48,6 +48,7 @@ interface TrainFlags {
   split?: string;
   valSplit?: string;
   arch?: Arch;
+  maskUpsample?: 'nearest' | 'bilinear';
   imageSize?: number;
   batchSize?: number;
   epochs?: number;
@@ -101,6 +102,7 @@ export function registerTrain(program: Command): void {
     .option('--score-split <name>', 'split scored for LE/OM/F1 at the end (default: the validation split)')
     .addOption(new Option('--preset <name>', 'thinning strategy (see below)').choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
     .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(ARCHS))
+    .addOption(new Option('--mask-upsample <mode>', `final ×4 upsampling of the mask (default ${TRAIN_DEFAULTS.maskUpsample}, the authors')`).choices(['nearest', 'bilinear']))
     .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
     .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))
     .option('--epochs <n>', `default ${TRAIN_DEFAULTS.epochs}`, int('--epochs'))
@@ -237,6 +239,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     split: flags.split,
     valSplit: flags.valSplit === 'none' ? null : flags.valSplit,
     arch: flags.arch,
+    maskUpsample: flags.maskUpsample,
     imageSize: flags.imageSize,
     batchSize: flags.batchSize,
     epochs: flags.epochs,

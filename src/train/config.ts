@@ -14,6 +14,8 @@ export interface TrainConfig {
   /** Split scored for LE/OM/F1 at the end; null: the validation split. */
   scoreSplit: string | null;
   arch: Arch;
+  /** Final ×4 upsampling of the mask: 'nearest' (the authors') or 'bilinear' (smoother masks and boxes). */
+  maskUpsample: 'nearest' | 'bilinear';
   imageSize: number;
   batchSize: number;
   epochs: number;
@@ -69,6 +71,7 @@ export const TRAIN_DEFAULTS = {
   valSplit: 'val',
   scoreSplit: null,
   arch: 'resnet50',
+  maskUpsample: 'nearest',
   imageSize: 224,
   batchSize: 128,
   epochs: 60,
@@ -139,6 +142,7 @@ const nonNegativeInt = (v: number) => Number.isInteger(v) && v >= 0;
 
 export function validateTrainConfig(c: TrainConfig): void {
   check(typeof c.data === 'string' && c.data.length > 0, '--data is required');
+  check(c.maskUpsample === 'nearest' || c.maskUpsample === 'bilinear', `mask upsampling must be nearest or bilinear, got ${c.maskUpsample}`);
   check(positiveInt(c.imageSize) && c.imageSize % 32 === 0, `image size must be a positive multiple of 32, got ${c.imageSize}`);
   check(positiveInt(c.batchSize), `batch size must be a positive integer, got ${c.batchSize}`);
   check(nonNegativeInt(c.epochs), `epochs must be a non-negative integer, got ${c.epochs}`);

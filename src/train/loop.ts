@@ -290,7 +290,14 @@ async function createModelAndTrainer(
   isNewRun: boolean,
   warn: (message: string) => void,
 ): Promise<{ model: NativeModel; trainer: NativeTrainer }> {
-  const model = new addon.Model({ arch: config.arch, numClasses: data.numClasses, device: config.device, separateEncoder: config.separateEncoder, seed: config.seed });
+  const model = new addon.Model({
+    arch: config.arch,
+    numClasses: data.numClasses,
+    device: config.device,
+    separateEncoder: config.separateEncoder,
+    upsample: config.maskUpsample,
+    seed: config.seed,
+  });
   await model.init();
   if (isNewRun && config.initWeights) {
     const init = await classifierInitFile(config.initWeights);
