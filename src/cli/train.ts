@@ -82,6 +82,7 @@ interface TrainFlags {
   pretrainEpochs?: number;
   pretrainLr?: number;
   pretrainOptimizer?: 'adam' | 'sgd';
+  pretrainCropScale?: [number, number];
   scoreSplit?: string;
   logEvery?: number;
   valLimit?: number;
@@ -122,6 +123,7 @@ export function registerTrain(program: Command): void {
     .option('--init-weights <file>', 'initial classifier weights: torchvision .pth or .safetensors')
     .option('--pretrain-epochs <n>', `classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default ${TRAIN_DEFAULTS.pretrainEpochs})`, int('--pretrain-epochs'))
     .addOption(new Option('--pretrain-optimizer <name>', `optimiser of pretraining (default ${TRAIN_DEFAULTS.pretrainOptimizer})`).choices(['adam', 'sgd']))
+    .option('--pretrain-crop-scale <min[,max]>', 'RandomResizedCrop area range of pretraining (default: --crop-scale)', cropScale)
     .option('--pretrain-lr <x>', `peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
     .option('--device <dev>', `cpu, cuda or cuda:N (default ${TRAIN_DEFAULTS.device})`)
     .option('--amp', 'bf16 autocast on CUDA')
@@ -270,6 +272,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     pretrainEpochs: flags.pretrainEpochs,
     pretrainLr: flags.pretrainLr,
     pretrainOptimizer: flags.pretrainOptimizer,
+    pretrainCropScale: flags.pretrainCropScale,
     scoreSplit: flags.scoreSplit,
     logEvery: flags.logEvery,
     valLimit: flags.valLimit,

@@ -54,6 +54,8 @@ export interface TrainConfig {
   pretrainOptimizer: 'adam' | 'sgd';
   /** Peak learning rate of pretraining (linear warm-up, then cosine decay to 0). */
   pretrainLr: number;
+  /** RandomResizedCrop area range of pretraining; null: cropScale. */
+  pretrainCropScale: [number, number] | null;
   /** Steer λr toward this mean mask during training; null: keep λr fixed. */
   targetMaskArea: number | null;
   /** Steps per λr control window under targetMaskArea. */
@@ -96,6 +98,7 @@ export const TRAIN_DEFAULTS = {
   pretrainEpochs: 0,
   pretrainOptimizer: 'adam',
   pretrainLr: 2e-3,
+  pretrainCropScale: null,
   targetMaskArea: null,
   maskAreaEvery: 10,
   logEvery: 50,
@@ -140,6 +143,10 @@ function check(ok: boolean, message: string): void {
 const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
 const nonNegativeInt = (v: number) => Number.isInteger(v) && v >= 0;
 
+function isCropScale(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] > 0 && value[0] <= value[1] && value[1] <= 1;
+}
+
 export function validateTrainConfig(c: TrainConfig): void {
   check(typeof c.data === 'string' && c.data.length > 0, '--data is required');
   check(c.maskUpsample === 'nearest' || c.maskUpsample === 'bilinear', `mask upsampling must be nearest or bilinear, got ${c.maskUpsample}`);
@@ -149,11 +156,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   // --epochs 0 with pretraining makes a classifier only (an f(0) to share between runs).
   check(c.epochs > 0 || c.pretrainEpochs > 0, 'epochs must be positive (0 only together with --pretrain-epochs, to pretrain a classifier alone)');
   check(c.epochFraction > 0 && c.epochFraction <= 1, `epoch fraction must be in (0, 1], got ${c.epochFraction}`);
-  const cs = c.cropScale as unknown;
-  check(
-    Array.isArray(cs) && cs.length === 2 && cs.every((v) => typeof v === 'number' && Number.isFinite(v)) && cs[0] > 0 && cs[0] <= cs[1] && cs[1] <= 1,
-    `crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(cs)}`,
-  );
+  check(isCropScale(c.cropScale), `crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(c.cropScale)}`);
   for (const k of ['lr', 'lrMapping'] as const) check(Number.isFinite(c[k]) && c[k] > 0, `${k} must be positive, got ${c[k]}`);
   check(nonNegativeInt(c.lrDecayEvery), `lr decay interval must be a non-negative integer, got ${c.lrDecayEvery}`);
   check(Number.isFinite(c.weightDecay) && c.weightDecay >= 0, `weight decay must be >= 0, got ${c.weightDecay}`);
@@ -174,6 +177,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(positiveInt(c.maskAreaEvery), `mask-area control window must be a positive integer, got ${c.maskAreaEvery}`);
   check(nonNegativeInt(c.pretrainEpochs), `pretraining epochs must be a non-negative integer, got ${c.pretrainEpochs}`);
   check(Number.isFinite(c.pretrainLr) && c.pretrainLr > 0, `pretraining lr must be positive, got ${c.pretrainLr}`);
+  check(c.pretrainCropScale === null || isCropScale(c.pretrainCropScale), `pretraining crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(c.pretrainCropScale)}`);
   check(c.pretrainOptimizer === 'adam' || c.pretrainOptimizer === 'sgd', `pretraining optimiser must be adam or sgd, got ${c.pretrainOptimizer}`);
   check(c.scoreSplit === null || (typeof c.scoreSplit === 'string' && c.scoreSplit.length > 0), `score split must be a split name, got ${JSON.stringify(c.scoreSplit)}`);
   check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);

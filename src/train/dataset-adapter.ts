@@ -33,10 +33,10 @@ export async function openTrainData(config: TrainConfig): Promise<TrainData> {
   const valSet = config.valSplit ? await openSplit(config.valSplit, 'validation', 'pass --val-split none to train without validation') : null;
   const scoreSplit = config.scoreSplit ?? config.valSplit;
   const scoreSet = config.scoreSplit && config.scoreSplit !== config.valSplit ? await openSplit(config.scoreSplit, 'score', 'check --score-split') : valSet;
-  const trainLoader = (fraction: number, seed: number) =>
-    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale: config.cropScale, strict: config.strict });
-  const train = trainLoader(config.epochFraction, config.seed);
-  const pretrain = trainLoader(1, pretrainSeed(config.seed));
+  const trainLoader = (fraction: number, seed: number, cropScale: [number, number]) =>
+    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale, strict: config.strict });
+  const train = trainLoader(config.epochFraction, config.seed, config.cropScale);
+  const pretrain = trainLoader(1, pretrainSeed(config.seed), config.pretrainCropScale ?? config.cropScale);
   const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>
     new BatchLoader(dataset, { batchSize: config.batchSize, size: config.imageSize, transform, seed: config.seed, strict: config.strict });
   const val = valSet ? evalLoader(valSet, 'val') : null;
