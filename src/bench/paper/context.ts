@@ -70,6 +70,7 @@ export class BenchContext {
       valLimit: b.valLimit,
       device: b.device,
       seed,
+      ...(b.maskUpsample !== 'nearest' ? { maskUpsample: b.maskUpsample } : {}),
       // Only set when the budget steers λr, so that run ids and cached configurations of the
       // fixed-λr budgets stay as they were.
       ...(b.targetMaskArea !== null ? { targetMaskArea: b.targetMaskArea, maskAreaEvery: b.maskAreaEvery } : {}),
