@@ -209,7 +209,7 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
   if (r.localization) {
     const l = r.localization;
     lines.push(`localisation on ${l.images} images of the ${l.split ?? 'validation'} split (lower LE/OM is better, higher F1 is better):`);
-    lines.push(`  CASM                 LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
+    lines.push(`  ${`preset ${r.config.preset}`.padEnd(21)}LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
     if (l.centerBaseline) lines.push(`  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`);
   }
   if (r.lastEpoch?.val) {
@@ -232,9 +232,9 @@ function flagName(key: string): string {
 async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>> {
   const base: Partial<TrainConfig> = {};
   if (flags.demo) {
-    Object.assign(base, DEMO_TRAIN, { cropScale: [...DEMO_TRAIN.cropScale] });
+    Object.assign(base, DEMO_TRAIN, { cropScale: [...DEMO_TRAIN.cropScale], pretrainCropScale: [...DEMO_TRAIN.pretrainCropScale] });
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
-    if (!flags.out && !flags.resume) base.out = defaultRunDir(`demo-${flags.preset ?? DEFAULT_PRESET}`);
+    if (!flags.out && !flags.resume) base.out = defaultRunDir(`demo-${flags.preset ?? DEMO_TRAIN.preset}`);
   }
   const given: Partial<TrainConfig> = {
     data: flags.data,
