@@ -42,6 +42,8 @@ export class BenchContext {
   private readonly scoreSets = new Map<string, Dataset>();
   private readonly scoreCache = new Map<string, ImageScore[]>();
   private readonly classifiers = new Map<string, Promise<string>>();
+  /** The pretraining runs behind classifiers, by dataset kind and seed. */
+  private readonly classifierRuns = new Map<string, RunRecord>();
   readonly runs: RunCache;
   /** Every run used, by id, for the run log of the results. */
   readonly used = new Map<string, RunRecord>();
@@ -108,11 +110,17 @@ export class BenchContext {
       data: this.dataOf(d),
     });
     this.used.set(record.id, record);
+    this.classifierRuns.set(`${d.kind}-${seed}`, record);
     const file = path.join(record.runDir, 'classifier.safetensors');
     // A reused run keeps its exported classifier; a new run has none yet.
     const exported = record.reused && (await fs.access(file).then(() => true, () => false));
     if (!exported) await exportClassifierWeights(record.weights, file);
     return file;
+  }
+
+  /** The pretraining run that made f(0) for `d` (null with --init-weights or before it ran). */
+  classifierRun(d: BenchDataset, seed: number): RunRecord | null {
+    return this.classifierRuns.get(`${d.kind}-${seed}`) ?? null;
   }
 
   /**
