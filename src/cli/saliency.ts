@@ -59,6 +59,10 @@ export function registerSaliency(program: Command): void {
         },
       });
       progress.done();
+      // Nothing written is a failure, not a quiet success: scripts check the exit status.
+      if (result.written.length === 0) {
+        throw new Error(`none of the ${result.skipped.length} input images could be read; nothing was written to ${flags.out}`);
+      }
       process.stdout.write(`wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}\n`);
     });
 }
