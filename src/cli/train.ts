@@ -105,6 +105,7 @@ interface TrainFlags {
   out?: string;
   quiet?: boolean;
   strict?: boolean;
+  allowOutsideRoot?: boolean;
   preset?: keyof typeof PRESETS;
   resume?: string;
   checkpointEvery?: number;
@@ -158,6 +159,7 @@ export function registerTrain(program: Command): void {
     .option('--log-every <steps>', `metrics.jsonl interval (default ${TRAIN_DEFAULTS.logEvery})`, int('--log-every'))
     .option('--val-limit <n>', 'validate on at most N images per epoch, 0 = all (localisation always uses all)', int('--val-limit'))
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
     .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 6 epochs, ~5 min on 2 CPU cores')
@@ -283,6 +285,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     seed: flags.seed,
     out: flags.out,
     strict: flags.strict,
+    allowOutsideRoot: flags.allowOutsideRoot,
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
     targetMaskArea: flags.targetMaskArea,

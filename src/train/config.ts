@@ -41,6 +41,8 @@ export interface TrainConfig {
   out: string;
   /** Fail on the first unreadable sample instead of skipping it. */
   strict: boolean;
+  /** Let manifest paths point outside the dataset folder (src/data/confine.ts); absent in older state.json. */
+  allowOutsideRoot?: boolean;
   /** Checkpoint every N steps (0: only at epoch ends). */
   checkpointEvery: number;
   keepCheckpoints: number;
@@ -158,4 +160,4 @@ export function validateTrainConfig(c: TrainConfig): void {
  * Knobs that may change when a run is resumed: they do not alter what has been computed so far.
  * (Changing `epochs` extends or shortens the run; `data` allows a moved dataset folder.)
  */
-export const RESUME_OVERRIDABLE = ['epochs', 'data', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit'] as const satisfies readonly (keyof TrainConfig)[];
+export const RESUME_OVERRIDABLE = ['epochs', 'data', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit', 'allowOutsideRoot'] as const satisfies readonly (keyof TrainConfig)[];

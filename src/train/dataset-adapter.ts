@@ -10,12 +10,13 @@ import type { TrainData } from './data-source.js';
 import { firstImages, noBatches } from '../data/batch-stream.js';
 
 export async function openTrainData(config: TrainConfig): Promise<TrainData> {
-  const trainSet = await loadDataset({ data: config.data, split: config.split, strict: config.strict });
+  const access = { strict: config.strict, allowOutsideRoot: config.allowOutsideRoot ?? false };
+  const trainSet = await loadDataset({ data: config.data, split: config.split, ...access });
   if (trainSet.samples.length === 0) throw new Error(`the ${config.split} split of ${config.data} has no usable samples`);
   let valSet: Dataset | null = null;
   if (config.valSplit) {
     try {
-      valSet = await loadDataset({ data: config.data, split: config.valSplit, strict: config.strict });
+      valSet = await loadDataset({ data: config.data, split: config.valSplit, ...access });
     } catch (err) {
       throw new Error(`cannot read the validation split '${config.valSplit}' (pass --val-split none to train without validation): ${(err as Error).message}`);
     }
