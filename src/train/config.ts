@@ -3,6 +3,7 @@
 // supply defaults: any knob set explicitly wins.
 import type { Arch } from '../native/types.js';
 import { DEFAULT_PRESET, getPreset } from './presets.js';
+import { runDirProblem } from './run-dir-guard.js';
 import type { PresetName, ScoreName } from './presets.js';
 
 export interface TrainConfig {
@@ -154,6 +155,8 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(c.targetMaskArea === null || (c.targetMaskArea > 0 && c.targetMaskArea < 1), `target mask area must be in (0, 1), got ${c.targetMaskArea}`);
   check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);
   check(nonNegativeInt(c.valLimit), `validation limit must be a non-negative integer, got ${c.valLimit}`);
+  const outProblem = typeof c.out === 'string' ? runDirProblem(c.out, c.data, [c.split, c.valSplit]) : undefined;
+  check(outProblem === undefined, outProblem ?? '');
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Dataset } from '../data/types.js';
 import type { TrainConfig } from './config.js';
 import type { TrainData } from './data-source.js';
 import { firstImages, noBatches } from '../data/batch-stream.js';
+import { checkBatchNormBatches } from './batch-norm-guard.js';
 
 export async function openTrainData(config: TrainConfig): Promise<TrainData> {
   const access = { strict: config.strict, allowOutsideRoot: config.allowOutsideRoot ?? false };
@@ -33,6 +34,7 @@ export async function openTrainData(config: TrainConfig): Promise<TrainData> {
     cropScale: config.cropScale,
     strict: config.strict,
   });
+  checkBatchNormBatches(train.smallestBatch, config.imageSize);
   const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>
     new BatchLoader(dataset, { batchSize: config.batchSize, size: config.imageSize, transform, seed: config.seed, strict: config.strict });
   const val = valSet ? evalLoader(valSet, 'val') : null;

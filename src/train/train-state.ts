@@ -34,6 +34,11 @@ export function serializeTrainState(state: TrainState): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
+/**
+ * Parses and checks a state.json. Every field a resumed run computes with is checked for its type
+ * and range here, so a damaged or hand-edited file is refused up front, naming the field, instead
+ * of resuming into a run that trains nothing and writes a checkpoint that resume then refuses.
+ */
 export function parseTrainState(text: string, origin: string): TrainState {
   let value: unknown;
   try {
@@ -42,10 +47,36 @@ export function parseTrainState(text: string, origin: string): TrainState {
     throw new Error(`${origin}: not JSON (${(err as Error).message})`);
   }
   const s = value as Partial<TrainState> | null;
-  if (!s || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
+  if (!isObject(s) || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
   if (s.version !== TRAIN_STATE_VERSION) throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
-  if (!Number.isInteger(s.step) || !s.position || !s.config || !s.policy || typeof s.lambdaR !== 'number' || !s.epochStats || !s.intervalStats || !Array.isArray(s.classIds)) {
-    throw new Error(`${origin}: incomplete training state`);
+  const bad = (field: string, expected: string, got: unknown) =>
+    new Error(`${origin}: field ${field} must be ${expected} (got ${JSON.stringify(got) ?? 'nothing'}); the checkpoint is damaged`);
+  const count = (field: string, v: unknown) => {
+    if (!(Number.isSafeInteger(v) && (v as number) >= 0)) throw bad(field, 'a non-negative integer', v);
+  };
+  count('step', s.step);
+  if (!isObject(s.position)) throw bad('position', 'an object {epoch, batch}', s.position);
+  count('position.epoch', s.position.epoch);
+  count('position.batch', s.position.batch);
+  if (!isObject(s.config)) throw bad('config', 'an object', s.config);
+  if (!isObject(s.policy)) throw bad('policy', 'an object', s.policy);
+  if (!(typeof s.lambdaR === 'number' && Number.isFinite(s.lambdaR) && s.lambdaR >= 0)) throw bad('lambdaR', 'a finite non-negative number', s.lambdaR);
+  for (const key of ['epochStats', 'intervalStats'] as const) {
+    const stats = s[key];
+    if (!isObject(stats)) throw bad(key, 'an object', stats);
+    for (const [name, v] of Object.entries(stats)) {
+      if (!(typeof v === 'number' && Number.isFinite(v))) throw bad(`${key}.${name}`, 'a finite number', v);
+    }
+  }
+  if (!Array.isArray(s.classIds) || s.classIds.length === 0 || !s.classIds.every((c) => typeof c === 'string')) {
+    throw bad('classIds', 'a non-empty array of strings', s.classIds);
+  }
+  if (!(typeof s.elapsedSeconds === 'number' && Number.isFinite(s.elapsedSeconds) && s.elapsedSeconds >= 0)) {
+    throw bad('elapsedSeconds', 'a finite non-negative number', s.elapsedSeconds);
   }
   return s as TrainState;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
