@@ -19,7 +19,7 @@ build() {  # name, sources…: rebuilt only when a source is newer than the bina
   local name=$1; shift
   local bin="$OUT/${name}_fuzzer"
   local newest
-  newest=$(ls -t "$@" | head -1)
+  newest=$(ls -t "$@" native/io/*.h | head -1)
   if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
     echo "fuzz: building $bin"
     "$CXX" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o "$bin" "$@"

@@ -68,7 +68,7 @@ std::vector<std::pair<std::string, torch::Tensor>> read_torch_save_tensors(const
   if (!zip.has("data.pkl")) throw std::runtime_error(path + ": no data.pkl in the archive (not a torch.save file?)");
   const PickleLimits limits;
   // The pickle is interpreted in place, from the record's own buffer.
-  auto [pickle, pickle_size] = zip.read("data.pkl", limits.max_pickle_bytes, "data.pkl");
+  auto [pickle, pickle_size] = zip.read("data.pkl", limits.max_pickle_bytes, "the pickle");
   const PickleStateDict dict = read_state_dict_pickle(
       std::string_view(static_cast<const char*>(pickle.get()), pickle_size), path, limits);
   if (dict.tensors.empty()) throw std::runtime_error(path + ": the file holds no tensors");
