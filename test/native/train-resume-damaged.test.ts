@@ -42,5 +42,5 @@ describe.skipIf(!addon)('resume from a damaged state.json', () => {
     writeFileSync(stateFile, original);
     const resumed = await train({ data, epochs: 2 }, { addon: addon!, resume: run.runDir });
     expect(resumed.steps).toBe(2 * run.steps);
-  });
+  }, 600_000);
 });

@@ -45,7 +45,7 @@ describe.skipIf(!addon)('training with batches BatchNorm cannot take alone', () 
     expect(sizes).toEqual([8]);
     expect(result.checkpoint).not.toBeNull();
     expect(existsSync(path.join(result.runDir, 'model.safetensors'))).toBe(true);
-  });
+  }, 600_000);
 
   it('a merged last batch resumes exactly', async () => {
     // 15 images, batch 7: batches of 7 and 8 per epoch (the 15th image joins the second batch).
