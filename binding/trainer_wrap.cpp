@@ -10,7 +10,8 @@ namespace casm::binding {
 
 Napi::Function TrainerWrap::Define(Napi::Env env) {
   return DefineClass(env, "Trainer",
-                     {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("snapshot", &TrainerWrap::Snapshot),
+                     {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("pretrainStep", &TrainerWrap::PretrainStep),
+                      InstanceMethod("snapshot", &TrainerWrap::Snapshot),
                       InstanceMethod("release", &TrainerWrap::Release), InstanceMethod("poolIds", &TrainerWrap::PoolIds),
                       InstanceMethod("setLearningRates", &TrainerWrap::SetLearningRates),
                       InstanceMethod("setLambdaR", &TrainerWrap::SetLambdaR),
@@ -104,6 +105,34 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
         return trainer->step(x, labels, req);
       },
       stats_to_js);
+}
+
+Napi::Value TrainerWrap::PretrainStep(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto batch = batch_from_js(info[0], trainer_->model().device().is_cuda());
+  auto labels = labels_from_js(info[1], batch.data.size(0));
+  auto o = expect_object(info[2], "pretrain options");
+  const double lr = get_number(o, "lr", 0, /*required=*/true);
+  if (!(lr >= 0) || !std::isfinite(lr)) throw Napi::TypeError::New(env, "lr must be finite and non-negative");
+  const std::string kind = get_string(o, "optimizer", "", /*required=*/true);
+  if (kind != "sgd" && kind != "adam") throw Napi::TypeError::New(env, "optimizer must be 'sgd' or 'adam'");
+  const auto optimizer = kind == "adam" ? PretrainOptimizer::Adam : PretrainOptimizer::Sgd;
+  auto trainer = trainer_;
+  return PromiseWorker<PretrainResult>::run(
+      env, lock_,
+      [trainer, batch, labels, lr, optimizer] {
+        auto& m = trainer->model();
+        auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
+        return trainer->pretrain_step(x, labels, lr, optimizer);
+      },
+      [](Napi::Env env, PretrainResult& r) -> Napi::Value {
+        auto o = Napi::Object::New(env);
+        o.Set("loss", r.loss);
+        o.Set("correct", static_cast<double>(r.correct));
+        o.Set("batchSize", static_cast<double>(r.batch_size));
+        o.Set("finite", r.finite);
+        return o;
+      });
 }
 
 static int64_t snapshot_id_arg(const Napi::CallbackInfo& info) {

@@ -18,6 +18,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
  private:
   Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value PretrainStep(const Napi::CallbackInfo& info);
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value PoolIds(const Napi::CallbackInfo& info);

@@ -10,6 +10,8 @@ export type {
   SaliencyResult,
   StepOptions,
   StepStats,
+  PretrainStepOptions,
+  PretrainStepStats,
   TrainerOptions,
 } from './native/types.js';
 export { doctorReport } from './native/doctor.js';

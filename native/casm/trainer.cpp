@@ -39,7 +39,9 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config)
       config_(config),
       pool_(*model_),
       sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
-      adam_(mapping_named_params(*model_), config.lr_mapping, config.weight_decay) {
+      adam_(mapping_named_params(*model_), config.lr_mapping, config.weight_decay),
+      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
+      pretrain_adam_(named_params(*model_->classifier(), "classifier."), config.lr, config.weight_decay) {
   classifier_params_ = model_->classifier()->parameters();
   mapping_params_ = tensors_of(mapping_named_params(*model_));
   // A fixed classifier is never trained: without weight gradients, backward through it computes
@@ -71,15 +73,57 @@ torch::Tensor Trainer::mapping_loss(const torch::Tensor& mask, const torch::Tens
 
 static bool finite(const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); }
 
+static void check_labels(const torch::Tensor& y, int64_t batch, int64_t classes) {
+  if (y.dim() != 1 || y.size(0) != batch)
+    throw std::invalid_argument("labels must have one entry per image (" + std::to_string(batch) + ")");
+  if (batch < 1) throw std::invalid_argument("empty batch");
+  if (y.min().item<int64_t>() < 0 || y.max().item<int64_t>() >= classes)
+    throw std::invalid_argument("labels must be in 0.." + std::to_string(classes - 1));
+}
+
+PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr, PretrainOptimizer optimizer) {
+  auto& model = *model_;
+  const int64_t batch = x.size(0);
+  check_labels(y_cpu, batch, model.config().resnet.num_classes);
+  if (!(lr >= 0) || !std::isfinite(lr)) throw std::invalid_argument("pretraining learning rate must be finite and non-negative");
+  auto y = y_cpu.to(model.device(), torch::kInt64);
+  AutocastScope autocast(config_.amp, model.device());
+  auto& clf = model.classifier();
+  // Preset F trains f(0) here too; its weights are frozen again for the CASM phase.
+  for (auto& p : classifier_params_) p.requires_grad_(true);
+  PretrainResult r;
+  r.batch_size = batch;
+  try {
+    torch::AutoGradMode grad_mode(true);
+    clf->train(true);
+    auto logits = clf->forward(x).first.to(torch::kFloat32);
+    auto loss = F::cross_entropy(logits, y);
+    auto scalars = torch::stack({loss.detach(), logits.detach().argmax(1).eq(y).sum().to(torch::kFloat32)}).to(torch::kCPU, torch::kFloat64);
+    r.loss = scalars[0].item<double>();
+    r.correct = static_cast<int64_t>(scalars[1].item<double>());
+    r.finite = std::isfinite(r.loss);
+    if (r.finite) {
+      auto grads = classifier_grads(loss, false);
+      if (optimizer == PretrainOptimizer::Adam) {
+        pretrain_adam_.set_lr(lr);
+        pretrain_adam_.step(grads);
+      } else {
+        pretrain_sgd_.set_lr(lr);
+        pretrain_sgd_.step(grads);
+      }
+    }
+  } catch (...) {
+    for (auto& p : classifier_params_) p.requires_grad_(!config_.fixed_classifier);
+    throw;
+  }
+  for (auto& p : classifier_params_) p.requires_grad_(!config_.fixed_classifier);
+  return r;
+}
+
 StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, const StepRequest& req) {
   auto& model = *model_;
   const int64_t batch = x.size(0);
-  if (y_cpu.dim() != 1 || y_cpu.size(0) != batch)
-    throw std::invalid_argument("labels must have one entry per image (" + std::to_string(batch) + ")");
-  const int64_t classes = model.config().resnet.num_classes;
-  if (batch > 0 && (y_cpu.min().item<int64_t>() < 0 || y_cpu.max().item<int64_t>() >= classes))
-    throw std::invalid_argument("labels must be in 0.." + std::to_string(classes - 1));
-  if (batch < 1) throw std::invalid_argument("empty batch");
+  check_labels(y_cpu, batch, model.config().resnet.num_classes);
   const bool fixed = config_.fixed_classifier;
   const bool current = req.adversary < 0;
   if (fixed && !current) throw std::invalid_argument("a fixed classifier (preset F) is always its own adversary");
@@ -203,12 +247,16 @@ NamedTensors Trainer::optimizer_state() const {
   NamedTensors out;
   sgd_.save("sgd.", out);
   adam_.save("adam.", out);
+  pretrain_sgd_.save("pretrain_sgd.", out);
+  pretrain_adam_.save("pretrain_adam.", out);
   return out;
 }
 
 void Trainer::load_optimizer_state(const NamedTensors& tensors) {
   sgd_.load("sgd.", tensors);
   adam_.load("adam.", tensors);
+  pretrain_sgd_.load("pretrain_sgd.", tensors);
+  pretrain_adam_.load("pretrain_adam.", tensors);
 }
 
 }  // namespace casm

@@ -31,6 +31,16 @@ struct StepRequest {
   bool return_tensors = false;
 };
 
+// Classifier-only pretraining of f(0) (the paper's "train the classifier on the entire training
+// set" before CASM): cross-entropy on clean images, SGD or Adam with state of their own.
+enum class PretrainOptimizer { Sgd, Adam };
+
+struct PretrainResult {
+  double loss = 0;
+  int64_t correct = 0, batch_size = 0;
+  bool finite = true;
+};
+
 struct StepResult {
   double loss_clean = 0, loss_masked = 0, loss_mapping = 0;
   int64_t correct_clean = 0, correct_masked = 0, batch_size = 0;
@@ -46,6 +56,9 @@ class Trainer {
 
   // x: normalised NCHW on the model's device; y: int64 labels on the model's device.
   StepResult step(const torch::Tensor& x, const torch::Tensor& y, const StepRequest& req);
+
+  // One pretraining step at learning rate `lr`; the decoder and the CASM optimisers are untouched.
+  PretrainResult pretrain_step(const torch::Tensor& x, const torch::Tensor& y, double lr, PretrainOptimizer optimizer);
 
   SnapshotPool& pool() { return pool_; }
   Model& model() { return *model_; }
@@ -68,6 +81,10 @@ class Trainer {
   std::vector<torch::Tensor> mapping_params_;
   Sgd sgd_;
   Adam adam_;
+  // Separate from sgd_ so that the CASM phase starts with fresh optimiser state, as it would from a
+  // pretrained checkpoint.
+  Sgd pretrain_sgd_;
+  Adam pretrain_adam_;
 };
 
 }  // namespace casm

@@ -2,7 +2,7 @@
 // `inspect` reads any supported layout and reports what a training run would see.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { generateFashionLoc, FASHION_MNIST_DIR } from '../data/fashion-loc.js';
+import { generateFashionLoc, FASHION_CLASSES, FASHION_MNIST_DIR } from '../data/fashion-loc.js';
 import { loadDataset, type DatasetFormat } from '../data/load.js';
 import { formatSkipReport } from '../data/skips.js';
 
@@ -10,6 +10,12 @@ const integer = (name: string, min: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
   return n;
+};
+
+const fractionRange = (value: string): [number, number] => {
+  const [min, max] = value.split(',').map(Number);
+  if (value.split(',').length !== 2 || !(min! > 0 && min! <= max! && max! <= 1)) throw new InvalidArgumentError('must be MIN,MAX with 0 < MIN <= MAX <= 1');
+  return [min!, max!];
 };
 
 export function registerData(program: Command): void {
@@ -24,9 +30,11 @@ export function registerData(program: Command): void {
     .option('--train <n>', 'train images (items from the official train split)', integer('--train', 0), 2000)
     .option('--val <n>', 'val images (other items of the official train split)', integer('--val', 0), 500)
     .option('--test <n>', 'test images (items from the official t10k split)', integer('--test', 0), 500)
+    .option('--classes <ids>', `only these classes, comma-separated (labelled in this order; default all: ${FASHION_CLASSES.map((c) => c.id).join(',')})`, (v: string) => v.split(',').map((id) => id.trim()))
+    .option('--item-scale <min,max>', 'item side as a fraction of the scene side (default 0.3,0.6)', fractionRange)
     .option('--seed <n>', 'random seed', integer('--seed', 0), 0)
     .option('--source <dir>', 'folder of the Fashion-MNIST IDX files', FASHION_MNIST_DIR)
-    .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string }) => {
+    .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string; classes?: string[]; itemScale?: [number, number] }) => {
       const started = Date.now();
       const summary = await generateFashionLoc(flags);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);

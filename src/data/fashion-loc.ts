@@ -34,6 +34,10 @@ export interface FashionLocOptions {
   size?: number;
   /** Two identical copies side by side per image (paper Section 2.1); images are 2·size × size. */
   duplicate?: boolean;
+  /** Only items of these classes (ids of FASHION_CLASSES), labelled 0..k−1 in this order; default all ten. */
+  classes?: readonly string[];
+  /** Item side as a fraction of the scene side, [min, max] (default [0.3, 0.6]). */
+  itemScale?: readonly [number, number];
   /** Scenes per split (defaults 2000, 500, 500: small enough to generate and train on a CPU quickly). */
   train?: number;
   val?: number;
@@ -86,14 +90,38 @@ async function readSplit(source: string, prefix: 'train' | 't10k'): Promise<{ im
   return { images: images.data, labels: labels.data, n: images.shape[0]! };
 }
 
-/** A seeded sample without replacement of `count` of `n` indices. */
-function pick(n: number, count: number, rng: Random): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
+/** A seeded sample without replacement of `count` of the `candidates`. */
+function pick(candidates: readonly number[], count: number, rng: Random): number[] {
+  const order = [...candidates];
+  const n = order.length;
   for (let i = 0; i < count; i++) {
     const j = i + rng.int(n - i);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order.slice(0, count);
+}
+
+/** Indices 0..n−1 whose label is one of `labels` (all when null). */
+function itemsOf(labels: Uint8Array, n: number, wanted: ReadonlyMap<number, number> | null): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (!wanted || wanted.has(labels[i]!)) out.push(i);
+  return out;
+}
+
+/** Fashion-MNIST label → label in the written dataset, for a class subset (null: all, unchanged). */
+export function classSubset(ids: readonly string[] | undefined): { map: Map<number, number>; classes: { id: string; name: string }[] } | null {
+  if (!ids) return null;
+  if (ids.length === 0) throw new Error('--classes must name at least one class');
+  const map = new Map<number, number>();
+  const classes: { id: string; name: string }[] = [];
+  for (const id of ids) {
+    const label = FASHION_CLASSES.findIndex((c) => c.id === id);
+    if (label < 0) throw new Error(`unknown fashion-loc class '${id}' (known: ${FASHION_CLASSES.map((c) => c.id).join(', ')})`);
+    if (map.has(label)) throw new Error(`class '${id}' is listed twice`);
+    map.set(label, classes.length);
+    classes.push(FASHION_CLASSES[label]!);
+  }
+  return { map, classes };
 }
 
 /** Writes the dataset; returns what was written. */
@@ -102,34 +130,42 @@ export async function generateFashionLoc(options: FashionLocOptions): Promise<Fa
   const seed = options.seed ?? 0;
   const duplicate = options.duplicate ?? false;
   const source = options.source ?? FASHION_MNIST_DIR;
+  const subset = classSubset(options.classes);
+  const itemScale = options.itemScale ?? DEFAULT_ITEM_SCALE;
   if (!(Number.isInteger(size) && size >= 32)) throw new Error(`--size must be an integer of at least 32, got ${size}`);
+  if (!(itemScale.length === 2 && itemScale[0] > 0 && itemScale[0] <= itemScale[1] && itemScale[1] <= 1)) {
+    throw new Error(`--item-scale must be MIN,MAX with 0 < MIN <= MAX <= 1, got ${itemScale.join(',')}`);
+  }
   const wanted: Record<SplitName, number> = { train: options.train ?? 2000, val: options.val ?? 500, test: options.test ?? 500 };
   for (const [name, count] of Object.entries(wanted)) {
     if (!(Number.isInteger(count) && count >= 0)) throw new Error(`--${name} must be a non-negative integer, got ${count}`);
   }
   const official = await readSplit(source, 'train');
   const t10k = await readSplit(source, 't10k');
-  if (wanted.train + wanted.val > official.n) throw new Error(`--train + --val must be at most ${official.n}`);
-  if (wanted.test > t10k.n) throw new Error(`--test must be at most ${t10k.n}`);
+  const trainItems = itemsOf(official.labels, official.n, subset?.map ?? null);
+  const testItems = itemsOf(t10k.labels, t10k.n, subset?.map ?? null);
+  if (wanted.train + wanted.val > trainItems.length) throw new Error(`--train + --val must be at most ${trainItems.length}`);
+  if (wanted.test > testItems.length) throw new Error(`--test must be at most ${testItems.length}`);
   // One draw from the official train split, cut in two, keeps train and val items disjoint.
-  const fromTrain = pick(official.n, wanted.train + wanted.val, Random.stream(seed, 0, 0));
+  const fromTrain = pick(trainItems, wanted.train + wanted.val, Random.stream(seed, 0, 0));
   const splits: Split[] = [
     { name: 'train', images: official.images, labels: official.labels, items: fromTrain.slice(0, wanted.train) },
     { name: 'val', images: official.images, labels: official.labels, items: fromTrain.slice(wanted.train) },
-    { name: 'test', images: t10k.images, labels: t10k.labels, items: pick(t10k.n, wanted.test, Random.stream(seed, 2, 0)) },
+    { name: 'test', images: t10k.images, labels: t10k.labels, items: pick(testItems, wanted.test, Random.stream(seed, 2, 0)) },
   ];
   const width = duplicate ? 2 * size : size;
   const total = wanted.train + wanted.val + wanted.test;
   let done = 0;
   await mkdir(join(options.out, 'metadata'), { recursive: true });
-  await writeFile(join(options.out, 'metadata', 'classes.txt'), FASHION_CLASSES.map((c) => `${c.id} ${c.name}`).join('\n') + '\n');
+  const classes = subset?.classes ?? FASHION_CLASSES;
+  await writeFile(join(options.out, 'metadata', 'classes.txt'), classes.map((c) => `${c.id} ${c.name}`).join('\n') + '\n');
 
   for (const split of splits) {
     const chosen = split.items;
     const rows = { ids: [] as string[], labels: [] as string[], sizes: [] as string[], boxes: [] as string[], items: [] as string[] };
     await mkdir(join(options.out, 'images', split.name), { recursive: true });
     await forEachLimited(chosen, 8, async (itemIndex, k) => {
-      const scene = fashionLocScene(split.images, itemIndex, size, sceneRandom(seed, split.name, k));
+      const scene = fashionLocScene(split.images, itemIndex, size, sceneRandom(seed, split.name, k), itemScale);
       const { pixels, boxes } = duplicate ? sideBySide(scene.pixels, size, scene.box) : { pixels: scene.pixels, boxes: [scene.box] };
       const id = `${split.name}/${String(k).padStart(6, '0')}.png`;
       await sharp(pixels, { raw: { width, height: size, channels: 3 } })
@@ -137,7 +173,8 @@ export async function generateFashionLoc(options: FashionLocOptions): Promise<Fa
         .toFile(join(options.out, 'images', id));
       rows.ids[k] = id;
       rows.items[k] = `${id},${itemIndex}`;
-      rows.labels[k] = `${id},${split.labels[itemIndex]}`;
+      const label = split.labels[itemIndex]!;
+      rows.labels[k] = `${id},${subset ? subset.map.get(label)! : label}`;
       rows.sizes[k] = `${id},${width},${size}`;
       rows.boxes[k] = boxes.map((b) => `${id},${b.x0},${b.y0},${b.x1},${b.y1}`).join('\n');
       options.onProgress?.(++done, total);
@@ -153,7 +190,7 @@ export async function generateFashionLoc(options: FashionLocOptions): Promise<Fa
     await writeFile(join(dir, 'source_items.txt'), lines(rows.items));
   }
   const summary: FashionLocSummary = { out: options.out, counts: wanted, width, height: size };
-  await writeFile(join(options.out, 'metadata', 'generator.json'), JSON.stringify({ generator: 'casm-native data fashion-loc', size, duplicate, seed, ...wanted }, null, 2) + '\n');
+  await writeFile(join(options.out, 'metadata', 'generator.json'), JSON.stringify({ generator: 'casm-native data fashion-loc', size, duplicate, seed, classes: classes.map((c) => c.id), itemScale, ...wanted }, null, 2) + '\n');
   return summary;
 }
 
@@ -164,12 +201,14 @@ export function sceneRandom(seed: number, split: SplitName, k: number): Random {
   return Random.stream(seed, SPLIT_STREAMS[split], 1, k);
 }
 
+export const DEFAULT_ITEM_SCALE: readonly [number, number] = [0.3, 0.6];
+
 /** Scene of official item `itemIndex` of `images` (n×28×28), with clutter from another item. */
-export function fashionLocScene(images: Uint8Array, itemIndex: number, size: number, rng: Random): Scene {
+export function fashionLocScene(images: Uint8Array, itemIndex: number, size: number, rng: Random, itemScale: readonly [number, number] = DEFAULT_ITEM_SCALE): Scene {
   const itemBytes = ITEM_SIDE * ITEM_SIDE;
   const n = images.length / itemBytes;
   const other = rng.int(n);
-  return drawScene(images.subarray(itemIndex * itemBytes, (itemIndex + 1) * itemBytes), images.subarray(other * itemBytes, (other + 1) * itemBytes), size, rng);
+  return drawScene(images.subarray(itemIndex * itemBytes, (itemIndex + 1) * itemBytes), images.subarray(other * itemBytes, (other + 1) * itemBytes), size, rng, itemScale);
 }
 
 /** Two copies of a size×size scene side by side, with one box per copy. */

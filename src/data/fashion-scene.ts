@@ -161,16 +161,17 @@ export function scaleItem(item: Uint8Array, side: number): Uint8Array {
 
 /**
  * Draws one scene. `item` and `otherItem` are 28×28 Fashion-MNIST images; the item is scaled to
- * 30–60% of the scene side and coloured to contrast with what lies under it, keeping its shading.
+ * `itemScale` of the scene side (default 30–60%) and coloured to contrast with what lies under it,
+ * keeping its shading.
  */
-export function drawScene(item: Uint8Array, otherItem: Uint8Array, size: number, rng: Random): Scene {
+export function drawScene(item: Uint8Array, otherItem: Uint8Array, size: number, rng: Random, itemScale: readonly [number, number] = [0.3, 0.6]): Scene {
   const canvas = texture(size, rng);
   clutter(canvas, size, rng, otherItem);
   // Typed-array conversion clamps to 0..255 and rounds, natively.
   const clamped = new Uint8ClampedArray(canvas);
   const background = new Uint8Array(clamped.buffer, clamped.byteOffset, clamped.length);
 
-  const side = Math.max(8, Math.round(size * rng.uniform(0.3, 0.6)));
+  const side = Math.min(size, Math.max(8, Math.round(size * rng.uniform(itemScale[0], itemScale[1]))));
   const scaled = scaleItem(item, side);
   const left = rng.int(size - side + 1);
   const top = rng.int(size - side + 1);

@@ -1,6 +1,8 @@
 // Turns the training log into the report's curves: losses, accuracies and mask area against the
 // global step, from the periodic 'interval' records (training batches) and the 'epoch' records
-// (training means and validation). Each chart is an inline SVG (src/viz/line-chart.ts).
+// (training means and validation); λr from every controller decision ('lambda' records, with the
+// window's mean mask); classifier pretraining ('pretrain-*' records) against its own step count.
+// Each chart is an inline SVG (src/viz/line-chart.ts).
 import type { MetricsRecord } from '../train/metrics-log.js';
 import { renderLineChart, type Series } from '../viz/line-chart.js';
 
@@ -14,7 +16,27 @@ function num(record: MetricsRecord, ...keys: string[]): number {
 }
 
 function series(records: readonly MetricsRecord[], name: string, ...keys: string[]): Series {
-  return { name, points: records.map((r): Point => [r.step, num(r, ...keys)]).filter(([, y]) => Number.isFinite(y)) };
+  return seriesAlong('step', records, name, ...keys);
+}
+
+function seriesAlong(x: string, records: readonly MetricsRecord[], name: string, ...keys: string[]): Series {
+  return { name, points: records.map((r): Point => [num(r, x), num(r, ...keys)]).filter(([px, y]) => Number.isFinite(px) && Number.isFinite(y)) };
+}
+
+/** Loss and accuracy of classifier pretraining (empty when the run had none). */
+function pretrainCharts(records: readonly MetricsRecord[]): string[] {
+  const intervals = records.filter((r) => r.kind === 'pretrain-interval');
+  const epochs = records.filter((r) => r.kind === 'pretrain-epoch');
+  if (intervals.length + epochs.length === 0) return [];
+  const train = intervals.length >= 2 ? intervals : epochs;
+  const xLabel = 'pretraining step';
+  return [
+    renderLineChart([seriesAlong('pretrainStep', train, 'train', 'train', 'loss')], { title: 'Pretraining: cross-entropy', xLabel }),
+    renderLineChart([seriesAlong('pretrainStep', train, 'train', 'train', 'accuracy'), seriesAlong('pretrainStep', epochs, 'val', 'val', 'accClean')], {
+      title: 'Pretraining: top-1 accuracy',
+      xLabel,
+    }),
+  ];
 }
 
 export function trainingCurveCharts(records: readonly MetricsRecord[]): string[] {
@@ -23,7 +45,10 @@ export function trainingCurveCharts(records: readonly MetricsRecord[]): string[]
   // Intervals are the finer view; a run logged too rarely for them still has its epochs.
   const train = intervals.length >= 2 ? intervals : epochs;
   const xLabel = 'step';
+  const decisions = records.filter((r) => r.kind === 'lambda');
+  const lambda = decisions.length ? decisions : records.filter((r) => r.kind === 'interval' || r.kind === 'epoch');
   return [
+    ...pretrainCharts(records),
     renderLineChart(
       [series(train, 'classifier, clean', 'train', 'lossClean'), series(train, 'classifier, masked', 'train', 'lossMasked'), series(train, 'mapping', 'train', 'lossMapping')],
       { title: 'Training losses', xLabel },
@@ -37,7 +62,15 @@ export function trainingCurveCharts(records: readonly MetricsRecord[]): string[]
       ],
       { title: 'Top-1 accuracy', xLabel },
     ),
-    renderLineChart([series(train, 'train', 'train', 'maskMean'), series(epochs, 'val', 'val', 'maskMean')], { title: 'Mean mask (area)', xLabel }),
-    renderLineChart([series(records.filter((r) => r.kind === 'interval' || r.kind === 'epoch'), 'λr', 'lambdaR')], { title: 'Area penalty λr', xLabel }),
+    renderLineChart(
+      [
+        series(train, 'train', 'train', 'maskMean'),
+        series(decisions, 'train, per λr window', 'meanMask'),
+        series(epochs, 'val', 'val', 'maskMean'),
+        ...(decisions.length ? [{ name: 'target', points: decisions.map((r): Point => [r.step, num(r, 'target')]) }] : []),
+      ],
+      { title: 'Mean mask (area)', xLabel },
+    ),
+    renderLineChart([series(lambda, 'λr', decisions.length ? 'next' : 'lambdaR')], { title: 'Area penalty λr', xLabel }),
   ];
 }

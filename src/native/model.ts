@@ -10,6 +10,8 @@ import type {
   NativeTrainer,
   SaliencyResult,
   StepOptions,
+  PretrainStepOptions,
+  PretrainStepStats,
   StepStats,
   TrainerOptions,
 } from './types.js';
@@ -92,6 +94,11 @@ export class Trainer {
     const input = copyBatch(batch);
     const targets = copyLabels(labels);
     return this.model.queue.run(() => this.native.step(input, targets, opts));
+  }
+
+  /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, SGD at `lr`. */
+  pretrainStep(batch: Batch, labels: Int32Array, opts: PretrainStepOptions): Promise<PretrainStepStats> {
+    return this.model.queue.run(() => this.native.pretrainStep(batch, labels, opts));
   }
 
   snapshot(id: number): Promise<void> {

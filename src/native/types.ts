@@ -1,7 +1,8 @@
 // The shape of the compiled addon (binding/). Everything that touches tensors lives behind these
 // interfaces; the TypeScript layer only ever sees plain numbers, Buffers and Float32Arrays.
 
-export type Arch = 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
+/** resnet10 = basic blocks [1, 1, 1, 1] (no torchvision counterpart); the others as torchvision. */
+export type Arch = 'resnet10' | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
 
 export interface ModelOptions {
   arch: Arch;
@@ -123,8 +124,28 @@ export interface NativeModel {
   tapShapes(h: number, w: number): Promise<Record<string, number[]>>;
 }
 
+export interface PretrainStepOptions {
+  lr: number;
+  optimizer: 'sgd' | 'adam';
+}
+
+export interface PretrainStepStats {
+  /** Cross-entropy on the clean batch. */
+  loss: number;
+  correct: number;
+  batchSize: number;
+  /** False when the loss was NaN/Inf; the update was skipped. */
+  finite: boolean;
+}
+
 export interface NativeTrainer {
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
+  /**
+   * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, one SGD (momentum,
+   * as the CASM phase's) or Adam update at `lr`, with optimiser state of its own; the decoder is
+   * untouched. Works for preset F too.
+   */
+  pretrainStep(batch: Batch, labels: Int32Array, opts: PretrainStepOptions): Promise<PretrainStepStats>;
   snapshot(id: number): Promise<void>;
   release(id: number): Promise<void>;
   poolIds(): Promise<number[]>;

@@ -1,5 +1,7 @@
 // Where checkpoints live inside a run folder and how they are made durable:
-//   <run>/checkpoints/step-0001234/   one folder per checkpoint (native files + state.json)
+//   <run>/checkpoints/step-0001234/   one folder per checkpoint (native files + state.json), named
+//                                     by the CASM step; pretrain-0000120/ during classifier
+//                                     pretraining (named by the pretraining step; older than any step-)
 //   <run>/checkpoints/latest          the name of the newest complete checkpoint folder
 // A checkpoint is written into a temporary sibling folder and renamed into place, then `latest` is
 // replaced by rename as well, so a crash at any instant leaves either the old or the new checkpoint
@@ -10,10 +12,12 @@ import * as path from 'node:path';
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const LATEST_POINTER = 'latest';
 export const STATE_FILE = 'state.json';
-const STEP_DIR = /^step-(\d{7,})$/;
+const STEP_DIR = /^(pretrain|step)-(\d{7,})$/;
 
-export function checkpointName(step: number): string {
-  return `step-${String(step).padStart(7, '0')}`;
+export type CheckpointPhase = 'pretrain' | 'casm';
+
+export function checkpointName(step: number, phase: CheckpointPhase = 'casm'): string {
+  return `${phase === 'pretrain' ? 'pretrain' : 'step'}-${String(step).padStart(7, '0')}`;
 }
 
 export function checkpointsRoot(runDir: string): string {
@@ -52,10 +56,16 @@ export interface SavedCheckpoint {
  * Saves one checkpoint with `save(dir)` (which fills an empty folder), publishes it as `latest` and
  * keeps only the newest `keep` checkpoint folders.
  */
-export async function saveCheckpoint(runDir: string, step: number, keep: number, save: (dir: string) => Promise<void>): Promise<SavedCheckpoint> {
+export async function saveCheckpoint(
+  runDir: string,
+  step: number,
+  keep: number,
+  save: (dir: string) => Promise<void>,
+  phase: CheckpointPhase = 'casm',
+): Promise<SavedCheckpoint> {
   const root = checkpointsRoot(runDir);
   await fs.mkdir(root, { recursive: true });
-  const name = checkpointName(step);
+  const name = checkpointName(step, phase);
   const finalDir = path.join(root, name);
   const tmpDir = path.join(root, `.${name}.tmp-${process.pid}`);
   await fs.rm(tmpDir, { recursive: true, force: true });
@@ -69,8 +79,8 @@ export async function saveCheckpoint(runDir: string, step: number, keep: number,
   return { dir: finalDir, step, pruned };
 }
 
-/** Step folders under `root`, oldest first. */
-export async function listCheckpoints(root: string): Promise<{ name: string; step: number }[]> {
+/** Checkpoint folders under `root`, oldest first (pretraining ones before CASM ones). */
+export async function listCheckpoints(root: string): Promise<{ name: string; step: number; phase: CheckpointPhase }[]> {
   let names: string[];
   try {
     names = await fs.readdir(root);
@@ -80,8 +90,8 @@ export async function listCheckpoints(root: string): Promise<{ name: string; ste
   return names
     .map((name) => ({ name, m: STEP_DIR.exec(name) }))
     .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
-    .map((e) => ({ name: e.name, step: Number(e.m[1]) }))
-    .sort((a, b) => a.step - b.step);
+    .map((e) => ({ name: e.name, step: Number(e.m[2]), phase: (e.m[1] === 'pretrain' ? 'pretrain' : 'casm') as CheckpointPhase }))
+    .sort((a, b) => (a.phase === b.phase ? a.step - b.step : a.phase === 'pretrain' ? -1 : 1));
 }
 
 async function pruneCheckpoints(root: string, keep: number, latest: string): Promise<string[]> {
@@ -91,7 +101,7 @@ async function pruneCheckpoints(root: string, keep: number, latest: string): Pro
   // Leftovers of checkpoints that were being written when a process died (ours and the addon's
   // own temporary folders). Nothing of this process is in flight once its save has returned.
   for (const name of await fs.readdir(root)) {
-    if (/^\.+step-\d+.*\.tmp-/.test(name)) {
+    if (/^\.+(step|pretrain)-\d+.*\.tmp-/.test(name)) {
       await fs.rm(path.join(root, name), { recursive: true, force: true });
     }
   }
@@ -119,7 +129,7 @@ export async function resolveCheckpointDir(input: string): Promise<string> {
   throw new Error(`nothing to resume in ${dir}: expected a checkpoint folder (with ${STATE_FILE}) or a run folder with ${CHECKPOINTS_DIR}/${LATEST_POINTER}`);
 }
 
-/** The run folder a checkpoint folder belongs to (<run>/checkpoints/step-N → <run>). */
+/** The run folder a checkpoint folder belongs to (<run>/checkpoints/step-N or pretrain-N → <run>). */
 export function runDirOfCheckpoint(checkpointDir: string): string {
   return path.dirname(path.dirname(path.resolve(checkpointDir)));
 }

@@ -8,13 +8,22 @@ export interface TrainData {
   classIds: string[];
   trainImages: number;
   valImages: number;
-  /** The validation split has ground-truth boxes: localisation is scored at the end. */
+  /** The score split (default: the validation split) has ground-truth boxes: localisation is scored at the end. */
   valHasBoxes: boolean;
-  /** The validation samples; ImageBatch.indices index into this. */
+  /** The score split's samples; the ImageBatch.indices of scoreBatches() index into this. */
   valSamples: readonly Sample[];
+  /** Name of the split scoreBatches() reads (for reports). */
+  scoreSplit: string | null;
   /** Samples dropped while reading manifests (non-strict mode). */
   skipped: SkipRecord[];
   batchesPerEpoch(epoch: number): number;
+  /** Batches per pretraining epoch: the whole training split. */
+  pretrainBatchesPerEpoch(): number;
+  /**
+   * Pretraining batches of pretraining epoch `epoch` (the whole split, the training transform, an
+   * order of its own), from `startBatch` on; deterministic like trainBatches.
+   */
+  pretrainBatches(epoch: number, startBatch: number): AsyncIterable<ImageBatch>;
   /**
    * Training batches of `epoch` from `startBatch` on; batch k is the same whatever startBatch is.
    * The source decodes ahead on its own, so batch k+1 is prepared while step k runs.
@@ -22,7 +31,7 @@ export interface TrainData {
   trainBatches(epoch: number, startBatch: number): AsyncIterable<ImageBatch>;
   /** Validation transform (short side ×256/224, centre crop), at most `limit` images (0: all). */
   valBatches(limit: number): AsyncIterable<ImageBatch>;
-  /** Localisation-scoring transform (short side = size, centre crop), boxes transformed alike. */
+  /** The score split with the localisation-scoring transform (short side = size, centre crop), boxes transformed alike. */
   scoreBatches(): AsyncIterable<ImageBatch>;
   /** Images skipped while decoding so far (non-strict mode). */
   decodeSkips(): SkipRecord[];

@@ -1,7 +1,8 @@
 // Opens the training data of a run with src/data: the training split through a BatchLoader with
-// the RandomResizedCrop transform and a fresh random `epochFraction` each epoch, the validation
-// split with the validation transform, and the same split with the localisation-scoring
-// transform for the end-of-training LE/OM/F1.
+// the RandomResizedCrop transform and a fresh random `epochFraction` each epoch (plus the whole
+// split for classifier pretraining), the validation split with the validation transform, and the
+// score split (default: the validation split) with the localisation-scoring transform for the
+// end-of-training LE/OM/F1.
 import { BatchLoader } from '../data/loader.js';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
@@ -10,49 +11,56 @@ import type { TrainData } from './data-source.js';
 import { firstImages, noBatches } from '../data/batch-stream.js';
 import { checkBatchNormBatches } from './batch-norm-guard.js';
 
+/** Pretraining draws its order and augmentation from streams of its own (seed xor 'pret'). */
+export function pretrainSeed(seed: number): number {
+  return (seed ^ 0x70726574) >>> 0;
+}
+
 export async function openTrainData(config: TrainConfig): Promise<TrainData> {
   const access = { strict: config.strict, allowOutsideRoot: config.allowOutsideRoot ?? false };
   const trainSet = await loadDataset({ data: config.data, split: config.split, ...access });
   if (trainSet.samples.length === 0) throw new Error(`the ${config.split} split of ${config.data} has no usable samples`);
-  let valSet: Dataset | null = null;
-  if (config.valSplit) {
+  const openSplit = async (split: string, role: string, hint: string): Promise<Dataset> => {
+    let set: Dataset;
     try {
-      valSet = await loadDataset({ data: config.data, split: config.valSplit, ...access });
+      set = await loadDataset({ data: config.data, split, ...access });
     } catch (err) {
-      throw new Error(`cannot read the validation split '${config.valSplit}' (pass --val-split none to train without validation): ${(err as Error).message}`);
+      throw new Error(`cannot read the ${role} split '${split}' (${hint}): ${(err as Error).message}`);
     }
-    if (valSet.classIds.join('\n') !== trainSet.classIds.join('\n')) {
-      throw new Error(`the ${config.valSplit} split has other classes than the ${config.split} split of ${config.data}`);
+    if (set.classIds.join('\n') !== trainSet.classIds.join('\n')) {
+      throw new Error(`the ${split} split has other classes than the ${config.split} split of ${config.data}`);
     }
-  }
-  const train = new BatchLoader(trainSet, {
-    batchSize: config.batchSize,
-    size: config.imageSize,
-    transform: 'train',
-    seed: config.seed,
-    fraction: config.epochFraction,
-    cropScale: config.cropScale,
-    strict: config.strict,
-  });
-  checkBatchNormBatches(train.smallestBatch, config.imageSize);
+    return set;
+  };
+  const valSet = config.valSplit ? await openSplit(config.valSplit, 'validation', 'pass --val-split none to train without validation') : null;
+  const scoreSplit = config.scoreSplit ?? config.valSplit;
+  const scoreSet = config.scoreSplit && config.scoreSplit !== config.valSplit ? await openSplit(config.scoreSplit, 'score', 'check --score-split') : valSet;
+  const trainLoader = (fraction: number, seed: number, cropScale: [number, number]) =>
+    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale, strict: config.strict });
+  const train = trainLoader(config.epochFraction, config.seed, config.cropScale);
+  const pretrain = trainLoader(1, pretrainSeed(config.seed), config.pretrainCropScale ?? config.cropScale);
+  checkBatchNormBatches(Math.min(train.smallestBatch, pretrain.smallestBatch), config.imageSize);
   const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>
     new BatchLoader(dataset, { batchSize: config.batchSize, size: config.imageSize, transform, seed: config.seed, strict: config.strict });
   const val = valSet ? evalLoader(valSet, 'val') : null;
-  const score = valSet ? evalLoader(valSet, 'score-crop') : null;
+  const score = scoreSet ? evalLoader(scoreSet, 'score-crop') : null;
 
   return {
     numClasses: trainSet.classIds.length,
     classIds: trainSet.classIds,
     trainImages: trainSet.samples.length,
     valImages: valSet?.samples.length ?? 0,
-    valHasBoxes: !!valSet && valSet.samples.some((s) => s.boxes.length > 0),
-    valSamples: valSet?.samples ?? [],
-    skipped: [...trainSet.skipped, ...(valSet?.skipped ?? [])],
+    valHasBoxes: !!scoreSet && scoreSet.samples.some((s) => s.boxes.length > 0),
+    valSamples: scoreSet?.samples ?? [],
+    scoreSplit: scoreSet ? scoreSplit : null,
+    skipped: [...trainSet.skipped, ...(valSet?.skipped ?? []), ...(scoreSet && scoreSet !== valSet ? scoreSet.skipped : [])],
     batchesPerEpoch: () => train.batchesPerEpoch,
     trainBatches: (epoch, startBatch) => train.batches({ epoch, startBatch }),
+    pretrainBatchesPerEpoch: () => pretrain.batchesPerEpoch,
+    pretrainBatches: (epoch, startBatch) => pretrain.batches({ epoch, startBatch }),
     valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : noBatches()),
     scoreBatches: () => (score ? score.batches({ epoch: 0 }) : noBatches()),
-    decodeSkips: () => [...train.skipped, ...(val?.skipped ?? []), ...(score?.skipped ?? [])],
+    decodeSkips: () => [...train.skipped, ...pretrain.skipped, ...(val?.skipped ?? []), ...(score?.skipped ?? [])],
     close: async () => undefined,
   };
 }

@@ -25,6 +25,20 @@ export interface LocalizationSummary {
   F1: number;
   F1a?: number;
   file: string;
+  /** Split the scores are on. */
+  split?: string | null;
+  /** The centre-box baseline (score.py --toy center) on the same images. */
+  centerBaseline?: { LE: number; F1: number };
+}
+
+/** Sums of classifier pretraining over an interval or an epoch. */
+export interface PretrainSummary {
+  steps: number;
+  images: number;
+  /** Mean cross-entropy on clean images. */
+  loss: number;
+  accuracy: number;
+  nonFinite: number;
 }
 
 export type CheckpointReason = 'interval' | 'epoch' | 'interrupt' | 'final';
@@ -36,10 +50,14 @@ export type TrainEvent =
       runDir: string;
       config: TrainConfig;
       resumedFrom: string | null;
+      /** Phase the run starts (or resumes) in. */
+      phase: 'pretrain' | 'casm';
       epoch: number;
       batch: number;
       batchesPerEpoch: number;
       totalSteps: number;
+      /** Classifier pretraining steps before the CASM phase (0: none). */
+      pretrainSteps: number;
       trainImages: number;
       valImages: number;
       skippedSamples: number;
@@ -74,6 +92,49 @@ export type TrainEvent =
       dataWaitFraction: number;
       lambdaR: number;
       lr: number;
+      lrMapping: number;
+      poolSize: number;
+    }
+  | {
+      type: 'pretrain-step';
+      /** CASM steps done: 0 while pretraining. */
+      step: number;
+      /** Pretraining steps done, of pretrainSteps. */
+      pretrainStep: number;
+      pretrainSteps: number;
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      loss: number;
+      accuracy: number;
+      lr: number;
+      imagesPerSecond: number;
+      /** Seconds left in pretraining. */
+      etaSeconds: number;
+    }
+  | {
+      type: 'pretrain-interval';
+      step: number;
+      pretrainStep: number;
+      epoch: number;
+      batch: number;
+      train: PretrainSummary;
+      imagesPerSecond: number;
+      dataWaitFraction: number;
+      lr: number;
+    }
+  | {
+      type: 'pretrain-epoch';
+      step: number;
+      pretrainStep: number;
+      epoch: number;
+      epochs: number;
+      train: PretrainSummary;
+      /** Clean top-1 accuracy on the validation split. */
+      val: { images: number; accClean: number; seconds: number } | null;
+      lr: number;
+      seconds: number;
     }
   | { type: 'validation'; step: number; epoch: number; images: number; total: number }
   | {
@@ -89,6 +150,7 @@ export type TrainEvent =
       seconds: number;
     }
   | { type: 'lambda'; step: number; epoch: number; previous: number; next: number; meanMask: number; target: number }
+  | { type: 'phase'; step: number; phase: 'pretrain' | 'casm' }
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; seconds: number }
   | { type: 'warning'; step: number; message: string }
   | { type: 'localization'; step: number; result: LocalizationSummary }

@@ -1,28 +1,31 @@
-// The training loop: one fused native step per batch, validation and checkpoints at epoch ends,
-// checkpoints every N steps, exact resume, cooperative interruption through an AbortSignal.
+// The training loop: optional classifier pretraining (src/train/pretrain.ts), then one fused native
+// CASM step per batch, validation and checkpoints at epoch ends, checkpoints every N steps, λr
+// steered toward a mask area, exact resume, cooperative interruption through an AbortSignal.
 //
 // Exactness of resume rests on three facts: (1) the data pipeline makes batch k of epoch e a pure
 // function of (seed, e, k); (2) the thinning policy's random stream is part of the checkpoint;
 // (3) native state (weights, BN statistics, optimiser moments, pooled snapshots) is saved whole.
 // Nothing else random happens in a step.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { NativeAddon, NativeModel, NativeTrainer, StepStats } from '../native/types.js';
-import { resolveCheckpointDir, runDirOfCheckpoint, saveCheckpoint, checkpointsRoot, LATEST_POINTER, STATE_FILE } from './checkpoint-store.js';
-import { RESUME_OVERRIDABLE, resolveTrainConfig, validateTrainConfig } from './config.js';
+import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
 import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
-import { adjustLambdaR } from './mask-area-target.js';
-import { MetricsLog } from './metrics-log.js';
+import { MaskAreaController } from './mask-area-target.js';
+import { MetricsLog, recordsSeenByCheckpoint } from './metrics-log.js';
 import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import type { ThinningPolicy } from './policies/index.js';
+import { Pretraining } from './pretrain.js';
+import { RunLog } from './run-log.js';
+import { openRun } from './run-open.js';
 import { RunningStats } from './running-stats.js';
 import type { StatsSummary } from './running-stats.js';
 import { learningRatesForEpoch } from './schedule.js';
-import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, parseTrainState, serializeTrainState } from './train-state.js';
-import type { TrainState } from './train-state.js';
+import { StepMeter } from './step-meter.js';
+import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, serializeTrainState } from './train-state.js';
+import type { TrainPhase, TrainState } from './train-state.js';
 import { validate } from './validation.js';
 
 export interface TrainOptions {
@@ -56,13 +59,12 @@ export interface TrainResult {
 
 /** Consecutive non-finite steps after which the run is declared diverged. */
 const MAX_NON_FINITE_STREAK = 20;
-/** Smoothing of the img/s shown while training (exponential moving average over steps). */
-const THROUGHPUT_SMOOTHING = 0.1;
 
 export const FINAL_WEIGHTS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_FILE } from './run-open.js';
 
 interface Position {
+  phase: TrainPhase;
   epoch: number;
   batch: number;
 }
@@ -70,115 +72,69 @@ interface Position {
 export async function train(input: TrainConfigInput | TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
   const signal = options.signal;
-
-  // --- configuration and (optionally) the checkpoint to resume -----------------------------
-  let resumeDir: string | null = null;
-  let resumeState: TrainState | null = null;
-  let config: TrainConfig;
-  let runDir: string;
-  if (options.resume) {
-    resumeDir = await resolveCheckpointDir(options.resume);
-    resumeState = parseTrainState(await fs.readFile(path.join(resumeDir, STATE_FILE), 'utf8'), path.join(resumeDir, STATE_FILE));
-    config = applyResumeOverrides(resumeState.config, input);
-    runDir = runDirOfCheckpoint(resumeDir);
-  } else {
-    config = resolveTrainConfig(input);
-    runDir = path.resolve(config.out);
-    await refuseExistingRun(runDir);
-  }
-  await fs.mkdir(runDir, { recursive: true });
+  const { config, runDir, resume } = await openRun(input, options.resume);
   const metrics = new MetricsLog(runDir);
-  let step = resumeState?.step ?? 0;
-  const emit = options.onProgress ?? (() => undefined);
-  const warn = (message: string) => {
-    emit({ type: 'warning', step, message });
-    metrics.append({ kind: 'warning', step, message });
-  };
+  const log = new RunLog(options.onProgress ?? (() => undefined), metrics, runDir);
+  let step = resume?.state.step ?? 0;
 
-  // --- data, model, trainer, policy -----------------------------------------------------------
   const data = options.data ?? (await openDefaultData(config));
   try {
-    if (resumeState && resumeState.classIds.join('\n') !== data.classIds.join('\n')) {
-      throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resumeDir}: refusing to resume`);
+    if (resume && resume.state.classIds.join('\n') !== data.classIds.join('\n')) {
+      throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resume.dir}: refusing to resume`);
     }
-    const addon = options.addon ?? (await loadDefaultAddon());
-    const model = new addon.Model({
-      arch: config.arch,
-      numClasses: data.numClasses,
-      device: config.device,
-      separateEncoder: config.separateEncoder,
-      seed: config.seed,
-    });
-    await model.init();
-    if (!resumeState && config.initWeights) {
-      const init = await classifierInitFile(config.initWeights);
-      try {
-        const { loaded, skipped } = await model.importWeights(init.path);
-        if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
-      } finally {
-        await init.cleanup();
-      }
-    }
-    const trainer = new addon.Trainer(model, {
-      lr: config.lr,
-      lrMapping: config.lrMapping,
-      weightDecay: config.weightDecay,
-      momentum: config.momentum,
-      lambdaR: config.lambdaR,
-      score: config.score,
-      classifierLoss: config.classifierLoss,
-      fixedClassifier: config.fixedClassifier,
-      amp: config.amp,
-    });
+    const { model, trainer } = await createModelAndTrainer(options.addon ?? (await loadDefaultAddon()), config, data, resume === null, (m) => log.warn(step, m));
     const policy = createPolicy({ ...config });
+    const pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
+    const maskArea = config.targetMaskArea !== null ? new MaskAreaController({ target: config.targetMaskArea, every: config.maskAreaEvery }) : null;
     const epochStats = new RunningStats();
     // The interval in progress is checkpointed too, so interval records after a resume match.
     const interval = new RunningStats();
     let lambdaR = config.lambdaR;
-    let position: Position = { epoch: 0, batch: 0 };
+    let position: Position = { phase: pretraining ? 'pretrain' : 'casm', epoch: 0, batch: 0 };
     let elapsedBefore = 0;
 
-    if (resumeState && resumeDir) {
-      await trainer.loadCheckpoint(resumeDir);
-      policy.restore(resumeState.policy);
+    if (resume) {
+      const saved = resume.state;
+      await trainer.loadCheckpoint(resume.dir);
+      policy.restore(saved.policy);
       await checkPoolsAgree(policy, trainer);
-      epochStats.restore(resumeState.epochStats);
-      interval.restore(resumeState.intervalStats);
-      lambdaR = resumeState.lambdaR;
-      position = { ...resumeState.position };
-      elapsedBefore = resumeState.elapsedSeconds;
+      epochStats.restore(saved.epochStats);
+      interval.restore(saved.intervalStats);
+      pretraining?.restore(saved.pretrain);
+      maskArea?.restore(saved.maskArea);
+      lambdaR = saved.lambdaR;
+      position = { phase: saved.position.phase ?? 'casm', epoch: saved.position.epoch, batch: saved.position.batch };
+      elapsedBefore = saved.elapsedSeconds;
       // Records after the checkpoint will be written again by this process.
-      await metrics.truncateAfter(step, (r) => r.kind !== 'localization' && r.kind !== 'done');
-      metrics.append({ kind: 'resume', step, from: resumeDir });
-    } else {
-      await fs.writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+      await metrics.retain(recordsSeenByCheckpoint(position.phase, step, pretraining?.steps ?? 0));
+      log.record({ kind: 'resume', step, ...(position.phase === 'pretrain' ? { pretrainStep: pretraining?.steps ?? 0 } : {}), from: resume.dir });
     }
     trainer.setLambdaR(lambdaR);
 
-    const batchesPerEpoch = data.batchesPerEpoch(0);
     let totalSteps = 0;
     for (let e = 0; e < config.epochs; e++) totalSteps += data.batchesPerEpoch(e);
-    emit({
+    log.publish({
       type: 'start',
       step,
       runDir,
       config,
-      resumedFrom: resumeDir,
+      resumedFrom: resume?.dir ?? null,
+      phase: position.phase,
       epoch: position.epoch,
       batch: position.batch,
-      batchesPerEpoch,
+      batchesPerEpoch: data.batchesPerEpoch(0),
       totalSteps,
+      pretrainSteps: pretraining?.totalSteps ?? 0,
       trainImages: data.trainImages,
       valImages: data.valImages,
       skippedSamples: data.skipped.length,
       model: model.info(),
     });
-    if (data.skipped.length) warn(`skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`);
+    if (data.skipped.length) log.warn(step, `skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`);
 
-    // --- checkpointing --------------------------------------------------------------------------
-    let lastCheckpoint: string | null = resumeDir;
+    // --- checkpoints and the run's result ---------------------------------------------------------
+    let lastCheckpoint: string | null = resume?.dir ?? null;
     const sessionStart = performance.now();
-    const elapsed = () => elapsedBefore + (performance.now() - sessionStart) / 1000;
     const checkpoint = async (reason: CheckpointReason, at: Position): Promise<string> => {
       const t0 = performance.now();
       const state: TrainState = {
@@ -191,37 +147,42 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         policy: policy.state(),
         epochStats: epochStats.state(),
         intervalStats: interval.state(),
+        ...(pretraining ? { pretrain: pretraining.state() } : {}),
+        ...(maskArea ? { maskArea: maskArea.state() } : {}),
         classIds: data.classIds,
-        elapsedSeconds: elapsed(),
+        elapsedSeconds: elapsedBefore + (performance.now() - sessionStart) / 1000,
         savedAt: new Date().toISOString(),
       };
-      const saved = await saveCheckpoint(runDir, step, config.keepCheckpoints, (dir) => trainer.saveCheckpoint(dir, serializeTrainState(state)));
+      const inPretraining = at.phase === 'pretrain' && pretraining !== null;
+      const save = (dir: string) => trainer.saveCheckpoint(dir, serializeTrainState(state));
+      const saved = await saveCheckpoint(runDir, inPretraining ? pretraining.steps : step, config.keepCheckpoints, save, inPretraining ? 'pretrain' : 'casm');
       lastCheckpoint = saved.dir;
-      const seconds = (performance.now() - t0) / 1000;
-      emit({ type: 'checkpoint', step, dir: saved.dir, reason, seconds });
-      metrics.append({ kind: 'checkpoint', step, reason, dir: saved.dir, seconds });
+      log.publish({ type: 'checkpoint', step, dir: saved.dir, reason, seconds: (performance.now() - t0) / 1000 });
       return saved.dir;
     };
-
-    // --- throughput and ETA -------------------------------------------------------------------
-    let secondsPerStep: number | null = null;
-    let lastValidationSeconds = 0;
-    let lastStepEnd = performance.now();
-    let imagesPerSecond = 0;
-    let intervalStart = performance.now();
-    // Time spent waiting for the next batch after a step finished (the data pipeline not keeping up).
-    let intervalDataWait = 0;
-    let nonFiniteStreak = 0;
     let lastEpoch: TrainResult['lastEpoch'] = null;
-
-    const interrupted = async (at: Position): Promise<TrainResult> => {
-      const dir = await checkpoint('interrupt', at);
-      emit({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
+    const stopped = (dir: string): TrainResult => {
+      log.publish({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
       return { runDir, config, steps: step, interrupted: true, checkpoint: dir, weights: null, lastEpoch, localization: null, lambdaR };
     };
+    const interrupted = async (at: Position): Promise<TrainResult> => stopped(await checkpoint('interrupt', at));
     if (signal?.aborted) return await interrupted(position);
 
-    // --- epochs ---------------------------------------------------------------------------------
+    // --- phase 1: classifier pretraining (f(0)) -------------------------------------------------
+    if (pretraining && position.phase === 'pretrain') {
+      log.publish({ type: 'phase', step, phase: 'pretrain' });
+      log.pretrainStep = () => pretraining.steps;
+      const outcome = await pretraining.run(position, { log, checkpoint: (reason, at) => checkpoint(reason, { phase: 'pretrain', ...at }), signal });
+      log.pretrainStep = null;
+      if (!outcome.finished) return stopped(outcome.checkpoint);
+      position = { phase: 'casm', epoch: 0, batch: 0 };
+    }
+    log.publish({ type: 'phase', step, phase: 'casm' });
+
+    // --- phase 2: CASM -------------------------------------------------------------------------
+    const meter = new StepMeter();
+    let lastValidationSeconds = 0;
+    let nonFiniteStreak = 0;
     for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
       const epochStarted = performance.now();
       const batches = data.batchesPerEpoch(epoch);
@@ -231,9 +192,9 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       trainer.setLearningRates(rates.lr, rates.lrMapping);
 
       let batchIndex = startBatch;
-      lastStepEnd = performance.now();
+      meter.restart();
       for await (const batch of data.trainBatches(epoch, startBatch)) {
-        intervalDataWait += (performance.now() - lastStepEnd) / 1000;
+        meter.batchArrived();
         const decision = policy.decide(step);
         const adversary = policy.sampleAdversary();
         const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { adversary, ...decision });
@@ -242,139 +203,123 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         epochStats.add(stats, pooled);
         interval.add(stats, pooled);
 
-        const now = performance.now();
-        const dt = (now - lastStepEnd) / 1000;
-        lastStepEnd = now;
-        secondsPerStep = secondsPerStep === null ? dt : secondsPerStep + THROUGHPUT_SMOOTHING * (dt - secondsPerStep);
-        imagesPerSecond = dt > 0 ? (imagesPerSecond === 0 ? stats.batchSize / dt : imagesPerSecond + THROUGHPUT_SMOOTHING * (stats.batchSize / dt - imagesPerSecond)) : imagesPerSecond;
+        const speed = meter.stepDone(stats.batchSize);
         const epochsLeft = config.epochs - epoch - (batchIndex + 1 === batches ? 1 : 0);
-        const etaSeconds = secondsPerStep * (totalSteps - step) + lastValidationSeconds * Math.max(1, epochsLeft);
-        emit({
-          type: 'step',
-          step,
-          totalSteps,
-          epoch,
-          epochs: config.epochs,
-          batch: batchIndex,
-          batches,
-          stats,
-          adversary,
-          poolSize: policy.poolIds().length,
-          imagesPerSecond,
-          etaSeconds,
-          lambdaR,
-          lr: rates.lr,
-        });
+        const etaSeconds = speed.secondsPerStep * (totalSteps - step) + lastValidationSeconds * Math.max(1, epochsLeft);
+        const poolSize = policy.poolIds().length;
+        log.publish({ type: 'step', step, totalSteps, epoch, epochs: config.epochs, batch: batchIndex, batches, stats, adversary, poolSize, imagesPerSecond: speed.imagesPerSecond, etaSeconds, lambdaR, lr: rates.lr });
 
         if (!stats.finite) {
           nonFiniteStreak++;
-          warn(`step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
+          log.warn(step, `step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
           if (nonFiniteStreak >= MAX_NON_FINITE_STREAK) {
-            await checkpoint('interrupt', { epoch, batch: batchIndex + 1 });
+            await checkpoint('interrupt', { phase: 'casm', epoch, batch: batchIndex + 1 });
             throw new Error(`training diverged: ${nonFiniteStreak} consecutive non-finite steps (try a lower --lr or --lr-mapping); last checkpoint ${lastCheckpoint}`);
           }
         } else {
           nonFiniteStreak = 0;
         }
 
+        const adjustment = maskArea?.observe(stats.maskMean, lambdaR);
+        if (adjustment) {
+          lambdaR = adjustment.next;
+          trainer.setLambdaR(lambdaR);
+          log.publish({ type: 'lambda', step, epoch, ...adjustment });
+        }
+
         if (step % config.logEvery === 0) {
-          const intervalSeconds = (now - intervalStart) / 1000;
-          const summary = interval.summary();
-          const ips = intervalSeconds > 0 ? summary.images / intervalSeconds : 0;
-          const dataWaitFraction = intervalSeconds > 0 ? intervalDataWait / intervalSeconds : 0;
-          emit({ type: 'interval', step, epoch, batch: batchIndex, train: summary, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr });
-          metrics.append({ kind: 'interval', step, epoch, batch: batchIndex, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
+          const train = interval.summary();
+          const { imagesPerSecond, dataWaitFraction } = meter.closeInterval(train.images);
+          log.publish({ type: 'interval', step, epoch, batch: batchIndex, train, imagesPerSecond, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize });
           interval.reset();
-          intervalStart = now;
-          intervalDataWait = 0;
         }
 
         batchIndex++;
-        if (signal?.aborted) return await interrupted({ epoch, batch: batchIndex });
+        if (signal?.aborted) return await interrupted({ phase: 'casm', epoch, batch: batchIndex });
         // The epoch-end checkpoint follows right away when this was the last batch.
         if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && batchIndex < batches) {
-          await checkpoint('interval', { epoch, batch: batchIndex });
+          await checkpoint('interval', { phase: 'casm', epoch, batch: batchIndex });
         }
       }
       if (batchIndex !== batches) throw new Error(`epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
 
-      // --- epoch end: validation, λr control, record, checkpoint --------------------------------
+      // --- epoch end: validation, record, checkpoint -----------------------------------------------
       let val: ValidationSummary | null = null;
       if (data.valImages > 0) {
         const total = config.valLimit > 0 ? Math.min(config.valLimit, data.valImages) : data.valImages;
         val = await validate(model, data.valBatches(config.valLimit), {
           signal,
-          onBatch: (images) => emit({ type: 'validation', step, epoch, images, total }),
+          onBatch: (images) => log.publish({ type: 'validation', step, epoch, images, total }),
         });
         // Interrupted during validation: resume will validate this epoch again.
-        if (val === null) return await interrupted({ epoch, batch: batches });
+        if (val === null) return await interrupted({ phase: 'casm', epoch, batch: batches });
         lastValidationSeconds = val.seconds;
       }
       const train = epochStats.summary();
-      const rec = { type: 'epoch' as const, step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 };
-      emit(rec);
-      metrics.append({ kind: 'epoch', step, epoch, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: rec.seconds });
+      log.publish({ type: 'epoch', step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 });
       lastEpoch = { train, val };
-
-      if (config.targetMaskArea !== null && epoch + 1 < config.epochs) {
-        // Validation masks are the less noisy estimate; without a validation split use training's.
-        const meanMask = val ? val.maskMean : train.maskMean;
-        const adj = adjustLambdaR(lambdaR, meanMask, { target: config.targetMaskArea });
-        lambdaR = adj.next;
-        trainer.setLambdaR(lambdaR);
-        emit({ type: 'lambda', step, epoch, ...adj });
-        metrics.append({ kind: 'lambda', step, epoch, ...adj });
-      }
       epochStats.reset();
-      await checkpoint('epoch', { epoch: epoch + 1, batch: 0 });
-      if (signal?.aborted) {
-        emit({ type: 'done', step, runDir, interrupted: true, checkpoint: lastCheckpoint, weights: null, seconds: (performance.now() - started) / 1000 });
-        return { runDir, config, steps: step, interrupted: true, checkpoint: lastCheckpoint, weights: null, lastEpoch, localization: null, lambdaR };
-      }
+      const dir = await checkpoint('epoch', { phase: 'casm', epoch: epoch + 1, batch: 0 });
+      if (signal?.aborted) return stopped(dir);
     }
 
     // --- end of training ------------------------------------------------------------------------
     const weights = path.join(runDir, FINAL_WEIGHTS_FILE);
     await model.saveWeights(weights);
     let localization: LocalizationSummary | null = null;
-    if (data.valHasBoxes) {
+    // Without a CASM epoch the decoder is untrained: its masks would score noise.
+    if (data.valHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
       localization = await score(model, data, runDir);
-      if (localization) {
-        emit({ type: 'localization', step, result: localization });
-        metrics.append({ kind: 'localization', step, ...localization });
-      }
+      if (localization) log.publish({ type: 'localization', step, result: localization });
     }
     const decodeSkips = data.decodeSkips();
-    if (decodeSkips.length) warn(`skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
-    const seconds = (performance.now() - started) / 1000;
-    metrics.append({ kind: 'done', step, weights: path.relative(runDir, weights), seconds });
-    emit({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds });
+    if (decodeSkips.length) log.warn(step, `skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
+    log.publish({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds: (performance.now() - started) / 1000 });
     return { runDir, config, steps: step, interrupted: false, checkpoint: lastCheckpoint, weights, lastEpoch, localization, lambdaR };
   } finally {
     if (!options.data) await data.close();
   }
 }
 
-/** A fresh run must not write into a folder that already holds one: that is what --resume is for. */
-async function refuseExistingRun(runDir: string): Promise<void> {
-  try {
-    await fs.access(path.join(checkpointsRoot(runDir), LATEST_POINTER));
-  } catch {
-    return;
+/** The networks (initialised, or f(0) from --init-weights for a new run) and their trainer. */
+async function createModelAndTrainer(
+  addon: NativeAddon,
+  config: TrainConfig,
+  data: TrainData,
+  isNewRun: boolean,
+  warn: (message: string) => void,
+): Promise<{ model: NativeModel; trainer: NativeTrainer }> {
+  const model = new addon.Model({
+    arch: config.arch,
+    numClasses: data.numClasses,
+    device: config.device,
+    separateEncoder: config.separateEncoder,
+    upsample: config.maskUpsample,
+    seed: config.seed,
+  });
+  await model.init();
+  if (isNewRun && config.initWeights) {
+    const init = await classifierInitFile(config.initWeights);
+    try {
+      const { loaded, skipped } = await model.importWeights(init.path);
+      if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
+    } finally {
+      await init.cleanup();
+    }
   }
-  throw new Error(`${runDir} already holds a training run; continue it with --resume ${runDir}, or choose another --out`);
-}
-
-function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {
-  // Checkpoints from before the crop-scale knob trained with the spec's range.
-  const config: TrainConfig = { ...saved, cropScale: saved.cropScale ?? [0.08, 1] };
-  for (const key of RESUME_OVERRIDABLE) {
-    const value = input[key];
-    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
-  }
-  validateTrainConfig(config);
-  return config;
+  const trainer = new addon.Trainer(model, {
+    lr: config.lr,
+    lrMapping: config.lrMapping,
+    weightDecay: config.weightDecay,
+    momentum: config.momentum,
+    lambdaR: config.lambdaR,
+    score: config.score,
+    classifierLoss: config.classifierLoss,
+    fixedClassifier: config.fixedClassifier,
+    amp: config.amp,
+  });
+  return { model, trainer };
 }
 
 /** The pool the policy believes in must be the pool the native trainer holds, or resume is not exact. */

@@ -25,10 +25,10 @@ export class MetricsLog {
   }
 
   /**
-   * Keeps the records a checkpoint at `step` had already seen. `keep(record)` decides about records
-   * at exactly `step` (an epoch-end checkpoint has seen its epoch record, a mid-epoch one has not).
+   * Keeps the records a checkpoint had already seen (`keep` decides per record; a resumed run
+   * writes the others again). A torn last line from a killed process is dropped.
    */
-  async truncateAfter(step: number, keepAtStep: (record: MetricsRecord) => boolean): Promise<number> {
+  async retain(keep: (record: MetricsRecord) => boolean): Promise<number> {
     if (!existsSync(this.file)) return 0;
     const lines = readFileSync(this.file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
     const kept: string[] = [];
@@ -37,11 +37,29 @@ export class MetricsLog {
       try {
         record = JSON.parse(line) as MetricsRecord;
       } catch {
-        continue; // a torn last line from a killed process
+        continue;
       }
-      if (record.step < step || (record.step === step && keepAtStep(record))) kept.push(line);
+      if (keep(record)) kept.push(line);
     }
     await writeFileAtomic(this.file, kept.length ? `${kept.join('\n')}\n` : '');
     return lines.length - kept.length;
   }
+}
+
+/**
+ * Which records a checkpoint at (phase, step, pretrainStep) had already seen, for `retain`.
+ * Pretraining records carry `pretrainStep`; a checkpoint has seen the records at its own step
+ * except the end-of-run ones (an epoch-end checkpoint has seen its epoch record, a mid-epoch one
+ * has no record at that step yet).
+ */
+export function recordsSeenByCheckpoint(phase: 'pretrain' | 'casm', step: number, pretrainStep: number): (r: MetricsRecord) => boolean {
+  const seenAt = (r: MetricsRecord) => r.kind !== 'localization' && r.kind !== 'done';
+  return (r) => {
+    if (typeof r.pretrainStep === 'number') {
+      if (phase === 'casm') return true;
+      return r.pretrainStep < pretrainStep || (r.pretrainStep === pretrainStep && seenAt(r));
+    }
+    if (phase === 'pretrain') return false;
+    return r.step < step || (r.step === step && seenAt(r));
+  };
 }

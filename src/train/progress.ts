@@ -49,22 +49,45 @@ export function formatStepLine(e: Extract<TrainEvent, { type: 'step' }>): string
   );
 }
 
+/** The bar line of a pretraining step. */
+export function formatPretrainStepLine(e: Extract<TrainEvent, { type: 'pretrain-step' }>): string {
+  return (
+    `pretrain ${e.epoch + 1}/${e.epochs} ${bar((e.batch + 1) / e.batches, 10)} ${e.batch + 1}/${e.batches}` +
+    ` | ${e.imagesPerSecond.toFixed(1)} img/s ETA ${formatDuration(e.etaSeconds)} | acc ${pct(e.accuracy)} loss ${f3(e.loss)} lr ${e.lr.toExponential(1)}` +
+    ` | step ${e.pretrainStep}/${e.pretrainSteps}`
+  );
+}
+
 /** A human-readable line for every event other than 'step'; null where there is nothing to say. */
 export function formatEventLine(e: TrainEvent): string | null {
   switch (e.type) {
     case 'start': {
       const c = e.config;
-      const from = e.resumedFrom ? `resuming ${e.resumedFrom} at epoch ${e.epoch + 1} batch ${e.batch} (step ${e.step})` : 'new run';
+      const from = e.resumedFrom
+        ? `resuming ${e.resumedFrom} at ${e.phase === 'pretrain' ? 'pretraining ' : ''}epoch ${e.epoch + 1} batch ${e.batch} (step ${e.step})`
+        : 'new run';
+      const pretrain = c.pretrainEpochs > 0 ? `classifier pretraining ${c.pretrainEpochs} epochs (${e.pretrainSteps} steps, lr ${c.pretrainLr}), then ` : '';
+      const lambda = c.targetMaskArea !== null ? `λr ${c.lambdaR} steered to mean mask ${c.targetMaskArea}` : `λr ${c.lambdaR}`;
       return (
         `${from}: preset ${c.preset}, ${c.arch} @ ${c.imageSize}px on ${c.device}, ${e.trainImages} train / ${e.valImages} val images` +
-        `${e.skippedSamples ? ` (${e.skippedSamples} skipped)` : ''}, ${e.batchesPerEpoch} steps/epoch × ${c.epochs} epochs, λr ${c.lambdaR}, run folder ${e.runDir}`
+        `${e.skippedSamples ? ` (${e.skippedSamples} skipped)` : ''}, ${pretrain}${e.batchesPerEpoch} steps/epoch × ${c.epochs} epochs, ${lambda}, run folder ${e.runDir}`
       );
+    }
+    case 'phase':
+      return e.phase === 'pretrain' ? 'phase 1: classifier pretraining (clean images, cross-entropy)' : 'phase 2: CASM (classifier and mask decoder)';
+    case 'pretrain-interval': {
+      const t = e.train;
+      return `pretrain step ${e.pretrainStep} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): ${e.imagesPerSecond.toFixed(1)} img/s, loss ${f3(t.loss)}, acc ${pct(t.accuracy)}, lr ${e.lr.toExponential(2)}`;
+    }
+    case 'pretrain-epoch': {
+      const v = e.val ? `; val acc ${pct(e.val.accClean)}` : '';
+      return `pretrain epoch ${e.epoch + 1}/${e.epochs} done in ${formatDuration(e.seconds)}: train loss ${f3(e.train.loss)} acc ${pct(e.train.accuracy)}${v}`;
     }
     case 'interval': {
       const t = e.train;
       return (
         `step ${e.step} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): ${e.imagesPerSecond.toFixed(1)} img/s, Lc ${f3(t.lossClean)} Lm ${f3(t.lossMasked)} ` +
-        `Lmap ${f3(t.lossMapping)}, acc clean ${pct(t.accClean)} masked ${pct(t.accMasked)}, mask ${f3(t.maskMean)}±${f3(t.maskStd)}`
+        `Lmap ${f3(t.lossMapping)}, acc clean ${pct(t.accClean)} masked ${pct(t.accMasked)}, mask ${f3(t.maskMean)}±${f3(t.maskStd)}, λr ${e.lambdaR.toPrecision(4)}`
       );
     }
     case 'epoch': {
@@ -78,14 +101,16 @@ export function formatEventLine(e: TrainEvent): string | null {
       );
     }
     case 'lambda':
-      return `λr ${e.previous.toPrecision(4)} → ${e.next.toPrecision(4)} (mean mask ${f3(e.meanMask)}, target ${e.target})`;
+      // Every few steps: interval and epoch lines show the current λr; metrics.jsonl has each change.
+      return null;
     case 'checkpoint':
       return `checkpoint (${e.reason}) ${e.dir}`;
     case 'warning':
       return `warning: ${e.message}`;
     case 'localization': {
       const r = e.result;
-      return `localisation on ${r.images} images: LE ${pct(r.LE)}  OM ${pct(r.OM)}  F1 ${pct(r.F1)} → ${r.file}`;
+      const base = r.centerBaseline ? ` (centre-box baseline: LE ${pct(r.centerBaseline.LE)}  F1 ${pct(r.centerBaseline.F1)})` : '';
+      return `localisation on ${r.images} ${r.split ?? ''} images: LE ${pct(r.LE)}  OM ${pct(r.OM)}  F1 ${pct(r.F1)}${base} → ${r.file}`;
     }
     case 'done':
       return e.interrupted
@@ -93,6 +118,7 @@ export function formatEventLine(e: TrainEvent): string | null {
         : `finished ${e.step} steps in ${formatDuration(e.seconds)}; weights ${e.weights}; run folder ${e.runDir}`;
     case 'validation':
     case 'step':
+    case 'pretrain-step':
       return null;
   }
 }
@@ -107,7 +133,7 @@ export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteS
   const render = ((e: TrainEvent) => {
     if (mode === 'json') {
       // Step events are one per batch: the intervals carry the same information at a sane rate.
-      if (e.type !== 'step' && e.type !== 'validation') stream.write(`${JSON.stringify(e)}\n`);
+      if (e.type !== 'step' && e.type !== 'pretrain-step' && e.type !== 'validation') stream.write(`${JSON.stringify(e)}\n`);
       return;
     }
     if (mode === 'quiet') {
@@ -115,20 +141,21 @@ export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteS
       if (e.type === 'warning') stream.write(`${formatEventLine(e)}\n`);
       return;
     }
-    if (e.type === 'step' || e.type === 'validation') {
+    if (e.type === 'step' || e.type === 'pretrain-step' || e.type === 'validation') {
       if (mode !== 'bar') return;
       const now = Date.now();
-      const last = e.type === 'step' && e.batch + 1 === e.batches;
+      const last = e.type !== 'validation' && e.batch + 1 === e.batches;
       if (now - lastDraw < 100 && !last) return; // redrawing faster than the eye helps nobody
       lastDraw = now;
-      const line = e.type === 'step' ? formatStepLine(e) : `epoch ${e.epoch + 1} validation ${bar(e.images / Math.max(1, e.total), 20)} ${e.images}/${e.total}`;
+      const line =
+        e.type === 'step' ? formatStepLine(e) : e.type === 'pretrain-step' ? formatPretrainStepLine(e) : `epoch ${e.epoch + 1} validation ${bar(e.images / Math.max(1, e.total), 20)} ${e.images}/${e.total}`;
       const width = stream.columns ?? 120;
       stream.write(`\r${line.length > width - 1 ? line.slice(0, width - 1) : line}\x1b[K`);
       barShown = true;
       return;
     }
     // On a TTY the bar already shows the running numbers; interval lines would only interleave.
-    if (mode === 'bar' && e.type === 'interval') return;
+    if (mode === 'bar' && (e.type === 'interval' || e.type === 'pretrain-interval')) return;
     const line = formatEventLine(e);
     if (line === null) return;
     clearBar();

@@ -12,3 +12,16 @@ export function learningRatesForEpoch(epoch: number, base: LearningRates, decayE
   const factor = decayEvery > 0 ? Math.pow(0.1, Math.floor(epoch / decayEvery)) : 1;
   return { lr: base.lr * factor, lrMapping: base.lrMapping * factor };
 }
+
+/**
+ * Learning rate of classifier pretraining at step `t` of `total`: a linear warm-up over the first
+ * 5% of the steps (a ResNet trained from scratch at a high rate needs it), then cosine decay to 0,
+ * which gets the most accuracy out of a short, fixed budget.
+ */
+export function pretrainLearningRate(t: number, total: number, peak: number): number {
+  if (!(Number.isInteger(t) && t >= 0 && t < total)) throw new RangeError(`pretraining step ${t} is outside 0..${total - 1}`);
+  const warmup = Math.max(1, Math.round(0.05 * total));
+  if (t < warmup) return (peak * (t + 1)) / warmup;
+  const progress = (t - warmup) / Math.max(1, total - warmup);
+  return 0.5 * peak * (1 + Math.cos(Math.PI * progress));
+}

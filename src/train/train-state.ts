@@ -4,17 +4,26 @@
 import type { TrainConfig } from './config.js';
 import type { PolicyState } from './policies/index.js';
 import type { RunningStatsState } from './running-stats.js';
+import type { PretrainState } from './pretrain.js';
+import type { MaskAreaControllerState } from './mask-area-target.js';
 
 export const TRAIN_STATE_FORMAT = 'casm-native/train-state';
-export const TRAIN_STATE_VERSION = 1;
+/** Version 2 added the pretraining phase and the in-epoch λr controller; version 1 files still load. */
+export const TRAIN_STATE_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
+
+export type TrainPhase = 'pretrain' | 'casm';
 
 export interface TrainState {
   format: typeof TRAIN_STATE_FORMAT;
   version: number;
   /** Steps completed; the next step has this index. */
   step: number;
-  /** Where the next batch comes from. batch may equal the epoch's batch count (validation pending). */
-  position: { epoch: number; batch: number };
+  /**
+   * Where the next batch comes from: the phase (absent in version 1: 'casm') and the epoch and batch
+   * within it. batch may equal the epoch's batch count (validation pending).
+   */
+  position: { phase?: TrainPhase; epoch: number; batch: number };
   config: TrainConfig;
   /** Current λr (differs from config.lambdaR under --target-mask-area). */
   lambdaR: number;
@@ -23,6 +32,10 @@ export interface TrainState {
   epochStats: RunningStatsState;
   /** Sums of the metrics-log interval in progress. */
   intervalStats: RunningStatsState;
+  /** Pretraining's step count and sums (runs with pretrainEpochs > 0). */
+  pretrain?: PretrainState;
+  /** The λr controller's open window (runs with a target mask area). */
+  maskArea?: MaskAreaControllerState;
   /** Classes of the training set, to refuse resuming on a different dataset. */
   classIds: string[];
   /** Seconds of training before this checkpoint, across all resumes. */
@@ -48,7 +61,7 @@ export function parseTrainState(text: string, origin: string): TrainState {
   }
   const s = value as Partial<TrainState> | null;
   if (!isObject(s) || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
-  if (s.version !== TRAIN_STATE_VERSION) throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
+  if (!READABLE_VERSIONS.includes(s.version as number)) throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
   const bad = (field: string, expected: string, got: unknown) =>
     new Error(`${origin}: field ${field} must be ${expected} (got ${JSON.stringify(got) ?? 'nothing'}); the checkpoint is damaged`);
   const count = (field: string, v: unknown) => {
@@ -58,16 +71,26 @@ export function parseTrainState(text: string, origin: string): TrainState {
   if (!isObject(s.position)) throw bad('position', 'an object {epoch, batch}', s.position);
   count('position.epoch', s.position.epoch);
   count('position.batch', s.position.batch);
+  if (s.position.phase !== undefined && s.position.phase !== 'pretrain' && s.position.phase !== 'casm') throw bad('position.phase', "'pretrain' or 'casm'", s.position.phase);
   if (!isObject(s.config)) throw bad('config', 'an object', s.config);
   if (!isObject(s.policy)) throw bad('policy', 'an object', s.policy);
   if (!(typeof s.lambdaR === 'number' && Number.isFinite(s.lambdaR) && s.lambdaR >= 0)) throw bad('lambdaR', 'a finite non-negative number', s.lambdaR);
-  for (const key of ['epochStats', 'intervalStats'] as const) {
-    const stats = s[key];
-    if (!isObject(stats)) throw bad(key, 'an object', stats);
-    for (const [name, v] of Object.entries(stats)) {
-      if (!(typeof v === 'number' && Number.isFinite(v))) throw bad(`${key}.${name}`, 'a finite number', v);
+  const numbers = (field: string, o: unknown) => {
+    if (!isObject(o)) throw bad(field, 'an object', o);
+    for (const [name, v] of Object.entries(o)) {
+      if (!(typeof v === 'number' && Number.isFinite(v))) throw bad(`${field}.${name}`, 'a finite number', v);
     }
+  };
+  numbers('epochStats', s.epochStats);
+  numbers('intervalStats', s.intervalStats);
+  // Version 2: the pretraining phase and the λr controller's window, when the run has them.
+  if (s.pretrain !== undefined) {
+    if (!isObject(s.pretrain)) throw bad('pretrain', 'an object', s.pretrain);
+    count('pretrain.steps', s.pretrain.steps);
+    numbers('pretrain.epochStats', s.pretrain.epochStats);
+    numbers('pretrain.intervalStats', s.pretrain.intervalStats);
   }
+  if (s.maskArea !== undefined) numbers('maskArea', s.maskArea);
   if (!Array.isArray(s.classIds) || s.classIds.length === 0 || !s.classIds.every((c) => typeof c === 'string')) {
     throw bad('classIds', 'a non-empty array of strings', s.classIds);
   }

@@ -49,3 +49,24 @@ export async function validate(
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+/** Clean top-1 accuracy of the classifier alone (pretraining: the decoder is not trained yet). */
+export async function validateClassifier(
+  model: NativeModel,
+  batches: AsyncIterable<ImageBatch>,
+  opts: { signal?: AbortSignal } = {},
+): Promise<{ images: number; accClean: number; seconds: number } | null> {
+  const started = performance.now();
+  let images = 0;
+  let correct = 0;
+  for await (const batch of batches) {
+    if (opts.signal?.aborted) return null;
+    const { n, h, w } = batch;
+    const { logits } = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w });
+    if (!logits.every(Number.isFinite)) throw new Error('validation: the classifier produces NaN/Inf logits (pretraining diverged; try a lower --pretrain-lr)');
+    const predicted = argmaxRows(logits, n);
+    for (let i = 0; i < n; i++) if (predicted[i] === batch.labels[i]) correct++;
+    images += n;
+  }
+  return { images, accClean: images ? correct / images : 0, seconds: (performance.now() - started) / 1000 };
+}

@@ -10,7 +10,8 @@ import { drawScene, scaleItem } from '../../src/data/fashion-scene.js';
 import { readIdx } from '../../src/data/idx.js';
 import { Random } from '../../src/data/random.js';
 import { loadDataset } from '../../src/data/load.js';
-import { ensureFashionLoc } from '../../src/data/demo/fashion-loc.js';
+import { ensureFashionLoc, generatorFingerprint } from '../../src/data/demo/fashion-loc.js';
+import { createHash } from 'node:crypto';
 import { makeTempDir } from './data-fixtures.js';
 
 const installed = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
@@ -145,6 +146,35 @@ describe.skipIf(!installed)('fashion-loc on the installed Fashion-MNIST', () => 
     for (const file of ['metadata/train/localization.txt', 'images/train/000002.png', 'images/test/000000.png']) {
       expect((await readFile(join(dir, 'r1', file))).equals(await readFile(join(dir, 'r2', file)))).toBe(true);
     }
+  });
+
+  it('--classes keeps only items of those classes, labelled in the given order; --item-scale sets the item size', async () => {
+    const out = join(dir, 'subset');
+    await generateFashionLoc({ out, size: 64, train: 12, val: 2, test: 4, classes: ['bag', 'trouser'], itemScale: [0.7, 0.8] });
+    expect((await readFile(join(out, 'metadata', 'classes.txt'), 'utf8')).trim().split('\n')).toEqual(['bag Bag', 'trouser Trouser']);
+    const official = await readIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'));
+    const items = (await readFile(join(out, 'metadata', 'train', 'source_items.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
+    const labels = (await readFile(join(out, 'metadata', 'train', 'class_labels.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
+    for (let k = 0; k < items.length; k++) expect(labels[k]).toBe(official.data[items[k]!] === 8 ? 0 : 1); // bag is label 8, trouser 1
+    expect(new Set(items.map((i) => official.data[i]))).toEqual(new Set([8, 1]));
+    // A box is at most the item's square: sides of 70–80% of 64 px.
+    for (const line of (await readFile(join(out, 'metadata', 'train', 'localization.txt'), 'utf8')).trim().split('\n')) {
+      const [, x0, y0, x1, y1] = line.split(',').map(Number);
+      expect(Math.max(x1! - x0!, y1! - y0!)).toBeLessThanOrEqual(Math.round(0.8 * 64));
+      expect(Math.max(x1! - x0!, y1! - y0!)).toBeGreaterThan(Math.round(0.7 * 64) / 2);
+    }
+    await expect(generateFashionLoc({ out: join(dir, 'bad'), size: 32, train: 1, val: 0, test: 0, classes: ['cat'] })).rejects.toThrow(/unknown fashion-loc class 'cat'/);
+  });
+
+  it("the cache key carries a fingerprint of the generator's code and of the settings", async () => {
+    const hash = createHash('sha256');
+    for (const name of ['fashion-loc', 'fashion-scene', 'random', 'idx']) hash.update(await readFile(join(import.meta.dirname, '..', '..', 'src', 'data', `${name}.ts`)));
+    expect(generatorFingerprint()).toBe(hash.digest('hex').slice(0, 12));
+    const cache = join(dir, 'keyed');
+    const a = await ensureFashionLoc({ cache, size: 32, train: 2, val: 1, test: 1 });
+    const b = await ensureFashionLoc({ cache, size: 32, train: 2, val: 1, test: 1, classes: ['bag', 'sneaker'] });
+    expect(a).toContain(`fashion-loc-${generatorFingerprint()}-`);
+    expect(b).not.toBe(a);
   });
 
   it('ensureFashionLoc generates once into the cache and then reuses it', async () => {

@@ -25,6 +25,19 @@ describe('checkpoint store', () => {
     expect(runDirOfCheckpoint(path.join(dir, 'step-0000030'))).toBe(path.resolve(run));
   });
 
+  it('pretraining checkpoints are named by the pretraining step and pruned before CASM ones', async () => {
+    const run = path.join(root, 'phases');
+    for (const step of [40, 80, 120]) await saveCheckpoint(run, step, 2, writer(step), 'pretrain');
+    const dir = path.join(run, 'checkpoints');
+    expect(readdirSync(dir).sort()).toEqual(['latest', 'pretrain-0000080', 'pretrain-0000120']);
+    // CASM step 5 comes after pretraining step 120: the pretraining checkpoints go first.
+    await saveCheckpoint(run, 5, 2, writer(5));
+    expect(readdirSync(dir).sort()).toEqual(['latest', 'pretrain-0000120', 'step-0000005']);
+    await saveCheckpoint(run, 10, 2, writer(10));
+    expect(readdirSync(dir).sort()).toEqual(['latest', 'step-0000005', 'step-0000010']);
+    expect(await resolveCheckpointDir(run)).toBe(path.join(dir, 'step-0000010'));
+  });
+
   it('a failed save leaves the previous checkpoint published and cleans up later', async () => {
     const run = path.join(root, 'crash');
     await saveCheckpoint(run, 1, 3, writer(1));

@@ -68,6 +68,8 @@ export class FakeTrainer implements NativeTrainer {
   lrMapping = 0;
   lambdaR: number;
   calls: StepOptions[] = [];
+  /** Learning rate of each pretraining step. */
+  pretrainCalls: number[] = [];
   constructor(
     readonly model: FakeModel,
     readonly opts: TrainerOptions,
@@ -109,6 +111,14 @@ export class FakeTrainer implements NativeTrainer {
       finite: true,
       skipped: [],
     };
+  }
+  async pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number; optimizer: 'sgd' | 'adam' }) {
+    this.pretrainCalls.push(opts.lr);
+    let sum = 0;
+    for (let i = 0; i < batch.data.length; i += 7) sum += batch.data[i]!;
+    for (const l of labels) sum = sum * 31 + l;
+    this.model.weights = mix(mix(this.model.weights, sum), opts.lr);
+    return { loss: 1.5, correct: Math.floor(batch.n / 2), batchSize: batch.n, finite: true };
   }
   async snapshot(id: number) {
     this.pool.set(id, this.model.weights);
@@ -162,7 +172,7 @@ export function fakeAddon(alterStats?: (stats: StepStats) => StepStats): NativeA
 }
 
 /** Batch k of epoch e depends only on (seed, e, k), as the real BatchLoader promises. */
-export function fakeData(opts: { batches: number; batchSize?: number; size?: number; numClasses?: number; valBatches?: number; seed?: number; boxes?: boolean }): TrainData {
+export function fakeData(opts: { batches: number; pretrainBatches?: number; batchSize?: number; size?: number; numClasses?: number; valBatches?: number; seed?: number; boxes?: boolean }): TrainData {
   const n = opts.batchSize ?? 4;
   const size = opts.size ?? 8;
   const k = opts.numClasses ?? 3;
@@ -180,10 +190,15 @@ export function fakeData(opts: { batches: number; batchSize?: number; size?: num
     valImages: (opts.valBatches ?? 2) * n,
     valHasBoxes: !!opts.boxes,
     valSamples: Array.from({ length: (opts.valBatches ?? 2) * n }, (_, i) => ({ path: `v${i}.png`, label: i % k, boxes: [{ x0: 1, y0: 1, x1: 5, y1: 5 }], width: size, height: size, origin: `v${i}` })),
+    scoreSplit: opts.boxes ? 'val' : null,
     skipped: [],
     batchesPerEpoch: () => opts.batches,
     async *trainBatches(epoch: number, startBatch: number) {
       for (let b = startBatch; b < opts.batches; b++) yield make(0, epoch, b);
+    },
+    pretrainBatchesPerEpoch: () => opts.pretrainBatches ?? opts.batches,
+    async *pretrainBatches(epoch: number, startBatch: number) {
+      for (let b = startBatch; b < (opts.pretrainBatches ?? opts.batches); b++) yield make(3, epoch, b);
     },
     async *valBatches() {
       for (let b = 0; b < (opts.valBatches ?? 2); b++) yield make(1, 0, b);

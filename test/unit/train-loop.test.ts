@@ -172,13 +172,97 @@ describe('train loop (fake addon)', () => {
     expect(l.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === undefined)).toBe(true);
   });
 
-  it('adjusts λr toward a target mask area between epochs', async () => {
-    // The fake's validation masks have mean 0.25: with a target of 0.5, λr halves each epoch.
-    const { events, trainer, result } = await run(baseConfig({ targetMaskArea: 0.5, lambdaR: 8 }));
-    const adj = events.filter((e) => e.type === 'lambda');
-    expect(adj.map((e) => (e as { next: number }).next)).toEqual([4, 2]);
-    expect(trainer.lambdaR).toBe(2);
-    expect(result.lambdaR).toBe(2);
+  it('steers λr toward a target mask area once per control window', async () => {
+    // The fake's training masks have mean 0.5: against a target of 0.25 each window raises λr by
+    // the largest factor, 1.1; 15 steps in windows of 5 make three adjustments.
+    const { events, trainer, result } = await run(baseConfig({ targetMaskArea: 0.25, maskAreaEvery: 5, lambdaR: 8 }));
+    const adj = events.filter((e) => e.type === 'lambda') as Extract<TrainEvent, { type: 'lambda' }>[];
+    expect(adj.map((e) => e.step)).toEqual([5, 10, 15]);
+    const expected = [8 * 1.1, 8 * 1.1 * 1.1, 8 * 1.1 * 1.1 * 1.1];
+    expect(adj.map((e) => e.next)).toEqual(expected);
+    expect(trainer.lambdaR).toBe(expected[2]);
+    expect(result.lambdaR).toBe(expected[2]);
+    const logged = metricLines(result.runDir).filter((r) => r.kind === 'lambda');
+    expect(logged.map((r) => r.next)).toEqual(expected);
+  });
+
+  it('an interrupted run with a λr controller resumes exactly (the open window is checkpointed)', async () => {
+    const cfg = { targetMaskArea: 0.25, maskAreaEvery: 4, lambdaR: 8 };
+    const reference = await run(baseConfig(cfg));
+    const controller = new AbortController();
+    const first = await run(baseConfig(cfg), {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'step' && e.step === 6) controller.abort();
+      },
+    });
+    const resumed = await run({ data: 'fake' }, { resume: first.result.runDir });
+    expect(resumed.result.lambdaR).toBe(reference.result.lambdaR);
+    expect(resumed.weights).toBe(reference.weights);
+    expect(metricLines(resumed.result.runDir)).toEqual(metricLines(reference.result.runDir));
+  });
+
+  it('pretrains the classifier for pretrainEpochs on its own batches, then runs CASM', async () => {
+    const addon = fakeAddon();
+    const events: TrainEvent[] = [];
+    const result = await train(baseConfig({ pretrainEpochs: 2, pretrainLr: 0.1, epochs: 1 }), {
+      addon,
+      data: fakeData({ batches: 5, pretrainBatches: 10 }),
+      onProgress: (e) => events.push(e),
+    });
+    const trainer = addon.trainers[0]!;
+    expect(trainer.pretrainCalls).toHaveLength(20);
+    expect(trainer.calls).toHaveLength(5);
+    expect(result.steps).toBe(5);
+    // Warm-up over the first step (5% of 20), then cosine decay.
+    expect(trainer.pretrainCalls[0]).toBeCloseTo(0.1, 12);
+    expect(trainer.pretrainCalls[19]).toBeLessThan(0.002);
+    const order = events.map((e) => e.type).filter((t) => ['phase', 'pretrain-epoch', 'epoch', 'done'].includes(t));
+    expect(order).toEqual(['phase', 'pretrain-epoch', 'pretrain-epoch', 'phase', 'epoch', 'done']);
+    const pre = events.filter((e) => e.type === 'pretrain-epoch') as Extract<TrainEvent, { type: 'pretrain-epoch' }>[];
+    expect(pre[0]!.train).toMatchObject({ steps: 10, images: 40, loss: 1.5, accuracy: 0.5 });
+    expect(pre[0]!.val).toMatchObject({ images: 8 });
+    const records = metricLines(result.runDir);
+    expect(records.filter((r) => r.kind === 'pretrain-epoch').map((r) => r.pretrainStep)).toEqual([10, 20]);
+    expect(records.filter((r) => r.kind === 'pretrain-interval')).toHaveLength(10);
+  });
+
+  it('--epochs 0 with pretraining trains the classifier only and scores nothing', async () => {
+    const addon = fakeAddon();
+    const result = await train(baseConfig({ pretrainEpochs: 1, epochs: 0 }), { addon, data: fakeData({ batches: 5, boxes: true }) });
+    expect(addon.trainers[0]!.pretrainCalls).toHaveLength(5);
+    expect(addon.trainers[0]!.calls).toHaveLength(0);
+    expect(result.weights).toMatch(/model\.safetensors$/);
+    expect(result.localization).toBeNull();
+    await expect(train(baseConfig({ epochs: 0 }), { addon, data: fakeData({ batches: 5 }) })).rejects.toThrow(/0 only together with --pretrain-epochs/);
+  });
+
+  it('an interruption during pretraining resumes exactly, in pretraining and from an older checkpoint', async () => {
+    const cfg = (over: Partial<TrainConfigInput> = {}) => baseConfig({ pretrainEpochs: 2, epochs: 2, keepCheckpoints: 100, ...over });
+    const reference = await run(cfg());
+    const controller = new AbortController();
+    const first = await run(cfg(), {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.type === 'pretrain-step' && e.pretrainStep === 7) controller.abort();
+      },
+    });
+    expect(first.result.interrupted).toBe(true);
+    expect(first.result.steps).toBe(0);
+    const resumed = await run({ data: 'fake' }, { resume: first.result.runDir });
+    expect(resumed.trainer.pretrainCalls).toHaveLength(3);
+    expect(resumed.weights).toBe(reference.weights);
+    expect(metricLines(resumed.result.runDir)).toEqual(metricLines(reference.result.runDir));
+
+    // As after SIGKILL: resume the finished reference from a checkpoint taken during pretraining.
+    const killed = path.join(root, `run-${runs++}`);
+    cpSync(reference.result.runDir, killed, { recursive: true });
+    const pretrainCheckpoints = readdirSync(path.join(killed, 'checkpoints')).filter((d) => d.startsWith('pretrain-')).sort();
+    expect(pretrainCheckpoints.length).toBeGreaterThan(2);
+    const atPretrain = pretrainCheckpoints[1]!;
+    const again = await run({ data: 'fake' }, { resume: path.join(killed, 'checkpoints', atPretrain) });
+    expect(again.weights).toBe(reference.weights);
+    expect(metricLines(killed)).toEqual(metricLines(reference.result.runDir));
   });
 
   it('scores localisation at the end when the validation split has boxes', async () => {

@@ -9,6 +9,7 @@ import type { Dataset } from '../../data/types.js';
 import type { TransformKind } from '../../data/transform-geometry.js';
 import type { TrainData } from '../../train/data-source.js';
 import { firstImages, noBatches } from '../../data/batch-stream.js';
+import { pretrainSeed } from '../../train/dataset-adapter.js';
 
 export interface BenchDataOptions {
   data: string;
@@ -28,15 +29,18 @@ export async function openBenchData(o: BenchDataOptions): Promise<TrainData> {
   const trainSet = await loadDataset({ data: o.data, split: o.split, subset: o.subset });
   if (trainSet.samples.length === 0) throw new Error(`${o.data}: the ${o.split} split${o.subset ? ` restricted to subsets ${o.subset}` : ''} has no samples`);
   const valSet = o.valSplit ? await loadDataset({ data: o.data, split: o.valSplit, subset: o.subset }) : null;
-  const train = new BatchLoader(trainSet, {
-    batchSize: o.batchSize,
-    size: o.imageSize,
-    transform: o.trainTransform,
-    // score-direct is deterministic; the order must still be shuffled for SGD.
-    shuffle: true,
-    seed: o.seed,
-    fraction: o.epochFraction,
-  });
+  const trainLoader = (seed: number, fraction: number) =>
+    new BatchLoader(trainSet, {
+      batchSize: o.batchSize,
+      size: o.imageSize,
+      transform: o.trainTransform,
+      // score-direct is deterministic; the order must still be shuffled for SGD.
+      shuffle: true,
+      seed,
+      fraction,
+    });
+  const train = trainLoader(o.seed, o.epochFraction);
+  const pretrain = trainLoader(pretrainSeed(o.seed), 1);
   const val = valSet && valSet.samples.length > 0 ? new BatchLoader(valSet, { batchSize: o.batchSize, size: o.imageSize, transform: valTransform(o), seed: o.seed }) : null;
   return {
     numClasses: trainSet.classIds.length,
@@ -46,12 +50,15 @@ export async function openBenchData(o: BenchDataOptions): Promise<TrainData> {
     // Localisation is scored by the benchmark itself, on the score split.
     valHasBoxes: false,
     valSamples: valSet?.samples ?? [],
+    scoreSplit: null,
     skipped: [...trainSet.skipped, ...(valSet?.skipped ?? [])],
     batchesPerEpoch: () => train.batchesPerEpoch,
     trainBatches: (epoch, startBatch) => train.batches({ epoch, startBatch }),
+    pretrainBatchesPerEpoch: () => pretrain.batchesPerEpoch,
+    pretrainBatches: (epoch, startBatch) => pretrain.batches({ epoch, startBatch }),
     valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : noBatches()),
     scoreBatches: () => noBatches(),
-    decodeSkips: () => [...train.skipped, ...(val?.skipped ?? [])],
+    decodeSkips: () => [...train.skipped, ...pretrain.skipped, ...(val?.skipped ?? [])],
     close: async () => undefined,
   };
 }

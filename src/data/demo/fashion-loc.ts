@@ -1,13 +1,33 @@
-// The demo dataset on first use: fashion-loc with default settings, generated once into a cache
+// The demo dataset on first use: fashion-loc with given settings, generated once into a cache
 // folder and reused. Generation writes into a temporary sibling folder and renames it into place,
 // so an interrupted run never leaves a half-written dataset behind.
+//
+// The cache key holds a fingerprint of the generator's own code, so any change to the generator
+// invalidates data written by an older one (a hand-bumped version number was forgotten once, and
+// two different results for the same command were traced to stale data).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateFashionLoc, type FashionLocOptions } from '../fashion-loc.js';
 
-/** Bump when the generator's output changes, so stale caches are not reused. */
-const DEMO_VERSION = 1;
+/** The modules whose code decides what the generator writes, relative to src/data (or dist/data). */
+const GENERATOR_MODULES = ['fashion-loc', 'fashion-scene', 'random', 'idx'];
+
+let fingerprint: string | null = null;
+
+/** sha256 (first 12 hex digits) of the generator modules' code as this process runs it. */
+export function generatorFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const here = fileURLToPath(import.meta.url);
+  const extension = here.endsWith('.ts') ? '.ts' : '.js';
+  const hash = createHash('sha256');
+  for (const name of GENERATOR_MODULES) hash.update(readFileSync(join(here, '..', '..', `${name}${extension}`)));
+  fingerprint = hash.digest('hex').slice(0, 12);
+  return fingerprint;
+}
 
 /** CASM_NATIVE_CACHE, else $XDG_CACHE_HOME/casm-native, else ~/.cache/casm-native. */
 export function cacheRoot(): string {
@@ -26,11 +46,13 @@ export interface EnsureFashionLocOptions extends Partial<Omit<FashionLocOptions,
 export async function ensureFashionLoc(options: EnsureFashionLocOptions = {}): Promise<string> {
   const { cache = cacheRoot(), onProgress, ...settings } = options;
   const key = [
-    `fashion-loc-v${DEMO_VERSION}`,
+    `fashion-loc-${generatorFingerprint()}`,
     `s${settings.size ?? 128}`,
     settings.duplicate ? 'dup' : 'single',
     `n${settings.train ?? 2000}-${settings.val ?? 500}-${settings.test ?? 500}`,
     `seed${settings.seed ?? 0}`,
+    ...(settings.classes ? [`c${settings.classes.length}-${createHash('sha256').update(settings.classes.join(',')).digest('hex').slice(0, 6)}`] : []),
+    ...(settings.itemScale ? [`item${settings.itemScale.join('-')}`] : []),
   ].join('-');
   const dir = join(cache, key);
   const ready = join(dir, 'metadata', 'generator.json');
