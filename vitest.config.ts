@@ -5,7 +5,7 @@ const gpu = process.env.CASM_EXPECT_CUDA === '1';
 
 export default defineConfig({
   test: {
-    include: gpu ? ['test/**/*.test.ts'] : ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: gpu ? ['test/**/*.test.ts'] : ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // LibTorch already uses both cores; parallel native test files only fight over them.

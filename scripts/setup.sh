@@ -6,7 +6,8 @@
 #   - Debian's dataset-fashion-mnist (the base of the built-in demo datasets)
 #   - npm ci, the native addon (cmake-js, build/ kept between runs) and the TypeScript
 # --test also installs what the test suite uses: Debian's python3-torch (writes real torch.save
-# files) and chromium (renders the HTML report headless).
+# files), chromium (renders the HTML report headless), clang (libFuzzer and sanitizers for
+# scripts/fuzz.sh) and nlohmann-json3-dev (the JSON fuzzer's oracle, a header only the fuzzer uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +57,7 @@ if have_libtorch; then log "LibTorch found"; else apt_install libtorch-dev; fi
 command -v cmake >/dev/null 2>&1 || apt_install cmake
 command -v g++ >/dev/null 2>&1 || apt_install g++ make
 apt_install dataset-fashion-mnist
-if [ $want_test_deps -eq 1 ]; then apt_install python3-torch chromium; fi
+if [ $want_test_deps -eq 1 ]; then apt_install python3-torch chromium clang nlohmann-json3-dev; fi
 
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

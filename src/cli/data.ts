@@ -52,8 +52,9 @@ export function registerData(program: Command): void {
     .option('--subset <letters>', "the paper's class subsets, e.g. A or B-F")
     .option('--synsets <file>', 'synset words file for class names')
     .option('--strict', 'fail at the first bad entry', false)
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
     .option('--json', 'print a JSON summary', false)
-    .action(async (flags: { data: string; split: string; format: DatasetFormat; classes?: string; subset?: string; synsets?: string; strict: boolean; json: boolean }) => {
+    .action(async (flags: { data: string; split: string; format: DatasetFormat; classes?: string; subset?: string; synsets?: string; strict: boolean; allowOutsideRoot: boolean; json: boolean }) => {
       const dataset = await loadDataset(flags);
       const boxes = dataset.samples.reduce((n, s) => n + s.boxes.length, 0);
       const withBoxes = dataset.samples.filter((s) => s.boxes.length > 0).length;

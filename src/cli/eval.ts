@@ -36,6 +36,7 @@ interface EvalFlags {
   report?: string | false;
   device?: string;
   strict: boolean;
+  allowOutsideRoot: boolean;
 }
 
 export function registerEval(program: Command): void {
@@ -56,13 +57,14 @@ export function registerEval(program: Command): void {
     .option('--no-report', 'do not write the HTML report')
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
     .action(async (flags: EvalFlags) => {
       if (!flags.checkpoint && !flags.toy) throw new Error('eval needs --checkpoint (or --toy center|full for a baseline)');
       if (flags.classifiers && !flags.checkpoint) throw new Error('--classifiers needs --checkpoint: the CASM model whose masks are tested');
       const opened = flags.checkpoint ? await openModel(flags.checkpoint, { device: flags.device }) : null;
       const data = flags.data ?? opened?.trainedOn?.data;
       if (!data) throw new Error('eval needs --data (the checkpoint does not name its dataset)');
-      const dataset = await loadDataset({ data, split: flags.split, strict: flags.strict });
+      const dataset = await loadDataset({ data, split: flags.split, strict: flags.strict, allowOutsideRoot: flags.allowOutsideRoot });
       const size = flags.size ?? opened?.imageSize ?? 224;
       const progress = progressLine('eval');
       const common = { dataset, size, batchSize: flags.batchSize, limit: flags.limit, strict: flags.strict, onProgress: progress.update };

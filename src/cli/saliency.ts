@@ -23,6 +23,7 @@ interface SaliencyFlags {
   split: string;
   device?: string;
   strict: boolean;
+  allowOutsideRoot: boolean;
 }
 
 export function registerSaliency(program: Command): void {
@@ -38,9 +39,10 @@ export function registerSaliency(program: Command): void {
     .option('--split <name>', 'split to read from a dataset folder', 'val')
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
     .action(async (inputs: string[], flags: SaliencyFlags) => {
       const opened = await openModel(flags.checkpoint, { device: flags.device });
-      const images = await resolveSaliencyInputs(inputs, { split: flags.split });
+      const images = await resolveSaliencyInputs(inputs, { split: flags.split, allowOutsideRoot: flags.allowOutsideRoot });
       if (images.length === 0) throw new Error(`no images found in ${inputs.join(', ')}`);
       const progress = progressLine('saliency');
       const result = await exportSaliency({
@@ -59,6 +61,10 @@ export function registerSaliency(program: Command): void {
         },
       });
       progress.done();
+      // Nothing written is a failure, not a quiet success: scripts check the exit status.
+      if (result.written.length === 0) {
+        throw new Error(`none of the ${result.skipped.length} input images could be read; nothing was written to ${flags.out}`);
+      }
       process.stdout.write(`wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}\n`);
     });
 }

@@ -72,6 +72,7 @@ interface TrainFlags {
   out?: string;
   quiet?: boolean;
   strict?: boolean;
+  allowOutsideRoot?: boolean;
   preset?: keyof typeof PRESETS;
   resume?: string;
   checkpointEvery?: number;
@@ -138,6 +139,7 @@ export function registerTrain(program: Command): void {
     .option('--log-every <steps>', `metrics.jsonl interval (default ${TRAIN_DEFAULTS.logEvery})`, int('--log-every'))
     .option('--val-limit <n>', 'validate on at most N images per epoch, 0 = all (localisation always uses all)', int('--val-limit'))
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
     .option('--demo', `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`)
@@ -265,6 +267,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     seed: flags.seed,
     out: flags.out,
     strict: flags.strict,
+    allowOutsideRoot: flags.allowOutsideRoot,
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
     targetMaskArea: flags.targetMaskArea,

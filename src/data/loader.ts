@@ -9,6 +9,12 @@
 // consumer asks for the batch after the next one, i.e. while the consumer holds batches k and
 // k+1 (enough to run step k while fetching k+1). Copy it if it must live longer.
 //
+// A final batch of one image: BatchNorm in train mode cannot normalise a single value per channel
+// (ResNet's last stage is 1×1 at 32 px), so for training ('train' transform, unless dropLast) an
+// epoch whose last batch would hold one image merges it into the batch before, which then holds
+// batchSize + 1. The batch boundaries stay a pure function of (dataset size, batch size), so
+// resume stays exact.
+//
 // Bad images: in 'replace' mode (default for training) a sample that fails to decode is replaced by
 // a random other sample of the dataset, drawn from the same keyed streams (so still reproducible);
 // batches keep their size and labels stay aligned with pixels. In 'drop' mode (default for
@@ -39,6 +45,8 @@ export interface BatchLoaderOptions {
   fraction?: number;
   /** Leave out the last, smaller batch (default false). */
   dropLast?: boolean;
+  /** Merge a last batch of one image into the batch before it (default: true for 'train'). */
+  mergeSingleTail?: boolean;
   /** Batches decoded ahead of the one the consumer is waiting for (default 2). */
   prefetch?: number;
   /** Images decoded at once (default: the number of cores). */
@@ -112,7 +120,24 @@ export class BatchLoader {
 
   get batchesPerEpoch(): number {
     const n = this.samplesPerEpoch;
-    return this.options.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    if (this.options.dropLast) return Math.floor(n / this.batchSize);
+    const batches = Math.ceil(n / this.batchSize);
+    return this.mergesTail ? batches - 1 : batches;
+  }
+
+  /** Images in the smallest batch of an epoch (0 when no batch is yielded). */
+  get smallestBatch(): number {
+    const n = this.samplesPerEpoch;
+    if (this.options.dropLast) return n >= this.batchSize ? this.batchSize : 0;
+    const tail = n % this.batchSize;
+    return tail === 0 || this.mergesTail ? Math.min(n, this.batchSize) : tail;
+  }
+
+  /** Whether the epoch's last batch would hold a single image that is merged into the one before. */
+  private get mergesTail(): boolean {
+    const n = this.samplesPerEpoch;
+    const merge = this.options.mergeSingleTail ?? this.transform === 'train';
+    return merge && !this.options.dropLast && this.batchSize > 1 && n > this.batchSize && n % this.batchSize === 1;
   }
 
   /** Dataset indices of this epoch, in visiting order. */
@@ -128,7 +153,7 @@ export class BatchLoader {
     if (!(Number.isInteger(startBatch) && startBatch >= 0)) throw new Error(`startBatch must be a non-negative integer, got ${startBatch}`);
     const prefetch = Math.max(1, this.options.prefetch ?? 2);
     const limiter = new Limiter(Math.max(1, this.options.concurrency ?? availableParallelism()));
-    const batchBytes = this.batchSize * this.size * this.size * 3;
+    const batchBytes = (this.batchSize + (this.mergesTail ? 1 : 0)) * this.size * this.size * 3;
     // Buffers: the queue (the batch being awaited and `prefetch` more) plus the one the consumer
     // still holds. A fresh pool per call, because decodes of an abandoned iteration may still be
     // writing into the old one. allocUnsafeSlow: each batch owns its ArrayBuffer at byteOffset 0
@@ -169,7 +194,7 @@ export class BatchLoader {
   /** Decodes batch `batchIndex` of the epoch into `buffer`; no batch when every sample was dropped. */
   private async assemble(order: Uint32Array, epoch: number, batchIndex: number, buffer: Buffer, limiter: Limiter, state: { stopped: boolean }): Promise<Assembled> {
     const first = batchIndex * this.batchSize;
-    const last = Math.min(order.length, first + this.batchSize);
+    const last = this.mergesTail && batchIndex === this.batchesPerEpoch - 1 ? order.length : Math.min(order.length, first + this.batchSize);
     const positions = Array.from({ length: last - first }, (_, i) => first + i);
     const decoded = await Promise.all(
       positions.map((position) => limiter.run(() => (state.stopped ? Promise.resolve(undefined) : this.decodePosition(order, epoch, position)))),

@@ -14,7 +14,7 @@ export interface SaliencyInput {
   name: string;
 }
 
-export async function resolveSaliencyInputs(inputs: readonly string[], opts: { split?: string } = {}): Promise<SaliencyInput[]> {
+export async function resolveSaliencyInputs(inputs: readonly string[], opts: { split?: string; allowOutsideRoot?: boolean } = {}): Promise<SaliencyInput[]> {
   const split = opts.split ?? 'val';
   const paths: string[] = [];
   for (const input of inputs) {
@@ -24,7 +24,7 @@ export async function resolveSaliencyInputs(inputs: readonly string[], opts: { s
     if (info.isFile() && !resolved.endsWith('.jsonl')) {
       paths.push(resolved);
     } else if (info.isFile() || (await isDataset(resolved, split))) {
-      const dataset = await loadDataset({ data: resolved, split: resolved.endsWith('.jsonl') ? path.basename(resolved, '.jsonl') : split });
+      const dataset = await loadDataset({ data: resolved, split: resolved.endsWith('.jsonl') ? path.basename(resolved, '.jsonl') : split, allowOutsideRoot: opts.allowOutsideRoot });
       paths.push(...dataset.samples.map((s) => s.path));
     } else {
       paths.push(...(await imageFilesUnder(resolved)));

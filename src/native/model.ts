@@ -1,5 +1,6 @@
 // The typed front of the addon: Model and Trainer with one promise queue per model, so calls on
 // one model (and its trainers) run in order even when JS fires them concurrently.
+import { copyBatch, copyLabels } from './batch-copy.js';
 import { loadAddon } from './loader.js';
 import type {
   Batch,
@@ -55,8 +56,10 @@ export class Model {
     return this.native.info();
   }
 
+  /** The batch is copied now: the caller may reuse its buffer as soon as this returns. */
   saliency(batch: Batch, opts: { amp?: boolean } = {}): Promise<SaliencyResult> {
-    return this.queue.run(() => this.native.saliency(batch, opts));
+    const input = copyBatch(batch);
+    return this.queue.run(() => this.native.saliency(input, opts));
   }
 
   importWeights(path: string, opts: { prefix?: 'classifier.' | 'decoder.' | 'encoder.'; strict?: boolean } = {}) {
@@ -86,8 +89,11 @@ export class Trainer {
     this.native = new addon.Trainer(model.native, opts);
   }
 
+  /** Batch and labels are copied now: the caller may reuse its buffers as soon as this returns. */
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats> {
-    return this.model.queue.run(() => this.native.step(batch, labels, opts));
+    const input = copyBatch(batch);
+    const targets = copyLabels(labels);
+    return this.model.queue.run(() => this.native.step(input, targets, opts));
   }
 
   /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, SGD at `lr`. */

@@ -3,6 +3,7 @@
 // supply defaults: any knob set explicitly wins.
 import type { Arch } from '../native/types.js';
 import { DEFAULT_PRESET, getPreset } from './presets.js';
+import { runDirProblem } from './run-dir-guard.js';
 import type { PresetName, ScoreName } from './presets.js';
 
 export interface TrainConfig {
@@ -45,6 +46,8 @@ export interface TrainConfig {
   out: string;
   /** Fail on the first unreadable sample instead of skipping it. */
   strict: boolean;
+  /** Let manifest paths point outside the dataset folder (src/data/confine.ts); absent in older state.json. */
+  allowOutsideRoot?: boolean;
   /** Checkpoint every N steps (0: only at epoch ends). */
   checkpointEvery: number;
   keepCheckpoints: number;
@@ -182,10 +185,12 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(c.scoreSplit === null || (typeof c.scoreSplit === 'string' && c.scoreSplit.length > 0), `score split must be a split name, got ${JSON.stringify(c.scoreSplit)}`);
   check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);
   check(nonNegativeInt(c.valLimit), `validation limit must be a non-negative integer, got ${c.valLimit}`);
+  const outProblem = typeof c.out === 'string' ? runDirProblem(c.out, c.data, [c.split, c.valSplit, c.scoreSplit]) : undefined;
+  check(outProblem === undefined, outProblem ?? '');
 }
 
 /**
  * Knobs that may change when a run is resumed: they do not alter what has been computed so far.
  * (Changing `epochs` extends or shortens the run; `data` allows a moved dataset folder.)
  */
-export const RESUME_OVERRIDABLE = ['epochs', 'data', 'scoreSplit', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit'] as const satisfies readonly (keyof TrainConfig)[];
+export const RESUME_OVERRIDABLE = ['epochs', 'data', 'scoreSplit', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit', 'allowOutsideRoot'] as const satisfies readonly (keyof TrainConfig)[];

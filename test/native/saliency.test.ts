@@ -93,6 +93,11 @@ describe.skipIf(!addon)('saliency (native, CPU)', () => {
     await expect(saliencyCli(['--checkpoint', run.runDir, '--out', path.join(root, 'strict'), '--strict', loose, broken])).rejects.toThrow(/broken\.png/);
   });
 
+  it('fails (non-zero exit) when no input could be read', async () => {
+    const out = path.join(root, 'none-readable');
+    await expect(saliencyCli(['--checkpoint', run.runDir, '--out', out, broken])).rejects.toThrow(/none of the 1 input images could be read; nothing was written/);
+  });
+
   it('--resize direct and --size keep the requested frame', async () => {
     const out = path.join(root, 'direct');
     await saliencyCli(['--checkpoint', path.join(run.runDir, 'model.safetensors'), '--out', out, '--resize', 'direct', '--size', '64', loose]);
