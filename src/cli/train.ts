@@ -12,9 +12,10 @@ import type { TrainResult } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
 import { DEMO_TRAIN, ensureDemoData } from './demo.js';
-import type { Arch, NativeAddon } from '../native/types.js';
+import { ARCHS, type Arch, type NativeAddon } from '../native/types.js';
 
-const ARCHS: Arch[] = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
+/** 'custom' needs block and layers, which the CLI does not take. */
+const NAMED_ARCHS = ARCHS.filter((a) => a !== 'custom');
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -103,7 +104,7 @@ export function registerTrain(program: Command): void {
     .option('--val-split <name>', `validation split, 'none' for no validation (default ${TRAIN_DEFAULTS.valSplit})`)
     .option('--score-split <name>', 'split scored for LE/OM/F1 at the end (default: the validation split)')
     .addOption(new Option('--preset <name>', 'thinning strategy (see below)').choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
-    .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(ARCHS))
+    .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(NAMED_ARCHS))
     .addOption(new Option('--mask-upsample <mode>', `final ×4 upsampling of the mask (default ${TRAIN_DEFAULTS.maskUpsample}, the authors')`).choices(['nearest', 'bilinear']))
     .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
     .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))

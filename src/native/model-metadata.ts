@@ -5,14 +5,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensorsHeader } from '../util/safetensors.js';
-import type { Arch, ModelOptions } from './types.js';
+import { ARCHS, type Arch, type ModelOptions } from './types.js';
 
 export interface ModelMetadata {
   weightsPath: string;
   options: ModelOptions;
 }
 
-const ARCHES: readonly Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'];
 
 /** Reads only the header of a safetensors file (weights files are large). */
 export function readSafetensorsMetadata(file: string): Record<string, string> {
@@ -32,7 +31,7 @@ export function readModelMetadata(path: string): ModelMetadata {
     throw new Error(`${weightsPath}: not a casm-native model file (no architecture metadata); create a Model and use importWeights instead`);
   }
   const bad = (field: string, why: string) => new Error(`${weightsPath}: metadata field ${field} ${why}`);
-  if (!ARCHES.includes(m.arch as Arch)) throw bad('arch', `is '${m.arch}', expected one of ${ARCHES.join(', ')}`);
+  if (!(ARCHS as readonly string[]).includes(m.arch)) throw bad('arch', `is '${m.arch}', expected one of ${ARCHS.join(', ')}`);
   if (m.block !== 'basic' && m.block !== 'bottleneck') throw bad('block', `is '${m.block}', expected basic or bottleneck`);
   const layers = (m.layers ?? '').split(',').map(positiveInteger);
   if (layers.length !== 4 || layers.some((n) => n === undefined)) throw bad('layers', `is '${m.layers}', expected four positive integers`);

@@ -1,8 +1,12 @@
 // The shape of the compiled addon (binding/). Everything that touches tensors lives behind these
 // interfaces; the TypeScript layer only ever sees plain numbers, Buffers and Float32Arrays.
 
-/** resnet10 = basic blocks [1, 1, 1, 1] (no torchvision counterpart); the others as torchvision. */
-export type Arch = 'resnet10' | 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
+/**
+ * The architectures the addon builds: resnet10 = basic blocks [1, 1, 1, 1] (no torchvision
+ * counterpart), the others as torchvision; 'custom' takes `block` and `layers`.
+ */
+export const ARCHS = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'] as const;
+export type Arch = (typeof ARCHS)[number];
 
 export interface ModelOptions {
   arch: Arch;
