@@ -1,7 +1,7 @@
 // casm-native's public API: `import { … } from 'casm-native'`.
 
 // Native models and the fused training step.
-export { Model, Trainer } from './native/model.js';
+export { Model, Trainer, DisposedError } from './native/model.js';
 export type {
   Arch,
   Batch,
@@ -25,4 +25,5 @@ export * from './train/index.js';
 export * from './eval/index.js';
 export { maskedIn, maskedOut, inpaintedMaskedOut, maskedImages, INPAINT_RADIUS, type MaskedImages } from './viz/masked-images.js';
 export { heatmapOverlay, maskToGrey, jet } from './viz/heatmap.js';
+export { drawBox, PREDICTED_BOX_COLOUR, GROUND_TRUTH_BOX_COLOUR } from './viz/draw-box.js';
 export { renderReportHtml, type ReportData } from './viz/report-html.js';

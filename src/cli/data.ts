@@ -26,12 +26,18 @@ export function registerData(program: Command): void {
     .option('--test <n>', 'test images (items from the official t10k split)', integer('--test', 0), 500)
     .option('--seed <n>', 'random seed', integer('--seed', 0), 0)
     .option('--source <dir>', 'folder of the Fashion-MNIST IDX files', FASHION_MNIST_DIR)
-    .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string }) => {
+    .option('--json', 'print the summary as one JSON line', false)
+    .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string; json: boolean }) => {
       const started = Date.now();
-      const summary = await generateFashionLoc(flags);
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const { json, ...options } = flags;
+      const summary = await generateFashionLoc(options);
+      const seconds = (Date.now() - started) / 1000;
       const { train, val, test } = summary.counts;
-      process.stdout.write(`wrote ${train} train, ${val} val, ${test} test images (${summary.width}x${summary.height}) to ${summary.out} in ${seconds} s\n`);
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ out: summary.out, width: summary.width, height: summary.height, counts: summary.counts, seconds })}\n`);
+        return;
+      }
+      process.stdout.write(`wrote ${train} train, ${val} val, ${test} test images (${summary.width}x${summary.height}) to ${summary.out} in ${seconds.toFixed(1)} s\n`);
     });
 
   data
@@ -44,7 +50,7 @@ export function registerData(program: Command): void {
     .option('--subset <letters>', "the paper's class subsets, e.g. A or B-F")
     .option('--synsets <file>', 'synset words file for class names')
     .option('--strict', 'fail at the first bad entry', false)
-    .option('--json', 'print a JSON summary', false)
+    .option('--json', 'print the summary as one JSON line', false)
     .action(async (flags: { data: string; split: string; format: DatasetFormat; classes?: string; subset?: string; synsets?: string; strict: boolean; json: boolean }) => {
       const dataset = await loadDataset(flags);
       const boxes = dataset.samples.reduce((n, s) => n + s.boxes.length, 0);
@@ -63,7 +69,7 @@ export function registerData(program: Command): void {
         emptyClasses: perClass.filter((n) => n === 0).length,
       };
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...summary, skippedEntries: dataset.skipped })}\n`);
         return;
       }
       process.stdout.write(
