@@ -1,5 +1,6 @@
 #include "model_wrap.h"
 
+#include "release_memory.h"
 #include "worker.h"
 
 #include "../native/casm/infer.h"
@@ -214,6 +215,7 @@ Napi::Value ModelWrap::TapShapes(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
   disposed_ = true;
   model_.reset();
+  release_free_memory();
   return info.Env().Undefined();
 }
 

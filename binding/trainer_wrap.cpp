@@ -1,6 +1,7 @@
 #include "trainer_wrap.h"
 
 #include "model_wrap.h"
+#include "release_memory.h"
 #include "worker.h"
 
 #include "../native/casm/input.h"
@@ -199,6 +200,7 @@ std::shared_ptr<Trainer> TrainerWrap::trainer(Napi::Env env) const {
 Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
   trainer_.reset();
   if (!model_ref_.IsEmpty()) model_ref_.Reset();
+  release_free_memory();
   return info.Env().Undefined();
 }
 

@@ -17,12 +17,28 @@ import type {
 
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   run<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(job, job);
+    this.pending++;
+    const next = this.tail.then(job, job).finally(() => this.pending--);
     // A failed job must not poison the jobs queued after it.
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  /** No job queued or running. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /**
+   * Runs `release` now when idle, else right after the jobs queued so far: calls made before a
+   * dispose() still complete, and memory goes back as soon as they have.
+   */
+  afterPending(release: () => void): void {
+    if (this.idle) release();
+    else void this.run(async () => release()).catch(() => undefined);
   }
 }
 
@@ -53,15 +69,16 @@ export class Model {
 
   /**
    * Frees the networks' memory (and that of every Trainer on this model) without waiting for
-   * garbage collection. Idempotent. A call already running finishes first; later calls throw a
-   * DisposedError (promises reject with it).
+   * garbage collection: at once when no call is pending, else as soon as the calls made before
+   * dispose() have completed. Idempotent. Later calls throw a DisposedError (promises reject
+   * with it).
    */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     for (const ref of [...this.trainers]) ref.deref()?.dispose();
     this.trainers.clear();
-    this.native.dispose();
+    this.queue.afterPending(() => this.native.dispose());
   }
 
   [Symbol.dispose](): void {
@@ -142,14 +159,15 @@ export class Trainer {
   }
 
   /**
-   * Frees the optimiser state and the snapshot pool now. Idempotent; the model stays usable.
-   * A step already running finishes first; later calls reject with a DisposedError.
+   * Frees the optimiser state and the snapshot pool (at once, or right after the calls already
+   * made on this model). Idempotent; the model stays usable. Later calls reject with a
+   * DisposedError.
    */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
     this.model.trainers.delete(this.#self);
-    this.native.dispose();
+    this.model.queue.afterPending(() => this.native.dispose());
   }
 
   [Symbol.dispose](): void {
