@@ -64,7 +64,7 @@ table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;paddin
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size:13px}dt{color:#666}dd{margin:0}
 .grid td,.grid th{text-align:center;border:none;padding:3px}.grid img{width:140px;height:140px;image-rendering:pixelated;display:block}
-td.text{text-align:left;word-break:break-all}.grid .pred{font-weight:normal;font-size:12px;color:#444}
+td.text,#settings th{text-align:left}td.text{word-break:break-all}.grid .pred{font-weight:normal;font-size:12px;color:#444}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#666;font-size:12px}caption{caption-side:bottom;font-size:12px;color:#666;text-align:left;padding-top:4px}
 `;
 
@@ -74,15 +74,6 @@ export function renderReportHtml(data: ReportData): string {
   parts.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${e(data.title)}</title><style>${STYLE}</style></head><body>`);
   parts.push(`<h1>${e(data.title)}</h1><p class="sub">${e(data.subtitle)}</p>`);
   if (data.facts.length) parts.push(`<dl>${data.facts.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join('')}</dl>`);
-
-  parts.push('<h2>Settings</h2>');
-  if (data.settings.length) {
-    parts.push('<table id="settings"><thead><tr><th>setting</th><th>value</th></tr></thead><tbody>');
-    for (const [k, v] of data.settings) parts.push(`<tr><td>${e(k)}</td><td class="text">${e(v)}</td></tr>`);
-    parts.push('</tbody></table>');
-  } else {
-    parts.push('<p class="note">The training settings are unknown (the model came from a bare weights file).</p>');
-  }
 
   parts.push('<h2>Localisation</h2>');
   if (data.metrics) {
@@ -100,6 +91,15 @@ export function renderReportHtml(data: ReportData): string {
     parts.push('<table id="mask-stats"><thead><tr><th>masks</th><th>mean</th><th>std of means</th><th>entropy</th><th>total variation</th></tr></thead><tbody>');
     for (const s of data.maskStats) parts.push(`<tr><td>${e(s.name)}</td><td>${sci(s.mean)}</td><td>${sci(s.std)}</td><td>${sci(s.entropy)}</td><td>${sci(s.tv)}</td></tr>`);
     parts.push('</tbody></table>');
+  }
+
+  parts.push('<h2>Settings</h2>');
+  if (data.settings.length) {
+    parts.push('<table id="settings"><thead><tr><th>setting</th><th>value</th></tr></thead><tbody>');
+    for (const [k, v] of data.settings) parts.push(`<tr><td>${e(k)}</td><td class="text">${e(v)}</td></tr>`);
+    parts.push('</tbody></table>');
+  } else {
+    parts.push('<p class="note">The training settings are unknown (the model came from a bare weights file).</p>');
   }
 
   parts.push('<h2>Examples (as in the paper\'s Fig. 2)</h2>');
