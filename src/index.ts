@@ -37,7 +37,7 @@ export type { MaskStatistics, MaskStatisticsSummary } from './metrics/maskStatis
 export type { PixelBox } from './metrics/tightBox.js';
 export type { ComponentScratch } from './metrics/largestComponent.js';
 export type { AddonDecision, CandidateKind, CandidateVerdict } from './native/addon-decision.js';
-export type { LibTorchDetection, LibTorchInstall } from './native/libtorch-detect.js';
+export type { LibTorchDetection, LibTorchInstall, LibTorchSource } from './native/libtorch-detect.js';
 export type { SourceBuildResult } from './native/source-build.js';
 export type { NativeAddon, NativeModel, NativeTrainer } from './native/types.js';
 export type { Rng, RngState } from './train/rng.js';

@@ -3,4 +3,7 @@
 import { createProgram } from './program.js';
 import { runCli } from './run-cli.js';
 
-process.exitCode = await runCli(createProgram(), process.argv);
+const code = await runCli(createProgram(), process.argv);
+// Commands that finish normally may have set their own status (doctor without an addon, a failed
+// conformance case, an interrupted training run); only an error overrides it.
+if (code !== 0) process.exitCode = code;
