@@ -28,8 +28,9 @@ export async function runCli(program: Command, argv: readonly string[], io: CliI
       io.stderr(`${usageLine(invoked, err.message)}\n`);
       return USAGE_EXIT_CODE;
     }
+    // Failures keep the plain "casm-native: …" prefix scripts already match on.
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`${invoked}: ${message}\n`);
+    io.stderr(`${program.name()}: ${message}\n`);
     return 1;
   }
 }

@@ -212,6 +212,6 @@ describe.skipIf(!addon)('saliency (native, CPU)', () => {
     }
     expect(code).toBe(1);
     expect(stderr).toMatch(/skipped .*broken\.png/);
-    expect(stderr).toMatch(/casm-native saliency: none of the 1 images could be read\n$/);
+    expect(stderr).toMatch(/casm-native: none of the 1 images could be read\n$/);
   });
 });

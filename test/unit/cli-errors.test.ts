@@ -72,6 +72,6 @@ describe('failures that are not usage errors', () => {
   it('exit 1 with the message on one line', async () => {
     const r = await cli('saliency', '--checkpoint', '/nonexistent/run', '--out', '/tmp/never', 'x.png');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('casm-native saliency: /nonexistent/run: no such file or folder\n');
+    expect(r.stderr).toBe('casm-native: /nonexistent/run: no such file or folder\n');
   });
 });
