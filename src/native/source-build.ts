@@ -21,7 +21,13 @@ export function buildFromSource(packageRoot: string, libtorch: LibTorchInstall |
   try {
     cmakeJs = createRequire(`${packageRoot}/package.json`).resolve('cmake-js/bin/cmake-js');
   } catch {
-    return { ok: false, command: 'cmake-js build', error: 'cmake-js is not installed next to casm-native' };
+    // An optional dependency: a prebuild needs no build tools, and a failed or skipped optional
+    // install must not break that case.
+    return {
+      ok: false,
+      command: 'cmake-js build',
+      error: 'cmake-js is not installed next to casm-native (an optional dependency, only needed to build from source): npm install cmake-js node-addon-api node-api-headers',
+    };
   }
   const env = { ...process.env };
   // Build against what the loader checks against. Torch_DIR/CMAKE_PREFIX_PATH are already in the

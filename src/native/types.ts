@@ -126,6 +126,8 @@ export interface NativeModel {
   stateDict(prefix?: string): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
   /** Forward shapes of the feature taps l0..l4 and logits for an input of size h×w. */
   tapShapes(h: number, w: number): Promise<Record<string, number[]>>;
+  /** Drops the networks (idempotent); later calls throw. */
+  dispose(): void;
 }
 
 export interface PretrainStepOptions {
@@ -162,6 +164,8 @@ export interface NativeTrainer {
   saveCheckpoint(dir: string, stateJson: string): Promise<void>;
   /** Restores model, optimisers and pool from a checkpoint folder; returns state.json's text. */
   loadCheckpoint(dir: string): Promise<string>;
+  /** Drops optimiser state, pool and the model reference (idempotent); later calls throw. */
+  dispose(): void;
 }
 
 export interface NativeAddon {

@@ -1,6 +1,8 @@
 // The package as a user gets it: `npm pack` of compiled TypeScript + sources for a source build +
 // prebuilds, installed offline into a clean project, then `npx casm-native doctor`, an inference
-// through `import`, and the same API through `require`.
+// through `import`, and the same API through `require`. The build tools (cmake-js and the Node-API
+// headers) are optional dependencies: they are deleted from the install before those checks, so
+// the checks prove that a matching prebuild needs none of them.
 //
 // The TypeScript is compiled into a staging copy (not the shared dist/), so this test neither
 // needs nor disturbs a developer's build; the staging copy holds exactly package.json's "files".
@@ -29,6 +31,8 @@ const run = (cmd: string, args: string[], cwd: string) =>
 
 let tarball = '';
 let packed: string[] = [];
+let packedSize = 0;
+const BUILD_TOOLS = ['cmake-js', 'node-addon-api', 'node-api-headers'];
 
 beforeAll(() => {
   if (!hasPrebuild) return;
@@ -38,15 +42,19 @@ beforeAll(() => {
   for (const entry of pkg.files) {
     if (entry !== 'dist' && existsSync(join(repo, entry))) cpSync(join(repo, entry), join(stage, entry), { recursive: true });
   }
-  if (existsSync(join(repo, 'README.md'))) cpSync(join(repo, 'README.md'), join(stage, 'README.md'));
+  for (const f of ['README.md', 'LICENSE']) if (existsSync(join(repo, f))) cpSync(join(repo, f), join(stage, f));
   run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.json'), '--outDir', join(stage, 'dist'), '--sourceMap', 'false'], repo);
-  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], stage)) as { filename: string; files: { path: string }[] }[];
+  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], stage)) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
   tarball = join(tmp, out[0].filename);
   packed = out[0].files.map((f) => f.path);
+  packedSize = out[0].size;
+  // The figure the README quotes; printed so that a change in size is noticed.
+  console.log(`npm pack: ${out[0].filename} ${(out[0].size / 1e6).toFixed(2)} MB packed, ${(out[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.length} files`);
 
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'casm-pack-test', version: '1.0.0', private: true }));
   run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
+  for (const tool of BUILD_TOOLS) rmSync(join(project, 'node_modules', tool), { recursive: true, force: true });
 }, 300_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -69,6 +77,46 @@ describe.skipIf(!hasPrebuild)('npm pack and install', () => {
       expect(packed, f).toContain(f);
     }
     expect(packed.some((f) => f.startsWith('test/') || f.startsWith('build/') || f.startsWith('src/'))).toBe(false);
+    // Legal and metadata: the licence text and where the project lives.
+    expect(packed).toContain('LICENSE');
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'casm-native', 'package.json'), 'utf8'));
+    expect(installed.license).toBe('MIT');
+    expect(readFileSync(join(project, 'node_modules', 'casm-native', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} casm-native contributors/);
+    for (const field of ['repository', 'homepage', 'keywords']) expect(installed[field], field).toBeTruthy();
+    // Only what runs from an install: no checkout-only scripts; the build tools are optional.
+    expect(packed).not.toContain('scripts/setup.sh');
+    for (const tool of BUILD_TOOLS) {
+      expect(installed.dependencies[tool], tool).toBeUndefined();
+      expect(installed.optionalDependencies[tool], tool).toBeDefined();
+    }
+    // The README states the packed size; keep it honest (within 10%).
+    const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+    const stated = Number(/tarball is ([\d.]+) MB/.exec(readme)?.[1]);
+    expect(Math.abs(stated * 1e6 - packedSize) / packedSize).toBeLessThan(0.1);
+  });
+
+  it('runs without the build tools installed', () => {
+    for (const tool of BUILD_TOOLS) expect(existsSync(join(project, 'node_modules', tool)), tool).toBe(false);
+    expect(existsSync(join(project, 'node_modules', 'sharp'))).toBe(true);
+  });
+
+  it('`casm-native bench paper` runs from the install (its harness is shipped and loads)', () => {
+    const out = run('npx', ['--offline', 'casm-native', 'bench', 'paper', '--help'], project);
+    expect(out).toMatch(/^usage: casm-native bench paper \[options\]/);
+    expect(out).toContain('--budget tiny|demo|full');
+  });
+
+  it('a usage error is one line and exit status 2', () => {
+    let status = 0;
+    let stderr = '';
+    try {
+      run('npx', ['--offline', 'casm-native', 'eval', '--resize', 'sideways'], project);
+    } catch (err) {
+      status = (err as { status: number }).status;
+      stderr = String((err as { stderr: string }).stderr);
+    }
+    expect(status).toBe(2);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('`npx casm-native doctor` shows the prebuild it picked', () => {

@@ -32,7 +32,7 @@ export const EXPERIMENTS = {
 } as const satisfies Record<string, (ctx: BenchContext) => Promise<ExperimentResult>>;
 export type ExperimentName = keyof typeof EXPERIMENTS;
 
-const USAGE = `usage: npm run bench:paper -- [options]
+const USAGE = `usage: casm-native bench paper [options]   (in a checkout: npm run bench:paper -- [options])
   --budget tiny|demo|gpu|full  compute budget (default demo; gpu = 10^4-step fashion-loc runs for one GPU; full = the paper's ImageNet setting)
   --data DIR                dataset (ImageNet folders, wsolevaluation, JSONL); default: the fashion-loc demo data
   --only LIST               comma-separated subset of ${Object.keys(EXPERIMENTS).join(',')} (default all)
