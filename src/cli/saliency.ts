@@ -68,6 +68,7 @@ export function registerSaliency(program: Command): void {
       const summary = `wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}`;
       // Under --json the summary goes to stderr, so stdout stays pure JSON lines.
       (flags.json ? process.stderr : process.stdout).write(`${summary}\n`);
-      if (result.written.length === 0) throw new Error(`none of the ${images.length} images could be read`);
+      // Nothing written is a failure, not a quiet success: scripts check the exit status.
+      if (result.written.length === 0) throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${flags.out}`);
     });
 }
