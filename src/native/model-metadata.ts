@@ -12,7 +12,7 @@ export interface ModelMetadata {
   options: ModelOptions;
 }
 
-const ARCHES: readonly Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'];
+const ARCHES: readonly Arch[] = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'];
 
 /** Reads only the header of a safetensors file (weights files are large). */
 export function readSafetensorsMetadata(file: string): Record<string, string> {
