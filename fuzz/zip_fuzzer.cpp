@@ -12,8 +12,17 @@
 #include <stdexcept>
 #include <string>
 
+namespace {
+// The scratch file of this process, removed when the fuzzer exits normally.
+struct Scratch {
+  std::string path = "/dev/shm/casm-zip-fuzz-" + std::to_string(getpid()) + ".zip";
+  ~Scratch() { std::remove(path.c_str()); }
+};
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/dev/shm/casm-zip-fuzz-" + std::to_string(getpid()) + ".zip";
+  static const Scratch scratch;
+  const std::string& path = scratch.path;
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) abort();
   if (size && std::fwrite(data, 1, size, f) != size) abort();
