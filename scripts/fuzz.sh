@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Runs every fuzzer for SECONDS each (default 60): the libFuzzer harnesses of the native readers
-# (pickle interpreter, safetensors header, JSON parser), built with clang and
+# (pickle interpreter, safetensors header, JSON parser, zip directory), built with clang and
 # -fsanitize=fuzzer,address,undefined, then the JavaScript loop over the TypeScript safetensors
 # reader. Seeds come from fuzz/corpus/<name>/ (read-only); the growing corpus, crash artifacts and
 # logs go to build-fuzz/. Exits non-zero when any fuzzer finds a crash, leak or property failure.
-#   scripts/fuzz.sh [SECONDS] [fuzzer ...]     fuzzers: pickle safetensors json safetensors-ts
+#   scripts/fuzz.sh [SECONDS] [fuzzer ...]     fuzzers: pickle safetensors json zip safetensors-ts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
 FUZZERS=("$@")
-[ ${#FUZZERS[@]} -gt 0 ] || FUZZERS=(pickle safetensors json safetensors-ts)
+[ ${#FUZZERS[@]} -gt 0 ] || FUZZERS=(pickle safetensors json zip safetensors-ts)
 OUT=build-fuzz
 CXX=${FUZZ_CXX:-clang++}
 mkdir -p "$OUT/artifacts"
@@ -32,6 +32,7 @@ for name in "${FUZZERS[@]}"; do
     pickle) build pickle fuzz/pickle_fuzzer.cpp native/io/pickle_vm.cpp ;;
     safetensors) build safetensors fuzz/safetensors_fuzzer.cpp native/io/safetensors_header.cpp native/io/json_lite.cpp ;;
     json) build json fuzz/json_fuzzer.cpp native/io/json_lite.cpp ;;
+    zip) build zip fuzz/zip_fuzzer.cpp native/io/zip_index.cpp ;;
     safetensors-ts)
       [ -f dist/util/safetensors.js ] && [ ! src/util/safetensors.ts -nt dist/util/safetensors.js ] || npx tsc -p tsconfig.json
       if node fuzz/safetensors-ts.fuzz.mjs "$SECONDS_EACH" fuzz/corpus/safetensors "$OUT/artifacts/safetensors-ts" 2>&1 | tee "$OUT/safetensors-ts.log"; then

@@ -1,4 +1,4 @@
-// CI's bounded fuzzing: every fuzzer of scripts/fuzz.sh for 20 s (the three libFuzzer harnesses
+// CI's bounded fuzzing: every fuzzer of scripts/fuzz.sh for 20 s (the four libFuzzer harnesses
 // of the native readers and the loop over the TypeScript safetensors reader), starting from the
 // committed seeds. Where clang is missing (it comes with `scripts/setup.sh --test`) the native
 // harnesses cannot be built and only the TypeScript loop runs.
@@ -16,11 +16,11 @@ function fuzz(names: string[]) {
 }
 
 describe('fuzzing (bounded)', () => {
-  it.skipIf(!hasClang)('libFuzzer: pickle interpreter, safetensors header, JSON parser', () => {
-    const r = fuzz(['pickle', 'safetensors', 'json']);
+  it.skipIf(!hasClang)('libFuzzer: pickle interpreter, safetensors header, JSON parser, zip directory', () => {
+    const r = fuzz(['pickle', 'safetensors', 'json', 'zip']);
     expect(r.output).not.toMatch(/FAILED/);
     expect(r.status, r.output).toBe(0);
-    for (const name of ['pickle', 'safetensors', 'json']) expect(r.output).toMatch(new RegExp(`fuzz ${name}: #\\d+\\s+DONE`));
+    for (const name of ['pickle', 'safetensors', 'json', 'zip']) expect(r.output).toMatch(new RegExp(`fuzz ${name}: #\\d+\\s+DONE`));
   }, 900_000);
 
   it('TypeScript safetensors reader', () => {

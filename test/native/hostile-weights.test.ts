@@ -156,8 +156,11 @@ describe('crafted .safetensors files', () => {
     const bogus = join(dir, 'bogus.safetensors');
     rewrite(bogus, (m) => (m.num_classes = '-5'));
     await expect(Model.load(bogus)).rejects.toThrow(/num_classes is '-5', expected a positive integer/);
-    // The untouched file still loads.
+    // The untouched file still loads, and so does every named architecture's.
     expect((await Model.load(file)).info().numClasses).toBe(3);
+    const r10 = join(dir, 'resnet10.safetensors');
+    await (await Model.create({ arch: 'resnet10', numClasses: 2 })).saveWeights(r10);
+    expect((await Model.load(r10)).info()).toMatchObject({ arch: 'resnet10', numClasses: 2 });
   });
 
   it('a valid file with empty and adjacent tensors still loads', async () => {
