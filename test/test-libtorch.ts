@@ -23,6 +23,12 @@ export function venvTorchDir(name: string, venvRoot = join(repoRoot, '.cache', '
   return null;
 }
 
+/** The python3 of .cache/venv/<name>, or null. */
+export function venvPython(name: string, venvRoot = join(repoRoot, '.cache', 'venv')): string | null {
+  const python = join(venvRoot, name, 'bin', 'python');
+  return existsSync(python) ? python : null;
+}
+
 /** The suite's LibTorch: PyTorch 2.13 from pip. */
 export const testLibTorch = (): string | null => venvTorchDir('torch2.13-cpu');
 
