@@ -129,6 +129,14 @@ if(DEFINED CASM_TORCH_CONFIG_DIR_USED AND NOT CASM_TORCH_CONFIG_DIR_USED STREQUA
   endforeach()
 endif()
 set(CASM_TORCH_CONFIG_DIR_USED "${CASM_TORCH_CONFIG_DIR}" CACHE INTERNAL "the TorchConfig folder of the last configure")
+# Failed searches are retried by find_*() anyway, but LibTorch's cmake files copy some results
+# into other cache entries (CUDA_NVRTC_LIB from CUDA_nvrtc_LIBRARY) that would keep a NOTFOUND.
+get_cmake_property(_casm_cache_vars CACHE_VARIABLES)
+foreach(_var ${_casm_cache_vars})
+  if("${${_var}}" MATCHES "-NOTFOUND$")
+    unset(${_var} CACHE)
+  endif()
+endforeach()
 
 # --- 3. find it, with every other LibTorch hidden ----------------------------------------------------
 
@@ -152,6 +160,46 @@ foreach(_dir ${_casm_system_lib_dirs})
 endforeach()
 list(REMOVE_DUPLICATES _casm_foreign_dirs)
 set(CASM_TORCH_FOREIGN_DIRS ${_casm_foreign_dirs})
+
+# A CUDA build of LibTorch (it ships libc10_cuda) runs FindCUDA from its Caffe2Config, which needs
+# the CUDA toolkit. FindCUDA derives the toolkit from the first nvcc on PATH, which is wrong where
+# that is a wrapper (/usr/local/bin/nvcc here), so the toolkit is named explicitly.
+set(CASM_TORCH_CUDA OFF)
+file(GLOB _casm_c10_cuda "${CASM_TORCH_LIB_DIR}/libc10_cuda.so*")
+if(_casm_c10_cuda)
+  set(CASM_TORCH_CUDA ON)
+  if(NOT CUDA_TOOLKIT_ROOT_DIR OR NOT EXISTS "${CUDA_TOOLKIT_ROOT_DIR}/include/cuda_runtime.h")
+    find_program(_casm_nvcc nvcc NO_CACHE)
+    set(_casm_cuda_roots "$ENV{CUDAToolkit_ROOT}" "$ENV{CUDA_HOME}" "$ENV{CUDA_PATH}" "/usr/local/cuda")
+    if(_casm_nvcc)
+      get_filename_component(_casm_nvcc "${_casm_nvcc}" REALPATH)
+      get_filename_component(_casm_nvcc_root "${_casm_nvcc}/../.." ABSOLUTE)
+      list(APPEND _casm_cuda_roots "${_casm_nvcc_root}")
+    endif()
+    set(_casm_cuda_root "")
+    foreach(_root ${_casm_cuda_roots})
+      if(_root AND EXISTS "${_root}/include/cuda_runtime.h" AND EXISTS "${_root}/bin/nvcc")
+        get_filename_component(_casm_cuda_root "${_root}" REALPATH)
+        break()
+      endif()
+    endforeach()
+    if(NOT _casm_cuda_root)
+      message(FATAL_ERROR "casm-native: ${CASM_TORCH_LIB_DIR} is a CUDA build of LibTorch; building against it needs the CUDA toolkit (nvcc and headers), which was not found in CUDAToolkit_ROOT, CUDA_HOME, CUDA_PATH, /usr/local/cuda or beside nvcc on PATH. Install it or set CUDAToolkit_ROOT.")
+    endif()
+    set(CUDA_TOOLKIT_ROOT_DIR "${_casm_cuda_root}" CACHE PATH "CUDA toolkit (set by find-libtorch.cmake)" FORCE)
+  endif()
+  set(CUDAToolkit_ROOT "${CUDA_TOOLKIT_ROOT_DIR}")
+  # TorchConfig lists NVRTC among the CUDA libraries; a minimal toolkit may lack it, while PyTorch's
+  # nvidia wheels beside LibTorch carry the very one LibTorch uses.
+  file(GLOB _casm_toolkit_nvrtc "${CUDA_TOOLKIT_ROOT_DIR}/lib64/libnvrtc.so" "${CUDA_TOOLKIT_ROOT_DIR}/lib/libnvrtc.so"
+    "${CUDA_TOOLKIT_ROOT_DIR}/targets/*/lib/libnvrtc.so")
+  file(GLOB _casm_wheel_nvrtc "${CASM_TORCH_LIB_DIR}/../../nvidia/*/lib/libnvrtc.so.[0-9]*")
+  if(NOT _casm_toolkit_nvrtc AND _casm_wheel_nvrtc AND NOT CUDA_nvrtc_LIBRARY)
+    list(GET _casm_wheel_nvrtc 0 _casm_nvrtc)
+    get_filename_component(_casm_nvrtc "${_casm_nvrtc}" REALPATH)
+    set(CUDA_nvrtc_LIBRARY "${_casm_nvrtc}" CACHE FILEPATH "NVRTC (set by find-libtorch.cmake)" FORCE)
+  endif()
+endif()
 
 set(_casm_saved_ignore_path "${CMAKE_IGNORE_PATH}")
 list(APPEND CMAKE_IGNORE_PATH ${_casm_foreign_dirs})
@@ -178,12 +226,9 @@ endif()
 # CUDA builds of LibTorch ship libc10_cuda; CPU builds have the c10/cuda headers but not the library.
 # Their headers include cuda_runtime.h, which LibTorch does not ship: take the CUDA headers beside
 # it (pip's nvidia-cuda-runtime wheel, the same CUDA the libraries were built with), else the CUDA
-# toolkit (CUDAToolkit_ROOT, nvcc on PATH, /usr/local/cuda).
-set(CASM_TORCH_CUDA OFF)
+# toolkit found above.
 set(CASM_CUDA_INCLUDE_DIRS "")
-file(GLOB _casm_c10_cuda "${CASM_TORCH_LIB_DIR}/libc10_cuda.so*")
-if(_casm_c10_cuda)
-  set(CASM_TORCH_CUDA ON)
+if(CASM_TORCH_CUDA)
   file(GLOB _casm_wheel_cuda_headers "${CASM_TORCH_LIB_DIR}/../../nvidia/*/include/cuda_runtime.h"
     "${CASM_TORCH_LIB_DIR}/../../nvidia/cuda_runtime/include/cuda_runtime.h")
   if(_casm_wheel_cuda_headers)
@@ -191,12 +236,8 @@ if(_casm_c10_cuda)
     get_filename_component(CASM_CUDA_INCLUDE_DIRS "${_casm_header}" DIRECTORY)
     set(_casm_cuda_headers_from "PyTorch's nvidia wheels")
   else()
-    find_package(CUDAToolkit QUIET)
-    if(NOT CUDAToolkit_FOUND)
-      message(FATAL_ERROR "casm-native: ${CASM_TORCH_LIB_DIR} is a CUDA build of LibTorch, but no CUDA headers (cuda_runtime.h) were found: install the CUDA toolkit, or set CUDAToolkit_ROOT to it")
-    endif()
-    set(CASM_CUDA_INCLUDE_DIRS ${CUDAToolkit_INCLUDE_DIRS})
-    set(_casm_cuda_headers_from "the CUDA toolkit ${CUDAToolkit_VERSION}")
+    set(CASM_CUDA_INCLUDE_DIRS "${CUDA_TOOLKIT_ROOT_DIR}/include")
+    set(_casm_cuda_headers_from "the CUDA toolkit")
   endif()
   message(STATUS "casm-native: CUDA build; CUDA headers from ${_casm_cuda_headers_from}: ${CASM_CUDA_INCLUDE_DIRS}")
 endif()

@@ -1,7 +1,7 @@
 // The fallback when no binary fits: compile the addon from the sources shipped in the package
 // (CMakeLists.txt, native/, binding/) with cmake-js, into build/Release, against the LibTorch the
 // loader detected. Only on request (CASM_NATIVE_BUILD_FROM_SOURCE=1 or `casm-native doctor --build`):
-// it takes minutes and needs cmake and a C++17 compiler.
+// it takes minutes and needs cmake and a C++20 compiler.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { LibTorchInstall } from './libtorch-detect.js';
