@@ -73,8 +73,12 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 if [ $want_test_deps -eq 1 ]; then
-  test_libtorch="$(bash scripts/torch-venv.sh torch2.13-cpu 2.13.0)"
-  log "building the native addon against PyTorch 2.13 from pip ($test_libtorch)"
+  # The suite's LibTorch: PyTorch 2.13 from pip, unless LIBTORCH names another (vitest.config.ts
+  # makes the same choice, so build/ and the tests agree).
+  if [ -n "${LIBTORCH:-}" ]; then test_libtorch="$LIBTORCH"; log "LIBTORCH is set: the suite builds and runs against it"
+  else test_libtorch="$(bash scripts/torch-venv.sh torch2.13-cpu 2.13.0)"
+  fi
+  log "building the native addon against $test_libtorch"
   LIBTORCH="$test_libtorch" npm run --silent build:native
   # The floor: Debian's 1.13, in its own build folder, chosen by Torch_DIR whatever python3 has.
   multiarch="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"

@@ -47,11 +47,11 @@ async function compare(name: string, opts: ModelOptions) {
 describe.skipIf(!python)('PyTorch reads casm-native models (scripts/pytorch-saliency.py)', () => {
   it('ResNet-18 (basic blocks), nearest final upsampling: same masks and logits', async () => {
     await compare('resnet18', { arch: 'resnet18', numClasses: 4, seed: 3 });
-  }, 600_000);
+  }, 300_000);
 
   it('bottleneck [1,1,1,1], separate encoder, bilinear final upsampling: same masks and logits', async () => {
     await compare('bottleneck-separate', { arch: 'custom', block: 'bottleneck', layers: [1, 1, 1, 1], numClasses: 3, separateEncoder: true, upsample: 'bilinear', seed: 5 });
-  }, 600_000);
+  }, 300_000);
 
   it('refuses a file that is not a casm-native model, with the reason', () => {
     const bogus = join(tmp, 'bogus.safetensors');
