@@ -56,7 +56,8 @@ function linked(binary: string): Linked {
   for (const m of out.matchAll(/^\s*(lib(?:torch|c10)[^\s]*) => (\S+)/gm)) {
     if (needed.includes(m[1]!)) torchLibs.set(m[1]!, m[2]!);
   }
-  const undefinedSymbols = [...out.matchAll(/undefined symbol: (\S+)/g)].map((m) => m[1]!);
+  // Node-API functions are Node's own, resolved when Node loads the addon.
+  const undefinedSymbols = [...out.matchAll(/undefined symbol: (\S+)/g)].map((m) => m[1]!).filter((s) => !/^(napi_|node_api_)/.test(s));
   return { needed, torchLibs, undefinedSymbols };
 }
 
