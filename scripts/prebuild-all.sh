@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-renice -n 19 $$ >/dev/null
+renice -n "${CASM_PREBUILD_NICE:-19}" $$ >/dev/null  # CASM_PREBUILD_NICE=0 on a machine of its own
 
 all=(torch1.13-cpu torch2.13-cpu torch2.14-cu130)
 if [[ $# -gt 0 ]]; then variants=("$@"); else variants=("${all[@]}"); fi
