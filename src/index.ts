@@ -2,6 +2,7 @@
 
 // Native models and the fused training step.
 export { Model, Trainer, DisposedError } from './native/model.js';
+export { ARCHS } from './native/types.js';
 export type {
   Arch,
   Batch,
