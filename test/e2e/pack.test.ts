@@ -119,7 +119,7 @@ describe.skipIf(!hasPrebuild)('npm pack and install', () => {
   it('`casm-native bench paper` runs from the install (its harness is shipped and loads)', () => {
     const out = run('npx', ['--offline', 'casm-native', 'bench', 'paper', '--help'], project);
     expect(out).toMatch(/^usage: casm-native bench paper \[options\]/);
-    expect(out).toContain('--budget tiny|demo|full');
+    expect(out).toContain('--budget tiny|demo|gpu|full');
   });
 
   it('a usage error is one line and exit status 2', () => {
