@@ -59,7 +59,8 @@ def write_safetensors(path, tensors):
     names = {torch.float32: "F32", torch.int64: "I64", torch.uint8: "U8"}
     header, chunks, offset = {}, [], 0
     for name, t in tensors.items():
-        b = t.contiguous().numpy().tobytes()
+        # Through a uint8 view and a list, not numpy: pip's torch wheel does not bring numpy along.
+        b = bytes(t.contiguous().view(torch.uint8).flatten().tolist())
         header[name] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
         chunks.append(b)
         offset += len(b)
