@@ -1,5 +1,6 @@
 #include "model_wrap.h"
 
+#include "release_memory.h"
 #include "worker.h"
 
 #include "../native/casm/infer.h"
@@ -18,7 +19,8 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
                                   InstanceMethod("importWeights", &ModelWrap::ImportWeights),
                                   InstanceMethod("saveWeights", &ModelWrap::SaveWeights),
                                   InstanceMethod("stateDict", &ModelWrap::StateDict),
-                                  InstanceMethod("tapShapes", &ModelWrap::TapShapes)});
+                                  InstanceMethod("tapShapes", &ModelWrap::TapShapes),
+                                  InstanceMethod("dispose", &ModelWrap::Dispose)});
   model_constructor = new Napi::FunctionReference(Napi::Persistent(f));
   return f;
 }
@@ -50,12 +52,14 @@ ModelWrap* ModelWrap::Unwrap(const Napi::Value& v) {
 }
 
 std::shared_ptr<Model> ModelWrap::model(Napi::Env env) const {
+  if (disposed_) throw Napi::Error::New(env, "this Model was disposed; create or load a new one");
   if (!model_) throw Napi::Error::New(env, "the model is not initialised: await model.init() first");
   return model_;
 }
 
 Napi::Value ModelWrap::Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  if (disposed_) throw Napi::Error::New(env, "this Model was disposed; create or load a new one");
   if (model_ || initialising_) throw Napi::Error::New(env, "init() was already called");
   initialising_ = true;
   auto config = config_;
@@ -66,7 +70,8 @@ Napi::Value ModelWrap::Init(const Napi::CallbackInfo& info) {
   return PromiseWorker<std::shared_ptr<Model>>::run(
       env, lock_, [config] { return std::make_shared<Model>(config); },
       [this, holder](Napi::Env env, std::shared_ptr<Model>& m) -> Napi::Value {
-        model_ = m;
+        // dispose() during init: the freshly built networks are dropped right here.
+        if (!disposed_) model_ = m;
         initialising_ = false;
         holder->Reset();
         return env.Undefined();
@@ -202,6 +207,16 @@ Napi::Value ModelWrap::TapShapes(const Napi::CallbackInfo& info) {
         for (auto& [n, t] : r) o.Set(n, shape_to_js(env, t.sizes()));
         return o;
       });
+}
+
+// Drops this wrapper's reference to the networks. Workers already running hold their own
+// reference, so the memory goes when the last of them finishes, never under their feet; a trainer
+// holds one too (the JS Model disposes its trainers first).
+Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
+  disposed_ = true;
+  model_.reset();
+  release_free_memory();
+  return info.Env().Undefined();
 }
 
 }  // namespace casm::binding

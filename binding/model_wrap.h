@@ -28,11 +28,13 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value SaveWeights(const Napi::CallbackInfo& info);
   Napi::Value StateDict(const Napi::CallbackInfo& info);
   Napi::Value TapShapes(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   ModelConfig config_;
   std::shared_ptr<Model> model_;
   std::shared_ptr<std::mutex> lock_ = std::make_shared<std::mutex>();
   bool initialising_ = false;
+  bool disposed_ = false;
 };
 
 }  // namespace casm::binding

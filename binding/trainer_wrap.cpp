@@ -2,6 +2,7 @@
 
 #include "model_wrap.h"
 #include "process_group_wrap.h"
+#include "release_memory.h"
 #include "worker.h"
 
 #include "../native/casm/input.h"
@@ -18,7 +19,8 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                       InstanceMethod("setLambdaR", &TrainerWrap::SetLambdaR),
                       InstanceMethod("saveCheckpoint", &TrainerWrap::SaveCheckpoint),
                       InstanceMethod("loadCheckpoint", &TrainerWrap::LoadCheckpoint),
-                      InstanceMethod("broadcastModel", &TrainerWrap::BroadcastModel)});
+                      InstanceMethod("broadcastModel", &TrainerWrap::BroadcastModel),
+                      InstanceMethod("dispose", &TrainerWrap::Dispose)});
 }
 
 static double positive(const Napi::Object& o, const char* key, double fallback, bool required = false) {
@@ -95,7 +97,8 @@ static Napi::Value stats_to_js(Napi::Env env, StepResult& r) {
 
 Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto batch = batch_from_js(info[0], trainer_->model().device().is_cuda());
+  auto trainer = this->trainer(env);
+  auto batch = batch_from_js(info[0], trainer->model().device().is_cuda());
   auto labels = labels_from_js(info[1], batch.data.size(0));
   StepRequest req;
   auto o = expect_object(info[2], "step options");
@@ -105,7 +108,6 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
   req.return_tensors = get_bool(o, "returnTensors", false);
   if (req.adversary < -1 || req.snapshot_id < -1 || req.release_id < -1)
     throw Napi::TypeError::New(env, "snapshot ids must be non-negative integers (adversary -1 = current classifier)");
-  auto trainer = trainer_;
   return PromiseWorker<StepResult>::run(
       env, lock_,
       [trainer, batch, labels, req] {
@@ -118,18 +120,21 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
 
 Napi::Value TrainerWrap::PretrainStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto batch = batch_from_js(info[0], trainer_->model().device().is_cuda());
+  auto trainer = this->trainer(env);
+  auto batch = batch_from_js(info[0], trainer->model().device().is_cuda());
   auto labels = labels_from_js(info[1], batch.data.size(0));
   auto o = expect_object(info[2], "pretrain options");
   const double lr = get_number(o, "lr", 0, /*required=*/true);
   if (!(lr >= 0) || !std::isfinite(lr)) throw Napi::TypeError::New(env, "lr must be finite and non-negative");
-  auto trainer = trainer_;
+  const std::string kind = get_string(o, "optimizer", "", /*required=*/true);
+  if (kind != "sgd" && kind != "adam") throw Napi::TypeError::New(env, "optimizer must be 'sgd' or 'adam'");
+  const auto optimizer = kind == "adam" ? PretrainOptimizer::Adam : PretrainOptimizer::Sgd;
   return PromiseWorker<PretrainResult>::run(
       env, lock_,
-      [trainer, batch, labels, lr] {
+      [trainer, batch, labels, lr, optimizer] {
         auto& m = trainer->model();
         auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
-        return trainer->pretrain_step(x, labels, lr);
+        return trainer->pretrain_step(x, labels, lr, optimizer);
       },
       [](Napi::Env env, PretrainResult& r) -> Napi::Value {
         auto o = Napi::Object::New(env);
@@ -151,7 +156,7 @@ static int64_t snapshot_id_arg(const Napi::CallbackInfo& info) {
 
 Napi::Value TrainerWrap::Snapshot(const Napi::CallbackInfo& info) {
   const int64_t id = snapshot_id_arg(info);
-  auto trainer = trainer_;
+  auto trainer = this->trainer(info.Env());
   return PromiseWorker<int>::run(
       info.Env(), lock_, [trainer, id] { return trainer->pool().take(id), 0; },
       [](Napi::Env env, int&) -> Napi::Value { return env.Undefined(); });
@@ -159,14 +164,14 @@ Napi::Value TrainerWrap::Snapshot(const Napi::CallbackInfo& info) {
 
 Napi::Value TrainerWrap::Release(const Napi::CallbackInfo& info) {
   const int64_t id = snapshot_id_arg(info);
-  auto trainer = trainer_;
+  auto trainer = this->trainer(info.Env());
   return PromiseWorker<int>::run(
       info.Env(), lock_, [trainer, id] { return trainer->pool().release(id), 0; },
       [](Napi::Env env, int&) -> Napi::Value { return env.Undefined(); });
 }
 
 Napi::Value TrainerWrap::PoolIds(const Napi::CallbackInfo& info) {
-  auto trainer = trainer_;
+  auto trainer = this->trainer(info.Env());
   return PromiseWorker<std::vector<int64_t>>::run(
       info.Env(), lock_, [trainer] { return trainer->pool().ids(); },
       [](Napi::Env env, std::vector<int64_t>& ids) -> Napi::Value {
@@ -184,8 +189,9 @@ Napi::Value TrainerWrap::SetLearningRates(const Napi::CallbackInfo& info) {
   const double lr = info[0].As<Napi::Number>().DoubleValue(), lrm = info[1].As<Napi::Number>().DoubleValue();
   if (!(lr >= 0) || !(lrm >= 0) || !std::isfinite(lr) || !std::isfinite(lrm))
     throw Napi::TypeError::New(env, "learning rates must be finite and non-negative");
+  auto trainer = this->trainer(env);
   std::lock_guard<std::mutex> g(*lock_);
-  trainer_->set_learning_rates(lr, lrm);
+  trainer->set_learning_rates(lr, lrm);
   return env.Undefined();
 }
 
@@ -194,8 +200,9 @@ Napi::Value TrainerWrap::SetLambdaR(const Napi::CallbackInfo& info) {
   if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "setLambdaR(value) needs a number");
   const double v = info[0].As<Napi::Number>().DoubleValue();
   if (!(v >= 0) || !std::isfinite(v)) throw Napi::TypeError::New(env, "lambdaR must be finite and non-negative");
+  auto trainer = this->trainer(env);
   std::lock_guard<std::mutex> g(*lock_);
-  trainer_->set_lambda_r(v);
+  trainer->set_lambda_r(v);
   return env.Undefined();
 }
 
@@ -204,7 +211,7 @@ Napi::Value TrainerWrap::SaveCheckpoint(const Napi::CallbackInfo& info) {
   if (!info[0].IsString() || !info[1].IsString())
     throw Napi::TypeError::New(env, "saveCheckpoint(dir, stateJson) needs two strings");
   std::string dir = info[0].As<Napi::String>().Utf8Value(), json = info[1].As<Napi::String>().Utf8Value();
-  auto trainer = trainer_;
+  auto trainer = this->trainer(info.Env());
   return PromiseWorker<int>::run(
       env, lock_, [trainer, dir, json] { return io::save_checkpoint(*trainer, dir, json), 0; },
       [](Napi::Env env, int&) -> Napi::Value { return env.Undefined(); });
@@ -214,15 +221,27 @@ Napi::Value TrainerWrap::LoadCheckpoint(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "loadCheckpoint(dir) needs a string");
   std::string dir = info[0].As<Napi::String>().Utf8Value();
-  auto trainer = trainer_;
+  auto trainer = this->trainer(info.Env());
   return PromiseWorker<std::string>::run(
       env, lock_, [trainer, dir] { return io::load_checkpoint(*trainer, dir); },
       [](Napi::Env env, std::string& s) -> Napi::Value { return Napi::String::New(env, s); });
 }
 
-}  // namespace casm::binding
+std::shared_ptr<Trainer> TrainerWrap::trainer(Napi::Env env) const {
+  if (!trainer_) throw Napi::Error::New(env, "this Trainer was disposed; create a new one");
+  return trainer_;
+}
 
-namespace casm::binding {
+// Frees the optimiser state and the snapshot pool now instead of at garbage collection. A step in
+// flight keeps its own reference and finishes first. Releasing the model reference lets the JS
+// Model be collected even while this wrapper object is still reachable.
+Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
+  trainer_.reset();
+  if (!model_ref_.IsEmpty()) model_ref_.Reset();
+  if (!group_ref_.IsEmpty()) group_ref_.Reset();
+  release_free_memory();
+  return info.Env().Undefined();
+}
 
 Napi::Value TrainerWrap::BroadcastModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -231,7 +250,7 @@ Napi::Value TrainerWrap::BroadcastModel(const Napi::CallbackInfo& info) {
     if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 0) throw Napi::TypeError::New(env, "broadcastModel(root) needs a non-negative rank");
     root = info[0].As<Napi::Number>().Int32Value();
   }
-  auto trainer = trainer_;
+  auto trainer = this->trainer(env);
   return PromiseWorker<int>::run(
       env, lock_, [trainer, root] { return trainer->broadcast_model(root), 0; },
       [](Napi::Env env, int&) -> Napi::Value { return env.Undefined(); });

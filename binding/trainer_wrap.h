@@ -27,6 +27,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value LoadCheckpoint(const Napi::CallbackInfo& info);
   Napi::Value BroadcastModel(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  std::shared_ptr<Trainer> trainer(Napi::Env env) const;
 
   std::shared_ptr<Trainer> trainer_;
   std::shared_ptr<std::mutex> lock_;

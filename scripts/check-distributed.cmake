@@ -6,9 +6,16 @@
 include(CheckCXXSourceCompiles)
 include(CMakePushCheckState)
 
+# The check links library files, not LibTorch's imported targets: a try_compile project does not
+# see the targets TorchConfig's own find_package calls made (a pip wheel's torch_cpu_library names
+# protobuf::libprotobuf, which only exists in this project). libtorch_cpu (where c10d lives) is
+# named by path: the targets pass it as a linker flag, which the closure leaves out.
+_casm_link_files(_casm_torch_files ${TORCH_LIBRARIES})
+file(GLOB _casm_torch_cpu "${CASM_TORCH_LIB_DIR}/libtorch_cpu.so")
+list(PREPEND _casm_torch_files ${_casm_torch_cpu})
 cmake_push_check_state(RESET)
 set(CMAKE_REQUIRED_INCLUDES ${TORCH_INCLUDE_DIRS})
-set(CMAKE_REQUIRED_LIBRARIES ${TORCH_LIBRARIES})
+set(CMAKE_REQUIRED_LIBRARIES ${_casm_torch_files})
 set(CMAKE_REQUIRED_FLAGS "${TORCH_CXX_FLAGS}")
 set(CMAKE_REQUIRED_QUIET ON)
 set(CMAKE_REQUIRED_DEFINITIONS -DUSE_C10D_GLOO)
@@ -21,8 +28,8 @@ int main() {
   options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(\"127.0.0.1\"));
   return store_options.isServer ? 1 : 0;
 }" CASM_HAVE_C10D_GLOO)
-if(CASM_HAVE_C10D_GLOO AND CASM_C10_CUDA)
-  set(CMAKE_REQUIRED_LIBRARIES ${TORCH_LIBRARIES} ${CASM_C10_CUDA})
+if(CASM_HAVE_C10D_GLOO AND CASM_TORCH_CUDA)
+  set(CMAKE_REQUIRED_LIBRARIES ${_casm_torch_files} ${CASM_C10_CUDA_LIBRARY})
   set(CMAKE_REQUIRED_DEFINITIONS -DUSE_C10D_GLOO -DUSE_C10D_NCCL)
   check_cxx_source_compiles("
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>

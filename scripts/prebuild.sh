@@ -22,6 +22,8 @@ for tool in node readelf objdump sha256sum; do
 done
 
 echo "prebuild: building in $build_dir" >&2
+# configure every time: cmake-js alone would reuse a build folder configured for another LibTorch.
+node node_modules/cmake-js/bin/cmake-js configure --out "$build_dir" >&2
 node node_modules/cmake-js/bin/cmake-js build --out "$build_dir" >&2
 binary="$build_dir/Release/casm_native.node"
 [[ -f "$binary" ]] || { echo "prebuild: $binary was not produced" >&2; exit 1; }
@@ -39,19 +41,23 @@ glibcxx_floor="$(objdump -T "$binary" | grep -o 'GLIBCXX_[0-9][0-9.]*' | sed 's/
 sha="$(sha256sum "$binary" | cut -d' ' -f1)"
 platform="$(node -p 'process.platform + "-" + process.arch')"
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# What the freshness test compares with the checkout (scripts/source-hash.mjs).
+source_hash="$(node scripts/source-hash.mjs "$root")"
 
 manifest="$(VERSIONS="$versions_json" RUNPATH="$runpath" NEEDED="$needed" GLIBC="$glibc_floor" \
-  GLIBCXX="$glibcxx_floor" SHA="$sha" PLATFORM="$platform" COMMIT="$commit" node -e '
+  GLIBCXX="$glibcxx_floor" SHA="$sha" PLATFORM="$platform" COMMIT="$commit" SOURCE_HASH="$source_hash" node -e '
   const e = process.env;
   const v = JSON.parse(e.VERSIONS);
   const [major, minor] = String(v.libtorch).split(".");
-  // "13.0" -> cu130, "12.8" -> cu128; a CPU build reports no CUDA version.
-  const flavour = v.cuda ? "cu" + String(v.cuda).split(".").slice(0, 2).join("") : "cpu";
+  // "13.0 (13000)" -> cu130, "12.8 (12080)" -> cu128; a CPU build reports no CUDA version.
+  const cuda = v.cuda ? String(v.cuda).match(/^(\d+)\.(\d+)/) : null;
+  if (v.cuda && !cuda) throw new Error(`prebuild: unreadable CUDA version ${v.cuda}`);
+  const flavour = cuda ? `cu${cuda[1]}${cuda[2]}` : "cpu";
   const manifest = {
     variant: `torch${major}.${minor}-${flavour}`,
     platform: e.PLATFORM,
     libtorch: v.libtorch,
-    cuda: v.cuda || null,
+    cuda: cuda ? `${cuda[1]}.${cuda[2]}` : null,
     cudnn: v.cudnn || null,
     cxx11Abi: v.abi,
     addonVersion: v.addon,
@@ -61,6 +67,7 @@ manifest="$(VERSIONS="$versions_json" RUNPATH="$runpath" NEEDED="$needed" GLIBC=
     sha256: e.SHA,
     libtorchLibDir: e.RUNPATH || null,
     needed: e.NEEDED.split("\n").filter(Boolean),
+    sourceHash: e.SOURCE_HASH,
     builtFrom: e.COMMIT,
     builtAt: new Date().toISOString(),
   };

@@ -4,9 +4,15 @@
 #   - LibTorch: kept if one is found (LIBTORCH, Torch_DIR/CMAKE_PREFIX_PATH, python3's PyTorch,
 #     the system); otherwise Debian's libtorch-dev is installed with apt-get
 #   - Debian's dataset-fashion-mnist (the base of the built-in demo datasets)
+#   - Debian's libgloo-dev (Gloo's headers, for data-parallel training)
 #   - npm ci, the native addon (cmake-js, build/ kept between runs) and the TypeScript
-# --test also installs what the test suite uses: Debian's python3-torch (writes real torch.save
-# files) and chromium (renders the HTML report headless).
+# --test prepares what the test suite runs against:
+#   - PyTorch 2.13 (CPU) from pip in a virtual environment (.cache/venv/torch2.13-cpu, see
+#     scripts/torch-venv.sh): build/ is built against it, and vitest.config.ts points LIBTORCH at it
+#   - Debian's libtorch-dev 1.13, the oldest LibTorch we support, built into build-torch1.13/
+#   - Debian's python3-torch (writes real torch.save files) and chromium (renders the HTML report)
+#   - clang (libFuzzer and sanitizers for scripts/fuzz.sh) and nlohmann-json3-dev (the JSON
+#     fuzzer's oracle, a header only the fuzzer uses)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,14 +58,21 @@ have_libtorch() {
   ls /usr/lib/*/cmake/Torch/TorchConfig.cmake /usr/share/cmake/Torch/TorchConfig.cmake >/dev/null 2>&1 && return 0
   return 1
 }
-if have_libtorch; then log "LibTorch found"; else apt_install libtorch-dev; fi
-# Data-parallel training (native/distributed) compiles only with Gloo's headers; Debian's LibTorch
-# is built against Debian's Gloo, so its headers match.
-if dpkg -s libtorch-dev >/dev/null 2>&1; then apt_install libgloo-dev; fi
+if [ $want_test_deps -eq 1 ]; then
+  apt_install libtorch-dev python3-torch chromium
+  # Debian's python3 needs python3-venv for `python3 -m venv` (ensurepip).
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_install python3-venv
+elif have_libtorch; then log "LibTorch found"
+else apt_install libtorch-dev
+fi
+# Data-parallel training (native/distributed) compiles only with Gloo's headers, which neither
+# libtorch-dev nor PyTorch's wheels ship (libtorch-dev is built against Debian's Gloo; a wheel's
+# c10d reaches Gloo only through pointers, and scripts/check-distributed.cmake links a use of it).
+apt_install libgloo-dev
 command -v cmake >/dev/null 2>&1 || apt_install cmake
 command -v g++ >/dev/null 2>&1 || apt_install g++ make
 apt_install dataset-fashion-mnist
-if [ $want_test_deps -eq 1 ]; then apt_install python3-torch chromium; fi
+if [ $want_test_deps -eq 1 ]; then apt_install clang nlohmann-json3-dev; fi
 
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -67,8 +80,25 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-log "building the native addon"
-npm run --silent build:native
+if [ $want_test_deps -eq 1 ]; then
+  # The suite's LibTorch: PyTorch 2.13 from pip, unless LIBTORCH names another (vitest.config.ts
+  # makes the same choice, so build/ and the tests agree).
+  if [ -n "${LIBTORCH:-}" ]; then test_libtorch="$LIBTORCH"; log "LIBTORCH is set: the suite builds and runs against it"
+  else test_libtorch="$(bash scripts/torch-venv.sh torch2.13-cpu 2.13.0)"
+  fi
+  log "building the native addon against $test_libtorch"
+  LIBTORCH="$test_libtorch" npm run --silent build:native
+  # The floor: Debian's 1.13, in its own build folder, chosen by Torch_DIR whatever python3 has.
+  multiarch="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
+  log "building the native addon against Debian's LibTorch 1.13 (build-torch1.13/)"
+  env -u LIBTORCH -u CMAKE_PREFIX_PATH Torch_DIR="/usr/lib/$multiarch/cmake/Torch" \
+    sh -c 'node node_modules/cmake-js/bin/cmake-js configure --out build-torch1.13 &&
+           node node_modules/cmake-js/bin/cmake-js build --out build-torch1.13'
+else
+  log "building the native addon"
+  npm run --silent build:native
+fi
 log "building the TypeScript"
 npm run --silent build:ts
-log "done: $(node dist/cli/main.js doctor | sed -n '3p' | sed 's/  */ /g')"
+# doctor as the tests will see it (with --test: the pip LibTorch the suite runs against).
+log "done: $(LIBTORCH="${test_libtorch:-${LIBTORCH:-}}" node dist/cli/main.js doctor | sed -n '3p' | sed 's/  */ /g')"

@@ -43,7 +43,8 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config)
       pool_(*model_),
       sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
       adam_(mapping_named_params(*model_), config.lr_mapping, config.weight_decay),
-      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay) {
+      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
+      pretrain_adam_(named_params(*model_->classifier(), "classifier."), config.lr, config.weight_decay) {
   classifier_params_ = model_->classifier()->parameters();
   mapping_params_ = tensors_of(mapping_named_params(*model_));
   // A fixed classifier is never trained: without weight gradients, backward through it computes
@@ -96,7 +97,7 @@ static void check_labels(const torch::Tensor& y, int64_t batch, int64_t classes)
     throw std::invalid_argument("labels must be in 0.." + std::to_string(classes - 1));
 }
 
-PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr) {
+PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr, PretrainOptimizer optimizer) {
   auto& model = *model_;
   const int64_t batch = x.size(0);
   check_labels(y_cpu, batch, model.config().resnet.num_classes);
@@ -113,34 +114,33 @@ PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tenso
     set_train(*clf, true);
     auto logits = clf->forward(x).first.to(torch::kFloat32);
     auto loss = F::cross_entropy(logits, y);
+    // Loss summed over the batch (exact in float64) and correct count, so ranks can add theirs up.
+    auto sums = torch::stack({loss.detach().to(torch::kFloat64) * static_cast<double>(batch),
+                              logits.detach().argmax(1).eq(y).sum().to(torch::kFloat64)});
+    std::vector<torch::Tensor> grads;
     if (distributed()) {
       // Every rank joins the all-reduce whatever its own loss; the skip is decided on the global mean.
-      auto grads = classifier_grads(loss, false);
-      auto sums = torch::stack({loss.detach().to(torch::kFloat64) * static_cast<double>(batch),
-                                logits.detach().argmax(1).eq(y).sum().to(torch::kFloat64)});
+      grads = classifier_grads(loss, false);
       RankAverage avg(*group_, batch);
       avg.mean(grads);
       avg.mean(moved_buffers(*clf));
       avg.sum(sums);
       r.batch_size = avg.run();
-      auto s = sums.to(torch::kCPU);
-      r.loss = s[0].item<double>() / static_cast<double>(r.batch_size);
-      r.correct = static_cast<int64_t>(s[1].item<double>());
-      r.finite = std::isfinite(r.loss);
-      if (r.finite) {
+    }
+    auto s = sums.to(torch::kCPU);
+    r.loss = s[0].item<double>() / static_cast<double>(r.batch_size);
+    r.correct = static_cast<int64_t>(s[1].item<double>());
+    r.finite = std::isfinite(r.loss);
+    if (r.finite) {
+      // A single process only pays for the backward pass when the step is taken.
+      if (!distributed()) grads = classifier_grads(loss, false);
+      if (optimizer == PretrainOptimizer::Adam) {
+        pretrain_adam_.set_lr(lr);
+        pretrain_adam_.step(grads);
+      } else {
         pretrain_sgd_.set_lr(lr);
         pretrain_sgd_.step(grads);
       }
-      for (auto& p : classifier_params_) p.requires_grad_(!config_.fixed_classifier);
-      return r;
-    }
-    auto scalars = torch::stack({loss.detach(), logits.detach().argmax(1).eq(y).sum().to(torch::kFloat32)}).to(torch::kCPU, torch::kFloat64);
-    r.loss = scalars[0].item<double>();
-    r.correct = static_cast<int64_t>(scalars[1].item<double>());
-    r.finite = std::isfinite(r.loss);
-    if (r.finite) {
-      pretrain_sgd_.set_lr(lr);
-      pretrain_sgd_.step(classifier_grads(loss, false));
     }
   } catch (...) {
     for (auto& p : classifier_params_) p.requires_grad_(!config_.fixed_classifier);
@@ -343,6 +343,7 @@ NamedTensors Trainer::optimizer_state() const {
   sgd_.save("sgd.", out);
   adam_.save("adam.", out);
   pretrain_sgd_.save("pretrain_sgd.", out);
+  pretrain_adam_.save("pretrain_adam.", out);
   return out;
 }
 
@@ -350,6 +351,7 @@ void Trainer::load_optimizer_state(const NamedTensors& tensors) {
   sgd_.load("sgd.", tensors);
   adam_.load("adam.", tensors);
   pretrain_sgd_.load("pretrain_sgd.", tensors);
+  pretrain_adam_.load("pretrain_adam.", tensors);
 }
 
 }  // namespace casm

@@ -37,7 +37,9 @@ struct StepRequest {
 };
 
 // Classifier-only pretraining of f(0) (the paper's "train the classifier on the entire training
-// set" before CASM): cross-entropy on clean images, SGD with its own momentum buffers.
+// set" before CASM): cross-entropy on clean images, SGD or Adam with state of their own.
+enum class PretrainOptimizer { Sgd, Adam };
+
 struct PretrainResult {
   double loss = 0;
   int64_t correct = 0, batch_size = 0;
@@ -61,7 +63,7 @@ class Trainer {
   StepResult step(const torch::Tensor& x, const torch::Tensor& y, const StepRequest& req);
 
   // One pretraining step at learning rate `lr`; the decoder and the CASM optimisers are untouched.
-  PretrainResult pretrain_step(const torch::Tensor& x, const torch::Tensor& y, double lr);
+  PretrainResult pretrain_step(const torch::Tensor& x, const torch::Tensor& y, double lr, PretrainOptimizer optimizer);
 
   SnapshotPool& pool() { return pool_; }
   Model& model() { return *model_; }
@@ -97,9 +99,10 @@ class Trainer {
   std::vector<torch::Tensor> mapping_params_;
   Sgd sgd_;
   Adam adam_;
-  // Separate from sgd_ so that the CASM phase starts with fresh momentum, as it would from a
+  // Separate from sgd_ so that the CASM phase starts with fresh optimiser state, as it would from a
   // pretrained checkpoint.
   Sgd pretrain_sgd_;
+  Adam pretrain_adam_;
 };
 
 }  // namespace casm

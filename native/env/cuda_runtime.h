@@ -15,6 +15,10 @@ struct CudaMemory {
 };
 
 void enable_cudnn_benchmark();
+
+// The CUDA runtime version LibTorch was built with (e.g. 13000), 0 in CPU builds. Known without a
+// GPU, so a CUDA build names its flavour on a CPU-only machine too.
+long cuda_build_version();
 std::optional<CudaMemory> cuda_memory(int device);
 void reset_cuda_peak(int device);
 

@@ -2,6 +2,7 @@
 
 #include "../compat.h"
 #include "../distributed/process_group.h"
+#include "cuda_runtime.h"
 
 #include <ATen/detail/CUDAHooksInterface.h>
 
@@ -19,11 +20,9 @@ Environment describe() {
   e.torch_version = compat::torch_version();
   e.cuda_available = torch::cuda::is_available();
   e.cuda_devices = static_cast<int>(torch::cuda::device_count());
+  e.cuda_version = version_string(cuda_build_version());
   const auto& hooks = at::detail::getCUDAHooks();
-  if (hooks.hasCUDA()) {
-    e.cuda_version = version_string(hooks.versionCUDART());
-    if (hooks.hasCuDNN()) e.cudnn_version = version_string(hooks.versionCuDNN());
-  }
+  if (hooks.hasCUDA() && hooks.hasCuDNN()) e.cudnn_version = version_string(hooks.versionCuDNN());
   e.threads = at::get_num_threads();
   e.mkldnn = at::hasMKLDNN();
   e.cxx11_abi = _GLIBCXX_USE_CXX11_ABI;

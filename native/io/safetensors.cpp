@@ -2,6 +2,7 @@
 
 #include "fs_util.h"
 #include "json_lite.h"
+#include "safetensors_header.h"
 
 #include <cstring>
 #include <fstream>
@@ -94,43 +95,19 @@ NamedTensors read_safetensors(const std::string& path, std::map<std::string, std
     throw std::runtime_error(path + ": corrupt safetensors header (length " + std::to_string(hlen) + ")");
   std::string h(hlen, '\0');
   in.read(h.data(), static_cast<std::streamsize>(hlen));
-  JsonValue root;
-  try {
-    root = parse_json(h);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": corrupt safetensors header (" + e.what() + ")");
-  }
-  if (root.kind != JsonValue::Object) throw std::runtime_error(path + ": corrupt safetensors header (not an object)");
-  const uint64_t data_start = 8 + hlen, data_size = size - data_start;
+  const uint64_t data_start = 8 + hlen;
+  // Every entry is validated (offsets inside the file, no overlaps, no overflow) before any
+  // tensor is allocated, so allocations are bounded by the file's own size.
+  SafetensorsHeader header = parse_safetensors_header(h, size - data_start, path);
+  if (metadata)
+    for (auto& [k, v] : header.metadata) (*metadata)[k] = v;
   NamedTensors out;
-  for (auto& [name, v] : root.object) {
-    if (name == "__metadata__") {
-      if (metadata)
-        for (auto& [k, s] : v.object) (*metadata)[k] = s.string;
-      continue;
-    }
-    const JsonValue* dt = v.get("dtype");
-    const JsonValue* shape = v.get("shape");
-    const JsonValue* offs = v.get("data_offsets");
-    if (!dt || !shape || !offs || offs->array.size() != 2)
-      throw std::runtime_error(path + ": tensor '" + name + "' has an incomplete header entry");
-    auto type = dtype_from_name(dt->string, path, name);
-    std::vector<int64_t> sizes;
-    int64_t numel = 1;
-    for (auto& d : shape->array) {
-      if (d.number < 0) throw std::runtime_error(path + ": tensor '" + name + "' has a negative dimension");
-      sizes.push_back(static_cast<int64_t>(d.number));
-      numel *= sizes.back();
-    }
-    const uint64_t begin = static_cast<uint64_t>(offs->array[0].number), end = static_cast<uint64_t>(offs->array[1].number);
-    const uint64_t expect = static_cast<uint64_t>(numel) * c10::elementSize(type);
-    if (end < begin || end > data_size || end - begin != expect)
-      throw std::runtime_error(path + ": tensor '" + name + "' has inconsistent data offsets (file truncated or corrupt)");
-    auto t = torch::empty(sizes, torch::TensorOptions().dtype(type));
-    in.seekg(static_cast<std::streamoff>(data_start + begin));
-    in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(expect));
-    if (!in) throw std::runtime_error(path + ": tensor '" + name + "' could not be read (file truncated?)");
-    out.emplace_back(name, t);
+  for (auto& e : header.tensors) {
+    auto t = torch::empty(e.shape, torch::TensorOptions().dtype(dtype_from_name(e.dtype, path, e.name)));
+    in.seekg(static_cast<std::streamoff>(data_start + e.begin));
+    in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(e.end - e.begin));
+    if (!in) throw std::runtime_error(path + ": tensor '" + e.name + "' could not be read (file truncated?)");
+    out.emplace_back(e.name, t);
   }
   return out;
 }

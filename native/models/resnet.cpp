@@ -16,7 +16,10 @@ ResNetConfig resnet_config(const std::string& arch, const std::string& block, co
                            int64_t num_classes) {
   ResNetConfig c;
   c.num_classes = num_classes;
-  if (arch == "resnet18") {
+  if (arch == "resnet10") {
+    // Not a torchvision model: one basic block per stage, for small data and CPU budgets.
+    c.block = "basic", c.layers = {1, 1, 1, 1};
+  } else if (arch == "resnet18") {
     c.block = "basic", c.layers = {2, 2, 2, 2};
   } else if (arch == "resnet34") {
     c.block = "basic", c.layers = {3, 4, 6, 3};
@@ -33,7 +36,7 @@ ResNetConfig resnet_config(const std::string& arch, const std::string& block, co
       if (n < 1 || n > 64) throw std::invalid_argument("each entry of layers must be in 1..64");
     c.block = block, c.layers = layers;
   } else {
-    throw std::invalid_argument("unknown arch '" + arch + "' (resnet18|resnet34|resnet50|resnet101|resnet152|custom)");
+    throw std::invalid_argument("unknown arch '" + arch + "' (resnet10|resnet18|resnet34|resnet50|resnet101|resnet152|custom)");
   }
   if (num_classes < 1 || num_classes > 1000000) throw std::invalid_argument("numClasses must be in 1..1000000");
   return c;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole GPU check in one call on the GPU machine (../shared/device/README.md):
-#   here:  npm ci && bash ../shared/device/pack.sh && bash scripts/bench/gpu.sh --prepare
-#   there: run(command="bash .device/on-device.sh 'bash scripts/bench/gpu.sh'", carry=[".device", ".device-shared"])
+#   here:  npm ci && bash ../shared/device/pack.sh
+#   there: run(command="bash .device/on-device.sh 'bash scripts/bench/gpu.sh'", carry=[".device"])
 # It builds the addon against the machine's PyTorch/LibTorch, runs test/gpu, the fused-step and
 # inference benchmarks of casm-native (bf16 and fp32) and, in the same call, our reference
 # implementations (scripts/bench/reference: the authors' step in fp32 and the tuned port), an
@@ -10,19 +10,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-if [ "${1:-}" = "--prepare" ]; then
-  # ../shared does not travel to the GPU machine; the conformance vectors go along in a carried folder.
-  rm -rf .device-shared && mkdir -p .device-shared && cp -r ../shared/conformance .device-shared/
-  grep -qx '/.device-shared/' .git/info/exclude 2>/dev/null || echo '/.device-shared/' >> .git/info/exclude
-  echo "prepared .device-shared; now run on the device with carry [\".device\", \".device-shared\"]"
-  exit 0
-fi
-
 OUT=${OUT:-bench/results/gpu-local}
 mkdir -p "$OUT"
 LOG="$OUT/gpu-log.txt"
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-16}
-export CASM_CONFORMANCE_DIR=${CASM_CONFORMANCE_DIR:-$PWD/.device-shared/conformance}
+export CASM_CONFORMANCE_DIR=${CASM_CONFORMANCE_DIR:-$PWD/test/conformance-vectors}
 exec > >(tee -a "$LOG") 2>&1
 
 section() { printf '\n=== %s (%s) ===\n' "$1" "$(date +%T)"; }

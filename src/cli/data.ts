@@ -34,12 +34,18 @@ export function registerData(program: Command): void {
     .option('--item-scale <min,max>', 'item side as a fraction of the scene side (default 0.3,0.6)', fractionRange)
     .option('--seed <n>', 'random seed', integer('--seed', 0), 0)
     .option('--source <dir>', 'folder of the Fashion-MNIST IDX files', FASHION_MNIST_DIR)
-    .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string; classes?: string[]; itemScale?: [number, number] }) => {
+    .option('--json', 'print the summary as one JSON line', false)
+    .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string; classes?: string[]; itemScale?: [number, number]; json: boolean }) => {
       const started = Date.now();
-      const summary = await generateFashionLoc(flags);
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const { json, ...options } = flags;
+      const summary = await generateFashionLoc(options);
+      const seconds = (Date.now() - started) / 1000;
       const { train, val, test } = summary.counts;
-      process.stdout.write(`wrote ${train} train, ${val} val, ${test} test images (${summary.width}x${summary.height}) to ${summary.out} in ${seconds} s\n`);
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ out: summary.out, width: summary.width, height: summary.height, counts: summary.counts, seconds })}\n`);
+        return;
+      }
+      process.stdout.write(`wrote ${train} train, ${val} val, ${test} test images (${summary.width}x${summary.height}) to ${summary.out} in ${seconds.toFixed(1)} s\n`);
     });
 
   data
@@ -52,8 +58,9 @@ export function registerData(program: Command): void {
     .option('--subset <letters>', "the paper's class subsets, e.g. A or B-F")
     .option('--synsets <file>', 'synset words file for class names')
     .option('--strict', 'fail at the first bad entry', false)
-    .option('--json', 'print a JSON summary', false)
-    .action(async (flags: { data: string; split: string; format: DatasetFormat; classes?: string; subset?: string; synsets?: string; strict: boolean; json: boolean }) => {
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
+    .option('--json', 'print the summary as one JSON line', false)
+    .action(async (flags: { data: string; split: string; format: DatasetFormat; classes?: string; subset?: string; synsets?: string; strict: boolean; allowOutsideRoot: boolean; json: boolean }) => {
       const dataset = await loadDataset(flags);
       const boxes = dataset.samples.reduce((n, s) => n + s.boxes.length, 0);
       const withBoxes = dataset.samples.filter((s) => s.boxes.length > 0).length;
@@ -71,7 +78,7 @@ export function registerData(program: Command): void {
         emptyClasses: perClass.filter((n) => n === 0).length,
       };
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...summary, skippedEntries: dataset.skipped })}\n`);
         return;
       }
       process.stdout.write(

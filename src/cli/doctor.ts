@@ -19,7 +19,7 @@ export function registerDoctor(program: Command): void {
           `node        ${r.node} (${r.platform}, ${r.cpus} CPUs)`,
           r.addon ? `addon       ${r.addon.path} (${r.addon.source}${r.addon.variant ? ` ${r.addon.variant}` : ''}, v${r.addon.version})` : `addon       not loaded`,
           `libtorch    ${r.libtorch ?? '-'}${r.cxx11Abi !== null ? ` (C++11 ABI ${r.cxx11Abi})` : ''}`,
-          `cuda        ${r.cuda.available ? `available, ${r.cuda.devices} device(s), runtime ${r.cuda.runtime}` : 'not available'}`,
+          `cuda        ${cudaLine(r.cuda)}`,
           `cudnn       ${r.cuda.cudnn ?? '-'}`,
           ...(r.gpus.length ? r.gpus.map((g, i) => `gpu ${i}       ${g.name}, compute ${g.computeCapability ?? '?'}, ${g.memoryMiB ?? '?'} MiB`) : ['gpus        none found']),
           `threads     ${r.threads ?? '-'}${r.mkldnn ? ' (oneDNN available)' : ''}`,
@@ -53,4 +53,10 @@ async function buildFirst(): Promise<void> {
   const { buildFromSource } = await import('../native/source-build.js');
   const result = buildFromSource(packageRoot, detectLibTorch().found);
   if (!result.ok) process.stderr.write(`casm-native: source build failed: ${result.error}\n`);
+}
+
+/** A CUDA build on a machine without a usable GPU is normal (it runs on the CPU): say which it is. */
+function cudaLine(c: { available: boolean; devices: number; runtime: string | null }): string {
+  if (c.available) return `available, ${c.devices} device(s), runtime ${c.runtime}`;
+  return c.runtime ? `CUDA not available (the addon is built for CUDA ${c.runtime}; no usable GPU, running on the CPU)` : 'CUDA not available (CPU build)';
 }

@@ -1,6 +1,7 @@
 // `casm-native eval`: localisation scores of a trained model (or of the trivial baselines) on a
 // dataset split, as the authors score them; with --classifiers, the paper's Fig. 3 check instead.
-// On a run folder (or with --report FILE) the HTML report is written at the end.
+// With --report the HTML report of the run is written at the end (only then: eval is also used in
+// scripts and on read-only run folders, where an unasked file is a surprise).
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
@@ -15,6 +16,7 @@ import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
 import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import { formatAgnosticism as formatAgnosticismText, formatLocalisation as formatLocalisationText } from './eval-format.js';
 import { progressLine } from './progress-line.js';
+import { UsageError } from './usage-error.js';
 
 const positiveInt = (name: string, min: number) => (value: string) => {
   const n = Number(value);
@@ -33,9 +35,10 @@ interface EvalFlags {
   toy?: ToyKind;
   size?: number;
   classifiers?: string[];
-  report?: string | false;
+  report?: string | true;
   device?: string;
   strict: boolean;
+  allowOutsideRoot: boolean;
 }
 
 export function registerEval(program: Command): void {
@@ -45,24 +48,25 @@ export function registerEval(program: Command): void {
     .option('--checkpoint <path>', 'run folder (its final weights), checkpoint folder or model.safetensors')
     .option('--data <path>', "dataset folder or .jsonl manifest (default: the run's training data)")
     .option('--split <name>', 'split to score', 'val')
-    .option('--json', 'print one JSON object instead of a table', false)
+    .option('--json', 'print the result as one JSON line instead of a table', false)
     .addOption(new Option('--resize <mode>', 'scoring transform: short side + centre crop, or direct resize').choices(['crop', 'direct']).default('crop'))
     .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 32)
     .option('--limit <n>', 'score only the first N images (0: all)', positiveInt('--limit', 0), 0)
     .addOption(new Option('--toy <kind>', "score a trivial baseline instead of a model, as score.py --toy: centre box (33 px margin at 224) or the whole image").choices(['center', 'full']))
     .option('--size <px>', "side of the scoring frame (default: the model's training size, else 224)", positiveInt('--size', 32))
     .option('--classifiers <paths...>', 'Fig. 3: top-1 of these classifiers (runs, checkpoints or model.safetensors) on masked-in, masked-out and inpainted images')
-    .option('--report <file>', 'write the HTML report here (default on a run folder: <run>/report.html)')
-    .option('--no-report', 'do not write the HTML report')
+    .option('--report [file]', "also write the run's HTML report (default file: <run>/report.html)")
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
     .action(async (flags: EvalFlags) => {
-      if (!flags.checkpoint && !flags.toy) throw new Error('eval needs --checkpoint (or --toy center|full for a baseline)');
-      if (flags.classifiers && !flags.checkpoint) throw new Error('--classifiers needs --checkpoint: the CASM model whose masks are tested');
+      if (!flags.checkpoint && !flags.toy) throw new UsageError('eval needs --checkpoint (or --toy center|full for a baseline)');
+      if (flags.classifiers && !flags.checkpoint) throw new UsageError('--classifiers needs --checkpoint: the CASM model whose masks are tested');
+      if (flags.report && !flags.checkpoint) throw new UsageError('--report needs --checkpoint: the report is about a trained run');
       const opened = flags.checkpoint ? await openModel(flags.checkpoint, { device: flags.device }) : null;
       const data = flags.data ?? opened?.trainedOn?.data;
-      if (!data) throw new Error('eval needs --data (the checkpoint does not name its dataset)');
-      const dataset = await loadDataset({ data, split: flags.split, strict: flags.strict });
+      if (!data) throw new UsageError('eval needs --data (the checkpoint does not name its dataset)');
+      const dataset = await loadDataset({ data, split: flags.split, strict: flags.strict, allowOutsideRoot: flags.allowOutsideRoot });
       const size = flags.size ?? opened?.imageSize ?? 224;
       const progress = progressLine('eval');
       const common = { dataset, size, batchSize: flags.batchSize, limit: flags.limit, strict: flags.strict, onProgress: progress.update };
@@ -71,7 +75,7 @@ export function registerEval(program: Command): void {
         const classifiers = await openClassifiers(opened!, flags.classifiers, flags.device);
         const result = await evaluateClassifierAgnosticism({ ...common, casm: opened!.model, classifiers });
         progress.done();
-        process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatAgnosticismText(result));
+        process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatAgnosticismText(result));
         return;
       }
 
@@ -82,7 +86,7 @@ export function registerEval(program: Command): void {
       if (flags.json) {
         const { LE, OM, F1, F1a, MaxBoxAccV2, maskStats, ...rest } = result;
         const out = { LE, OM, F1, F1a, MaxBoxAccV2, maskStats, ...rest, skipped: result.skipped.length, report: reportFile };
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
         const label = flags.toy ? `baseline "${flags.toy}"` : `CASM ${opened!.source}`;
         process.stdout.write(formatLocalisationText(result, label));
@@ -92,8 +96,7 @@ export function registerEval(program: Command): void {
 }
 
 async function maybeWriteReport(flags: EvalFlags, opened: OpenedModel, dataset: Dataset, evaluation: LocalisationEvalResult): Promise<string | null> {
-  if (flags.report === false) return null;
-  if (!opened.runDir && !flags.report) return null;
+  if (!flags.report) return null;
   // A checkpoint folder's run is two levels up; a bare weights file's curves are wherever it lies.
   const runDir = opened.runDir ?? (opened.source.endsWith('.safetensors') ? path.dirname(opened.source) : runDirOfCheckpoint(opened.source));
   const { file } = await writeRunReport({

@@ -1,32 +1,9 @@
 #!/usr/bin/env node
-// Entry point of the `casm-native` command: one commander command per file in this folder.
-import { Command } from 'commander';
-import { readPackageVersion } from './version.js';
-import { registerDoctor } from './doctor.js';
-import { registerConformance } from './conformance.js';
-import { registerTrain } from './train.js';
-import { registerData } from './data.js';
-import { registerEval } from './eval.js';
-import { registerSaliency } from './saliency.js';
-import { registerReport } from './report.js';
+// Entry point of the `casm-native` command; the tree is in program.ts, exit statuses in run-cli.ts.
+import { createProgram } from './program.js';
+import { runCli } from './run-cli.js';
 
-const program = new Command();
-program
-  .name('casm-native')
-  .description('Classifier-agnostic saliency maps (CASM) on LibTorch')
-  .version(readPackageVersion())
-  .showHelpAfterError();
-
-registerDoctor(program);
-registerConformance(program);
-registerTrain(program);
-registerData(program);
-registerEval(program);
-registerSaliency(program);
-registerReport(program);
-
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`casm-native: ${message}\n`);
-  process.exit(1);
-});
+const code = await runCli(createProgram(), process.argv);
+// Commands that finish normally may have set their own status (doctor without an addon, a failed
+// conformance case, an interrupted training run); only an error overrides it.
+if (code !== 0) process.exitCode = code;

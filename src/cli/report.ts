@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { writeRunReport } from '../eval/run-report.js';
+import { reportSummary } from '../eval/report-summary.js';
 import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
 
 const positiveInt = (name: string, min: number) => (value: string) => {
@@ -10,6 +11,18 @@ const positiveInt = (name: string, min: number) => (value: string) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
   return n;
 };
+
+interface ReportFlags {
+  out?: string;
+  data?: string;
+  split?: string;
+  limit: number;
+  examples: number;
+  resize: ResizeMode;
+  batchSize: number;
+  device?: string;
+  json: boolean;
+}
 
 export function registerReport(program: Command): void {
   program
@@ -24,8 +37,10 @@ export function registerReport(program: Command): void {
     .addOption(new Option('--resize <mode>', 'scoring transform').choices(['crop', 'direct']).default('crop'))
     .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 32)
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
-    .action(async (runDir: string, flags: { out?: string; data?: string; split?: string; limit: number; examples: number; resize: ResizeMode; batchSize: number; device?: string }) => {
-      const { file } = await writeRunReport({ runDir, ...flags, log: (m) => process.stderr.write(`${m}\n`) });
-      process.stdout.write(`report: ${file}\n`);
+    .option('--json', 'print what the report shows (file, settings, scores, boxes, predictions) as one JSON line', false)
+    .action(async (runDir: string, flags: ReportFlags) => {
+      const { json, ...options } = flags;
+      const { file, data } = await writeRunReport({ runDir, ...options, log: (m) => process.stderr.write(`${m}\n`) });
+      process.stdout.write(json ? `${JSON.stringify(reportSummary(file, data))}\n` : `report: ${file}\n`);
     });
 }

@@ -1,5 +1,6 @@
 // `casm-native saliency`: masks and masked images for arbitrary images (files, folders, manifests
 // or dataset folders), written per image into --out; see src/eval/saliency-export.ts for the files.
+// With --json, stdout carries one JSON record per image (as written) and nothing else.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { openModel } from '../eval/open-model.js';
@@ -23,12 +24,14 @@ interface SaliencyFlags {
   split: string;
   device?: string;
   strict: boolean;
+  allowOutsideRoot: boolean;
+  json: boolean;
 }
 
 export function registerSaliency(program: Command): void {
   program
     .command('saliency')
-    .description('write masks, masked-in/out, inpainted and heat-map images plus a JSON (box, mask statistics) per input image')
+    .description("write mask, overlay (boxes drawn), masked-in/out and inpainted images at each image's own size, plus a JSON (box, prediction, mask statistics) per image")
     .argument('<inputs...>', 'image files, folders of images, .jsonl manifests or dataset folders')
     .requiredOption('--checkpoint <path>', 'run folder, checkpoint folder or model.safetensors')
     .requiredOption('--out <dir>', 'output folder')
@@ -38,9 +41,11 @@ export function registerSaliency(program: Command): void {
     .option('--split <name>', 'split to read from a dataset folder', 'val')
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
+    .option('--json', "print each image's record as one JSON line on stdout", false)
     .action(async (inputs: string[], flags: SaliencyFlags) => {
       const opened = await openModel(flags.checkpoint, { device: flags.device });
-      const images = await resolveSaliencyInputs(inputs, { split: flags.split });
+      const images = await resolveSaliencyInputs(inputs, { split: flags.split, allowOutsideRoot: flags.allowOutsideRoot });
       if (images.length === 0) throw new Error(`no images found in ${inputs.join(', ')}`);
       const progress = progressLine('saliency');
       const result = await exportSaliency({
@@ -53,12 +58,17 @@ export function registerSaliency(program: Command): void {
         strict: flags.strict,
         classIds: opened.classIds,
         onProgress: progress.update,
+        onRecord: flags.json ? (record) => process.stdout.write(`${JSON.stringify(record)}\n`) : undefined,
         onSkip: (input, reason) => {
           progress.done();
           process.stderr.write(`saliency: skipped ${input}: ${reason}\n`);
         },
       });
       progress.done();
-      process.stdout.write(`wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}\n`);
+      const summary = `wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}`;
+      // Under --json the summary goes to stderr, so stdout stays pure JSON lines.
+      (flags.json ? process.stderr : process.stdout).write(`${summary}\n`);
+      // Nothing written is a failure, not a quiet success: scripts check the exit status.
+      if (result.written.length === 0) throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${flags.out}`);
     });
 }

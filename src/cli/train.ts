@@ -3,7 +3,6 @@
 // checkpoint and print how to resume. `--demo` is the README's one-command tour.
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, defaultRunDir } from '../train/config.js';
@@ -13,45 +12,13 @@ import type { WorkerEnv } from '../train/distributed.js';
 import { train } from '../train/loop.js';
 import type { TrainResult } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
-import { createProgressRenderer, formatDuration, pickProgressMode } from '../train/progress.js';
-import type { Arch, NativeAddon } from '../native/types.js';
+import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
+import { DEMO_TRAIN, ensureDemoData } from './demo.js';
+import { ARCHS, type Arch, type NativeAddon } from '../native/types.js';
 import { LAUNCHED_ENV, launchWorkers, workerArgsFrom } from './train-launcher.js';
 
-const ARCHS: Arch[] = ['resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152'];
-
-/**
- * What --demo changes: sized for about ten minutes on two CPU cores. The classifier starts from
- * scratch (there is no pretrained f(0) offline), so the budget goes where it learns fastest per
- * second. Measured on fashion-loc (2-core CPU shared with another job), validation accuracy:
- * 32 px + spec crops (area 8–100%) reach ~19% after 8 epochs and 33% after 24 (~11 min);
- * crops of 50–100% alone barely help at 32 px (21% after 8 epochs), a higher lr (5e-2) stalls at
- * chance; 64 px with 50–100% crops reaches 30% after 8 epochs (~6 min), so: 64 px, fewer epochs,
- * crops that keep most of the scene (the item covers 3–33% of it, 14% on average). This full
- * demo: 43% validation accuracy in 8 min 10 s including data generation (was 33% in ~11 min).
- * Localisation is not solved yet: see the λr note below.
- */
-export const DEMO_DEFAULTS = {
-  arch: 'resnet18',
-  imageSize: 64,
-  batchSize: 32,
-  epochs: 6,
-  epochFraction: 1,
-  cropScale: [0.5, 1] as [number, number],
-  lr: 1e-2,
-  lrMapping: 1e-3,
-  lrDecayEvery: 20,
-  checkpointEvery: 500,
-  logEvery: 63,
-  // The preset λr (10) drives the decoder's sigmoid into saturation in the first epochs, while the
-  // classifier is near chance, and Adam at 1e-3 cannot pull it back within the demo (masks stayed
-  // at mean 0.001, LE 100%). Starting at 0.5 and steering toward a mean mask near the boxes' share
-  // of the image (0.15; at 0.3 the binarised box is already twice the average box) localised on an
-  // earlier version of the demo data (LE 82.8%, F1 23.3%, 6 epochs), but on the data the current
-  // generator writes the masks still collapse after epoch 1 (LE 100%, val accuracy 30%, 5 min on the
-  // 2-core CPU). λr steering once per epoch is too slow to recover: open work.
-  lambdaR: 0.5,
-  targetMaskArea: 0.15,
-} as const satisfies Partial<TrainConfig>;
+/** 'custom' needs block and layers, which the CLI does not take. */
+const NAMED_ARCHS = ARCHS.filter((a) => a !== 'custom');
 
 const int = (name: string) => (value: string) => {
   const n = Number(value);
@@ -85,6 +52,7 @@ interface TrainFlags {
   split?: string;
   valSplit?: string;
   arch?: Arch;
+  maskUpsample?: 'nearest' | 'bilinear';
   imageSize?: number;
   batchSize?: number;
   epochs?: number;
@@ -108,6 +76,7 @@ interface TrainFlags {
   out?: string;
   quiet?: boolean;
   strict?: boolean;
+  allowOutsideRoot?: boolean;
   preset?: keyof typeof PRESETS;
   resume?: string;
   checkpointEvery?: number;
@@ -117,6 +86,8 @@ interface TrainFlags {
   maskAreaEvery?: number;
   pretrainEpochs?: number;
   pretrainLr?: number;
+  pretrainOptimizer?: 'adam' | 'sgd';
+  pretrainCropScale?: [number, number];
   scoreSplit?: string;
   logEvery?: number;
   valLimit?: number;
@@ -142,7 +113,8 @@ export function registerTrain(program: Command): void {
     .option('--val-split <name>', `validation split, 'none' for no validation (default ${TRAIN_DEFAULTS.valSplit})`)
     .option('--score-split <name>', 'split scored for LE/OM/F1 at the end (default: the validation split)')
     .addOption(new Option('--preset <name>', 'thinning strategy (see below)').choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
-    .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(ARCHS))
+    .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(NAMED_ARCHS))
+    .addOption(new Option('--mask-upsample <mode>', `final ×4 upsampling of the mask (default ${TRAIN_DEFAULTS.maskUpsample}, the authors')`).choices(['nearest', 'bilinear']))
     .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
     .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))
     .option('--epochs <n>', `default ${TRAIN_DEFAULTS.epochs}`, int('--epochs'))
@@ -161,7 +133,9 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--classifier-loss <kind>', 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)').choices(['two-step', 'mixed']))
     .option('--init-weights <file>', 'initial classifier weights: torchvision .pth or .safetensors')
     .option('--pretrain-epochs <n>', `classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default ${TRAIN_DEFAULTS.pretrainEpochs})`, int('--pretrain-epochs'))
-    .option('--pretrain-lr <x>', `peak SGD learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
+    .addOption(new Option('--pretrain-optimizer <name>', `optimiser of pretraining (default ${TRAIN_DEFAULTS.pretrainOptimizer})`).choices(['adam', 'sgd']))
+    .option('--pretrain-crop-scale <min[,max]>', 'RandomResizedCrop area range of pretraining (default: --crop-scale)', cropScale)
+    .option('--pretrain-lr <x>', `peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
     .option('--device <dev>', `cpu, cuda or cuda:N (default ${TRAIN_DEFAULTS.device})`)
     .option('--amp', 'bf16 autocast on CUDA')
     .option('--seed <n>', `seed of initialisation, data order, augmentation and the pool (default ${TRAIN_DEFAULTS.seed})`, int('--seed'))
@@ -175,6 +149,7 @@ export function registerTrain(program: Command): void {
     .option('--log-every <steps>', `metrics.jsonl interval (default ${TRAIN_DEFAULTS.logEvery})`, int('--log-every'))
     .option('--val-limit <n>', 'validate on at most N images per epoch, 0 = all (localisation always uses all)', int('--val-limit'))
     .option('--strict', 'stop at the first unreadable sample instead of skipping it')
+    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)')
     .option('--quiet', 'no progress output')
     .option('--json', 'progress as JSON lines on stdout')
     .option('--nproc-per-node <n>', 'data-parallel training: start N worker processes on this machine (Gloo on CPU, NCCL with --device cuda: one GPU each); --batch-size is the total over all processes', int('--nproc-per-node'))
@@ -183,7 +158,7 @@ export function registerTrain(program: Command): void {
     .option('--master-addr <host>', 'address of node 0, where rank 0 hosts the rendezvous (default 127.0.0.1)')
     .option('--master-port <port>', 'rendezvous port on node 0 (default: a free port on one machine, 29500 across machines)', int('--master-port'))
     .option('--dist-timeout <s>', 'data-parallel: seconds before a rendezvous or a collective waiting for a silent rank fails (default 1800)', num('--dist-timeout'))
-    .option('--demo', 'generate the Fashion-MNIST localisation demo data (if needed) and train a small CASM on it: resnet18 at 64 px, 6 epochs, ~5 min on 2 CPU cores')
+    .option('--demo', `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`)
     .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
       const worker = workerEnvFrom(process.env);
@@ -210,10 +185,7 @@ async function runLauncher(flags: TrainFlags): Promise<number> {
   const args = workerArgsFrom(argv.slice(argv.indexOf('train', 2) + 1));
   // Every worker must write the same run folder: fix the default (time-stamped) one here, and
   // make the demo data once rather than in every worker.
-  if (!flags.resume && !flags.out) {
-    const preset = flags.preset ?? DEFAULT_PRESET;
-    args.push('--out', defaultRunDir(flags.demo ? `demo-${preset}` : preset));
-  }
+  if (!flags.resume && !flags.out) args.push('--out', defaultOut(flags));
   if (flags.demo && !flags.data && !flags.resume) await ensureDemoData();
   return launchWorkers({
     nprocPerNode: nproc,
@@ -323,7 +295,7 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
   if (r.localization) {
     const l = r.localization;
     lines.push(`localisation on ${l.images} images of the ${l.split ?? 'validation'} split (lower LE/OM is better, higher F1 is better):`);
-    lines.push(`  CASM                 LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
+    lines.push(`  ${`preset ${r.config.preset}`.padEnd(21)}LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
     if (l.centerBaseline) lines.push(`  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`);
   }
   if (r.lastEpoch?.val) {
@@ -342,19 +314,25 @@ function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** The run folder when --out is not given: time-stamped, so the launcher fixes it for all its workers. */
+function defaultOut(flags: TrainFlags): string {
+  return defaultRunDir(flags.demo ? `demo-${flags.preset ?? DEMO_TRAIN.preset}` : (flags.preset ?? DEFAULT_PRESET));
+}
+
 /** Flags → TrainConfigInput; --demo fills in its defaults (and its data) under explicit flags. */
 async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>> {
   const base: Partial<TrainConfig> = {};
   if (flags.demo) {
-    Object.assign(base, DEMO_DEFAULTS, { cropScale: [...DEMO_DEFAULTS.cropScale] });
+    Object.assign(base, DEMO_TRAIN, { cropScale: [...DEMO_TRAIN.cropScale], pretrainCropScale: [...DEMO_TRAIN.pretrainCropScale] });
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
-    if (!flags.out && !flags.resume) base.out = defaultRunDir(`demo-${flags.preset ?? DEFAULT_PRESET}`);
+    if (!flags.out && !flags.resume) base.out = defaultOut(flags);
   }
   const given: Partial<TrainConfig> = {
     data: flags.data,
     split: flags.split,
     valSplit: flags.valSplit === 'none' ? null : flags.valSplit,
     arch: flags.arch,
+    maskUpsample: flags.maskUpsample,
     imageSize: flags.imageSize,
     batchSize: flags.batchSize,
     epochs: flags.epochs,
@@ -378,12 +356,15 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     seed: flags.seed,
     out: flags.out,
     strict: flags.strict,
+    allowOutsideRoot: flags.allowOutsideRoot,
     checkpointEvery: flags.checkpointEvery,
     keepCheckpoints: flags.keepCheckpoints,
     targetMaskArea: flags.targetMaskArea,
     maskAreaEvery: flags.maskAreaEvery,
     pretrainEpochs: flags.pretrainEpochs,
     pretrainLr: flags.pretrainLr,
+    pretrainOptimizer: flags.pretrainOptimizer,
+    pretrainCropScale: flags.pretrainCropScale,
     scoreSplit: flags.scoreSplit,
     logEvery: flags.logEvery,
     valLimit: flags.valLimit,
@@ -397,27 +378,3 @@ async function loadAddonForCli(): Promise<NativeAddon> {
   return loadAddon();
 }
 
-/** Where --demo keeps its generated dataset: reused by later runs. */
-export const DEMO_DATA_DIR = path.join('.cache', 'fashion-loc');
-
-/** The demo dataset's folder, generated on first use (src/data owns the generator). */
-async function ensureDemoData(): Promise<string> {
-  const dir = path.resolve(DEMO_DATA_DIR);
-  if (existsSync(path.join(dir, 'metadata', 'generator.json'))) return dir;
-  const started = Date.now();
-  const { generateFashionLoc } = await import('../data/fashion-loc.js');
-  process.stderr.write(`generating the fashion-loc demo dataset in ${dir} …\n`);
-  let lastReport = 0;
-  const summary = await generateFashionLoc({
-    out: dir,
-    onProgress: (done, total) => {
-      if (process.stderr.isTTY && (Date.now() - lastReport > 200 || done === total)) {
-        lastReport = Date.now();
-        process.stderr.write(`\r  ${done}/${total} images\x1b[K${done === total ? '\n' : ''}`);
-      }
-    },
-  });
-  const { train, val, test } = summary.counts;
-  process.stderr.write(`demo data: ${train} train, ${val} val, ${test} test images in ${formatDuration((Date.now() - started) / 1000)}\n`);
-  return dir;
-}

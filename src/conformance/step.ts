@@ -1,4 +1,4 @@
-// Runs the fused-step conformance vectors (../shared/conformance/step, made with the authors'
+// Runs the fused-step conformance vectors (test/conformance-vectors/step, made with the authors'
 // code) through the real addon and checks them with the tolerances of conformance/README.md.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

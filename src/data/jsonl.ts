@@ -1,11 +1,12 @@
 // JSONL manifests: one JSON object per line,
 //   {"path": "img/1.jpg", "label": 3 | "cat", "boxes": [[x0,y0,x1,y1], ...], "width": 500, "height": 375}
-// with path relative to the manifest's folder, boxes optional ({x0,y0,x1,y1} objects also accepted).
+// with path relative to the manifest's folder (and inside it, see confine.ts), boxes optional ({x0,y0,x1,y1} objects also accepted).
 // Classes: classes.txt next to the manifest when present (one "id [name]" per line; an integer
 // label indexes it, a string label names an id). Without it, string labels are sorted and integer
 // labels numbered, over every *.jsonl in the folder so that all splits share one index.
 import { readFile, readdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { confinePath } from './confine.js';
 import type { Box, Dataset, Sample } from './types.js';
 import { readClassListFile } from './class-list.js';
 import { boxProblem } from './transform-geometry.js';
@@ -65,7 +66,7 @@ function parseBox(value: unknown): Box | undefined {
   return undefined;
 }
 
-export async function loadJsonl(file: string, split: string, log: SkipLog): Promise<Dataset> {
+export async function loadJsonl(file: string, split: string, log: SkipLog, opts: { allowOutsideRoot?: boolean } = {}): Promise<Dataset> {
   const folder = dirname(file);
   const listed = await readClassListFile(join(folder, 'classes.txt')).catch(() => undefined);
   const classIds = listed ? listed.map((e) => e.id) : await derivedClassIds(folder);
@@ -77,6 +78,11 @@ export async function loadJsonl(file: string, split: string, log: SkipLog): Prom
     const path = record.path ?? record.image ?? record.file;
     if (typeof path !== 'string' || path === '') {
       log.skip(origin, 'malformed line: no "path" string');
+      continue;
+    }
+    const confined = confinePath(folder, folder, path, opts.allowOutsideRoot ?? false);
+    if (confined.problem !== undefined) {
+      log.skip(origin, confined.problem);
       continue;
     }
     let label: number | undefined;
@@ -116,7 +122,7 @@ export async function loadJsonl(file: string, split: string, log: SkipLog): Prom
       continue;
     }
     samples.push({
-      path: isAbsolute(path) ? path : join(folder, path),
+      path: confined.path,
       label,
       boxes,
       ...(width !== undefined && height !== undefined ? { width, height } : {}),

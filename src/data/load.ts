@@ -39,6 +39,11 @@ export interface LoadDatasetOptions {
   boxes?: string;
   /** Check that every listed image file exists (default true; folder layouts need no check). */
   checkFiles?: boolean;
+  /**
+   * Let manifest paths (JSONL, wsolevaluation) point outside the dataset folder: absolute paths
+   * elsewhere or ../ escapes. Off by default: such lines are skipped (an error with strict).
+   */
+  allowOutsideRoot?: boolean;
 }
 
 export async function detectFormat(data: string, split: string): Promise<Exclude<DatasetFormat, 'auto'>> {
@@ -62,10 +67,10 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset>
       dataset = await loadImageNet(data, options.split, { synsets: options.synsets, boxes: options.boxes }, log);
       break;
     case 'wsol':
-      dataset = await loadWsol(data, options.split, log);
+      dataset = await loadWsol(data, options.split, log, { allowOutsideRoot: options.allowOutsideRoot });
       break;
     case 'jsonl':
-      dataset = await loadJsonl(data.endsWith('.jsonl') ? data : join(data, `${options.split}.jsonl`), options.split, log);
+      dataset = await loadJsonl(data.endsWith('.jsonl') ? data : join(data, `${options.split}.jsonl`), options.split, log, { allowOutsideRoot: options.allowOutsideRoot });
       break;
   }
   if (format !== 'imagenet' && options.checkFiles !== false) await dropMissingFiles(dataset, log);

@@ -9,6 +9,12 @@
 // consumer asks for the batch after the next one, i.e. while the consumer holds batches k and
 // k+1 (enough to run step k while fetching k+1). Copy it if it must live longer.
 //
+// A final batch of one image: BatchNorm in train mode cannot normalise a single value per channel
+// (ResNet's last stage is 1×1 at 32 px), so for training ('train' transform, unless dropLast) an
+// epoch whose last batch would hold one image merges it into the batch before, which then holds
+// batchSize + 1. The batch boundaries stay a pure function of (dataset size, batch size), so
+// resume stays exact.
+//
 // Bad images: in 'replace' mode (default for training) a sample that fails to decode is replaced by
 // a random other sample of the dataset, drawn from the same keyed streams (so still reproducible);
 // batches keep their size and labels stay aligned with pixels. In 'drop' mode (default for
@@ -39,6 +45,8 @@ export interface BatchLoaderOptions {
   fraction?: number;
   /** Leave out the last, smaller batch (default false). */
   dropLast?: boolean;
+  /** Merge a last batch of one image into the batch before it (default: true for 'train'). */
+  mergeSingleTail?: boolean;
   /** Batches decoded ahead of the one the consumer is waiting for (default 2). */
   prefetch?: number;
   /** Images decoded at once (default: the number of cores). */
@@ -62,7 +70,8 @@ export interface BatchLoaderOptions {
    * Data-parallel training: this process decodes only its part of every batch. Batch k keeps the
    * positions it has without sharding (so the global batch, its augmentation and the epoch order
    * do not depend on the number of processes); rank r gets the r-th of `worldSize` near-equal
-   * slices. A last batch with fewer images than processes is left out, on every rank alike.
+   * slices. A last batch with fewer images than processes is left out, on every rank alike (unless
+   * it is a single training image, which is merged into the batch before as without sharding).
    */
   shard?: Shard;
 }
@@ -125,11 +134,33 @@ export class BatchLoader {
 
   get batchesPerEpoch(): number {
     const n = this.samplesPerEpoch;
-    const full = Math.floor(n / this.batchSize);
-    const rest = n - full * this.batchSize;
-    if (this.options.dropLast || rest === 0) return full;
-    // Every process needs at least one image of the last batch.
-    return rest >= (this.options.shard?.worldSize ?? 1) ? full + 1 : full;
+    if (this.options.dropLast) return Math.floor(n / this.batchSize);
+    const batches = Math.ceil(n / this.batchSize);
+    return this.mergesTail || this.dropsShortTail ? batches - 1 : batches;
+  }
+
+  /** Images in the smallest batch this process gets in an epoch (0 when no batch is yielded). */
+  get smallestBatch(): number {
+    if (this.batchesPerEpoch === 0) return 0;
+    const n = this.samplesPerEpoch;
+    const tail = n % this.batchSize;
+    const whole = this.options.dropLast || tail === 0 || this.mergesTail || this.dropsShortTail;
+    const smallest = whole ? Math.min(n, this.batchSize) : tail;
+    // positionsOf's smallest slice of a batch of `smallest` images.
+    return Math.floor(smallest / (this.options.shard?.worldSize ?? 1));
+  }
+
+  /** Whether the epoch's last batch would hold a single image that is merged into the one before. */
+  private get mergesTail(): boolean {
+    const n = this.samplesPerEpoch;
+    const merge = this.options.mergeSingleTail ?? this.transform === 'train';
+    return merge && !this.options.dropLast && this.batchSize > 1 && n > this.batchSize && n % this.batchSize === 1;
+  }
+
+  /** Whether the epoch's last batch is left out because it has fewer images than processes. */
+  private get dropsShortTail(): boolean {
+    const tail = this.samplesPerEpoch % this.batchSize;
+    return !this.options.dropLast && !this.mergesTail && tail > 0 && tail < (this.options.shard?.worldSize ?? 1);
   }
 
   /** Dataset indices of this epoch, in visiting order. */
@@ -145,7 +176,7 @@ export class BatchLoader {
     if (!(Number.isInteger(startBatch) && startBatch >= 0)) throw new Error(`startBatch must be a non-negative integer, got ${startBatch}`);
     const prefetch = Math.max(1, this.options.prefetch ?? 2);
     const limiter = new Limiter(Math.max(1, this.options.concurrency ?? availableParallelism()));
-    const batchBytes = this.batchSize * this.size * this.size * 3;
+    const batchBytes = (this.batchSize + (this.mergesTail ? 1 : 0)) * this.size * this.size * 3;
     // Buffers: the queue (the batch being awaited and `prefetch` more) plus the one the consumer
     // still holds. A fresh pool per call, because decodes of an abandoned iteration may still be
     // writing into the old one. allocUnsafeSlow: each batch owns its ArrayBuffer at byteOffset 0
@@ -209,7 +240,7 @@ export class BatchLoader {
   /** Positions [first, last) of the epoch that batch `batchIndex` holds (this process's slice of it). */
   private positionsOf(batchIndex: number, epochLength: number): { first: number; last: number } {
     const start = batchIndex * this.batchSize;
-    const end = Math.min(epochLength, start + this.batchSize);
+    const end = this.mergesTail && batchIndex === this.batchesPerEpoch - 1 ? epochLength : Math.min(epochLength, start + this.batchSize);
     const shard = this.options.shard;
     if (!shard) return { first: start, last: end };
     const count = end - start;

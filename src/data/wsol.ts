@@ -3,7 +3,7 @@
 //   metadata/<split>/class_labels.txt "path,label"
 //   metadata/<split>/image_sizes.txt  "path,width,height"   (optional)
 //   metadata/<split>/localization.txt "path,x0,y0,x1,y1", one line per box (optional)
-// Images live under images/ (or the root itself). Class names are not part of the format; we read
+// Images live under images/ (or the root itself), and must stay inside the root (see confine.ts). Class names are not part of the format; we read
 // metadata/classes.txt when present (our generator writes it), else the labels are numbered.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import type { Box, Dataset, Sample } from './types.js';
 import { readClassListFile } from './class-list.js';
 import { boxProblem } from './transform-geometry.js';
 import { isDirectory } from './imagenet.js';
+import { confinePath } from './confine.js';
 import type { SkipLog } from './skips.js';
 
 interface Row {
@@ -46,7 +47,7 @@ async function highestLabel(metadataDir: string): Promise<number> {
   return highest;
 }
 
-export async function loadWsol(root: string, split: string, log: SkipLog): Promise<Dataset> {
+export async function loadWsol(root: string, split: string, log: SkipLog, opts: { allowOutsideRoot?: boolean } = {}): Promise<Dataset> {
   const metadataDir = join(root, 'metadata');
   const dir = join(metadataDir, split);
   if (!(await isDirectory(dir))) throw new Error(`${root}: no metadata/${split}/ folder`);
@@ -122,12 +123,17 @@ export async function loadWsol(root: string, split: string, log: SkipLog): Promi
       if (!reported.has(id)) log.skip(row.origin, `no class label for ${id}`);
       continue;
     }
+    const confined = confinePath(root, imageRoot, id, opts.allowOutsideRoot ?? false);
+    if (confined.problem !== undefined) {
+      log.skip(row.origin, confined.problem);
+      continue;
+    }
     const bad = badBoxes.get(id);
     if (bad) {
       log.skip(row.origin, `bad box (${bad})`);
       continue;
     }
-    samples.push({ path: join(imageRoot, id), label: labelled.label, boxes: boxes.get(id) ?? [], ...sizes.get(id), origin: row.origin });
+    samples.push({ path: confined.path, label: labelled.label, boxes: boxes.get(id) ?? [], ...sizes.get(id), origin: row.origin });
   }
   return { root, split, classIds, classNames, samples, skipped: log.records };
 }

@@ -16,3 +16,5 @@ export { openModel, type OpenedModel } from './open-model.js';
 export { resolveSaliencyInputs, type SaliencyInput } from './saliency-inputs.js';
 export { exportSaliency, SALIENCY_FILES, type SaliencyExportOptions, type SaliencyExportResult, type SaliencyRecord } from './saliency-export.js';
 export { writeRunReport, REPORT_FILE, type RunReportOptions } from './run-report.js';
+export { maskToOriginal, binaryToOriginal, type OriginalFrameMask } from './mask-to-original.js';
+export { softmaxTop1 } from './top1.js';

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Model } from '../native/model.js';
+import type { TrainConfig } from '../train/config.js';
 import { loadTrainedModel } from '../train/load-trained.js';
 import { METRICS_FILE } from '../train/metrics-log.js';
 
@@ -19,6 +20,8 @@ export interface OpenedModel {
   runDir: string | null;
   /** Dataset and validation split the run trained on, when known. */
   trainedOn: { data: string; valSplit: string | null } | null;
+  /** The run's full training configuration and the steps its weights were trained for, when known. */
+  training: { config: TrainConfig; step: number; weights: string } | null;
 }
 
 export async function openModel(source: string, opts: { device?: string } = {}): Promise<OpenedModel> {
@@ -26,7 +29,7 @@ export async function openModel(source: string, opts: { device?: string } = {}):
   if (!existsSync(resolved)) throw new Error(`${source}: no such file or folder`);
   if (statSync(resolved).isFile()) {
     const model = await Model.load(resolved, { device: opts.device });
-    return { model, source: resolved, classIds: null, imageSize: null, runDir: null, trainedOn: null };
+    return { model, source: resolved, classIds: null, imageSize: null, runDir: null, trainedOn: null, training: null };
   }
   const trained = await loadTrainedModel(resolved, { device: opts.device });
   return {
@@ -36,6 +39,7 @@ export async function openModel(source: string, opts: { device?: string } = {}):
     imageSize: trained.config.imageSize,
     runDir: isRunDir(resolved) ? resolved : null,
     trainedOn: { data: trained.config.data, valSplit: trained.config.valSplit },
+    training: { config: trained.config, step: trained.step, weights: trained.weights },
   };
 }
 

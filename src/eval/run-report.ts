@@ -1,12 +1,14 @@
-// `casm-native report RUN_DIR` (and the end of `eval` on a run folder): gathers what the report shows
-// (scores of the model and of the trivial baselines on the same images, a Fig.-2-like grid, the
-// training curves, mask statistics) and writes the self-contained HTML page.
+// `casm-native report RUN_DIR` (and `eval --report`): gathers what the report shows (the run's
+// settings, scores of the model and of the trivial baselines on the same images, a Fig.-2-like grid
+// with predicted classes and boxes, the training curves, mask statistics) and writes the
+// self-contained HTML page.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { transformImage } from '../data/transforms.js';
 import type { Dataset } from '../data/types.js';
 import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
 import { heatmapOverlay } from '../viz/heatmap.js';
 import { maskedImages } from '../viz/masked-images.js';
 import { encodePng, pngDataUri } from '../viz/png.js';
@@ -15,6 +17,8 @@ import { limitDataset } from './dataset-limit.js';
 import { evaluateLocalisation, type LocalisationEvalResult } from './localisation.js';
 import { maskBox } from './mask-box.js';
 import { openModel, type OpenedModel } from './open-model.js';
+import { runSettingsRows } from './run-settings.js';
+import { softmaxTop1 } from './top1.js';
 import { TOY_KINDS, centerMargin } from './toy-masks.js';
 import { trainingCurveCharts } from './training-curves.js';
 import { readTrainingLog } from './training-log.js';
@@ -102,10 +106,17 @@ export async function writeRunReport(opts: RunReportOptions): Promise<{ file: st
     ['steps logged', lastStep === null ? '–' : String(lastStep)],
     ['evaluation data', dataset ? `${dataset.root} [${dataset.split}]` : '–'],
   ];
+  const training = opened.training;
+  const settings = runSettingsRows(
+    training?.config ?? null,
+    training ? [['steps trained', String(training.step)], ['weights', training.weights]] : [],
+  );
+  if (!training) notes.push('No training settings: the model was opened from a bare weights file, not a run or checkpoint folder.');
   const data: ReportData = {
     title: `CASM report: ${path.basename(runDir)}`,
     subtitle: `Generated ${new Date().toISOString()} by casm-native`,
     facts,
+    settings,
     metrics,
     maskStats,
     grid,
@@ -118,13 +129,19 @@ export async function writeRunReport(opts: RunReportOptions): Promise<{ file: st
   return { file, data };
 }
 
-/** Original, overlay, masked-in, masked-out and inpainted images of the first samples. */
+/**
+ * Original, overlay (with the predicted box and the ground-truth boxes), masked-in, masked-out and
+ * inpainted images of the first samples, with the true and the predicted class. All in the model's
+ * input frame, where the scorer compares the boxes.
+ */
 async function exampleGrid(opened: OpenedModel, dataset: Dataset, size: number, resize: ResizeMode): Promise<ReportGridRow[]> {
-  const images: { caption: string; rgb: Uint8Array }[] = [];
+  const images: { file: string; truth: string; rgb: Uint8Array; groundTruth: ReportGridRow['groundTruth'] }[] = [];
   for (const sample of dataset.samples) {
     try {
-      const t = await transformImage(sample.path, { kind: resize === 'crop' ? 'score-crop' : 'score-direct', size });
-      images.push({ caption: `${dataset.classNames[sample.label] ?? sample.label} · ${path.basename(sample.path)}`, rgb: new Uint8Array(t.data) });
+      const t = await transformImage(sample.path, { kind: resize === 'crop' ? 'score-crop' : 'score-direct', size }, { boxes: sample.boxes });
+      // Boxes after the transform can stick out of the crop; clip them to what is drawn.
+      const groundTruth = t.boxes.map((b) => ({ x0: Math.max(0, b.x0), y0: Math.max(0, b.y0), x1: Math.min(size, b.x1), y1: Math.min(size, b.y1) }));
+      images.push({ file: path.basename(sample.path), truth: String(dataset.classNames[sample.label] ?? sample.label), rgb: new Uint8Array(t.data), groundTruth });
     } catch {
       // an unreadable image simply has no row
     }
@@ -133,20 +150,41 @@ async function exampleGrid(opened: OpenedModel, dataset: Dataset, size: number, 
   const plane = size * size;
   const batch = new Uint8Array(images.length * plane * 3);
   images.forEach((im, i) => batch.set(im.rgb, i * plane * 3));
-  const { masks } = await opened.model.saliency({ kind: 'uint8', data: batch, n: images.length, h: size, w: size });
+  const { masks, logits } = await opened.model.saliency({ kind: 'uint8', data: batch, n: images.length, h: size, w: size });
+  const k = logits.length / images.length;
   const uri = async (px: Uint8Array) => pngDataUri(await encodePng(px, size, size, 3));
+  const line = boxLineWidth(size, size);
   return Promise.all(
     images.map(async (im, i) => {
       const mask = masks.subarray(i * plane, (i + 1) * plane);
-      const m = maskedImages(im.rgb, maskBox(mask, size, size).binary, size, size);
+      const mb = maskBox(mask, size, size);
+      const m = maskedImages(im.rgb, mb.binary, size, size);
+      const overlay = heatmapOverlay(im.rgb, mask);
+      for (const gt of im.groundTruth) drawBox(overlay, size, size, gt, GROUND_TRUTH_BOX_COLOUR, line);
+      const box = mb.box ? { x0: mb.box.x0, y0: mb.box.y0, x1: mb.box.x1 + 1, y1: mb.box.y1 + 1 } : null;
+      if (box) drawBox(overlay, size, size, box, PREDICTED_BOX_COLOUR, line);
+      const top = softmaxTop1(logits.subarray(i * k, (i + 1) * k));
+      const predicted = opened.classIds ? nameOfClass(dataset, opened.classIds[top.index]) : null;
       return {
-        caption: im.caption,
+        caption: `${im.truth} · ${im.file}`,
+        truth: im.truth,
+        predicted: predicted ?? `class ${top.index}`,
+        probability: top.probability,
+        box,
+        groundTruth: im.groundTruth,
         original: await uri(im.rgb),
-        overlay: await uri(heatmapOverlay(im.rgb, mask)),
+        overlay: await uri(overlay),
         maskedIn: await uri(m.maskedIn),
         maskedOut: await uri(m.maskedOut),
         inpainted: await uri(m.inpainted),
       };
     }),
   );
+}
+
+/** A class id of the model as the dataset names it (the id itself when the dataset lacks it). */
+function nameOfClass(dataset: Dataset, classId: string | undefined): string | null {
+  if (classId === undefined) return null;
+  const i = dataset.classIds.indexOf(classId);
+  return i >= 0 ? (dataset.classNames[i] ?? classId) : classId;
 }

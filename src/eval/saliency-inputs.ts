@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { detectFormat, loadDataset } from '../data/load.js';
+import type { Box } from '../data/types.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.bmp']);
 
@@ -12,25 +13,33 @@ export interface SaliencyInput {
   path: string;
   /** File name stem for the outputs, unique within one run. */
   name: string;
+  /** Ground-truth boxes in original pixels, when the input came from a dataset that has them. */
+  boxes?: Box[];
+  /** The class the dataset assigns, when the input came from one. */
+  label?: { index: number; classId: string };
 }
 
-export async function resolveSaliencyInputs(inputs: readonly string[], opts: { split?: string } = {}): Promise<SaliencyInput[]> {
+type Found = Omit<SaliencyInput, 'name'>;
+
+export async function resolveSaliencyInputs(inputs: readonly string[], opts: { split?: string; allowOutsideRoot?: boolean } = {}): Promise<SaliencyInput[]> {
   const split = opts.split ?? 'val';
-  const paths: string[] = [];
+  const found: Found[] = [];
   for (const input of inputs) {
     const resolved = path.resolve(input);
     const info = await fs.stat(resolved).catch(() => null);
     if (!info) throw new Error(`${input}: no such file or folder`);
     if (info.isFile() && !resolved.endsWith('.jsonl')) {
-      paths.push(resolved);
+      found.push({ path: resolved });
     } else if (info.isFile() || (await isDataset(resolved, split))) {
-      const dataset = await loadDataset({ data: resolved, split: resolved.endsWith('.jsonl') ? path.basename(resolved, '.jsonl') : split });
-      paths.push(...dataset.samples.map((s) => s.path));
+      const dataset = await loadDataset({ data: resolved, split: resolved.endsWith('.jsonl') ? path.basename(resolved, '.jsonl') : split, allowOutsideRoot: opts.allowOutsideRoot });
+      for (const s of dataset.samples) {
+        found.push({ path: s.path, boxes: s.boxes, label: { index: s.label, classId: dataset.classIds[s.label] ?? String(s.label) } });
+      }
     } else {
-      paths.push(...(await imageFilesUnder(resolved)));
+      found.push(...(await imageFilesUnder(resolved)).map((p) => ({ path: p })));
     }
   }
-  return uniqueNames(paths);
+  return uniqueNames(found);
 }
 
 async function isDataset(dir: string, split: string): Promise<boolean> {
@@ -52,12 +61,12 @@ async function imageFilesUnder(dir: string): Promise<string[]> {
 }
 
 /** Output stems: the file's stem, made safe, with -2, -3… when two inputs share one. */
-function uniqueNames(paths: readonly string[]): SaliencyInput[] {
+function uniqueNames(found: readonly Found[]): SaliencyInput[] {
   const used = new Map<string, number>();
-  return paths.map((p) => {
-    const stem = path.basename(p, path.extname(p)).replace(/[^A-Za-z0-9._-]+/g, '_') || 'image';
+  return found.map((f) => {
+    const stem = path.basename(f.path, path.extname(f.path)).replace(/[^A-Za-z0-9._-]+/g, '_') || 'image';
     const count = (used.get(stem) ?? 0) + 1;
     used.set(stem, count);
-    return { path: p, name: count === 1 ? stem : `${stem}-${count}` };
+    return { ...f, name: count === 1 ? stem : `${stem}-${count}` };
   });
 }

@@ -1,4 +1,4 @@
-// Runs the metrics conformance vectors (../shared/conformance/metrics: metrics.json + masks file)
+// Runs the metrics conformance vectors (test/conformance-vectors/metrics: metrics.json + masks file)
 // through scoreMask and compares every field: F1 and IoU values within 1e-6, everything else exact,
 // and the aggregate means within 1e-6 (they are means of F1s). One result per case plus one for the
 // aggregate, so the CLI can print a line each.

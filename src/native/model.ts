@@ -1,5 +1,8 @@
 // The typed front of the addon: Model and Trainer with one promise queue per model, so calls on
-// one model (and its trainers) run in order even when JS fires them concurrently.
+// one model (and its trainers) run in order even when JS fires them concurrently. dispose() frees
+// native memory now rather than whenever the garbage collector gets to the wrappers, which on a
+// GPU or with several models in one process is too late.
+import { copyBatch, copyLabels } from './batch-copy.js';
 import { loadAddon } from './loader.js';
 import type {
   Batch,
@@ -9,6 +12,7 @@ import type {
   NativeTrainer,
   SaliencyResult,
   StepOptions,
+  PretrainStepOptions,
   PretrainStepStats,
   StepStats,
   TrainerOptions,
@@ -16,21 +20,83 @@ import type {
 
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
 
   run<T>(job: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(job, job);
+    this.pending++;
+    const next = this.tail.then(job, job).finally(() => this.pending--);
     // A failed job must not poison the jobs queued after it.
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  /** No job queued or running. */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
+
+  /**
+   * Runs `release` now when idle, else right after the jobs queued so far: calls made before a
+   * dispose() still complete, and memory goes back as soon as they have.
+   */
+  afterPending(release: () => void): void {
+    if (this.idle) release();
+    else void this.run(async () => release()).catch(() => undefined);
+  }
+}
+
+/** Thrown by any call on a Model or Trainer after its dispose(). */
+export class DisposedError extends Error {
+  constructor(what: 'Model' | 'Trainer') {
+    super(`this ${what} was disposed; ${what === 'Model' ? 'create or load a new one' : 'create a new one'}`);
+    this.name = 'DisposedError';
   }
 }
 
 export class Model {
   /** @internal */ readonly native: NativeModel;
   /** @internal */ readonly queue = new SerialQueue();
+  /** @internal Trainers that hold this model's networks; disposed with it. Weak, so a trainer
+   * dropped without dispose() can still be collected. */
+  readonly trainers = new Set<WeakRef<Trainer>>();
+  #disposed = false;
 
   private constructor(native: NativeModel) {
     this.native = native;
+  }
+
+  /** True after dispose(). */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Frees the networks' memory (and that of every Trainer on this model) without waiting for
+   * garbage collection: at once when no call is pending, else as soon as the calls made before
+   * dispose() have completed. Idempotent. Later calls throw a DisposedError (promises reject
+   * with it).
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const ref of [...this.trainers]) ref.deref()?.dispose();
+    this.trainers.clear();
+    this.queue.afterPending(() => this.native.dispose());
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** @internal */
+  assertLive(): void {
+    if (this.#disposed) throw new DisposedError('Model');
+  }
+
+  /** Queues a native call, or rejects at once when disposed. */
+  private run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(new DisposedError('Model'));
+    return this.queue.run(job);
   }
 
   /** Builds a model (weights initialised as the authors do, seeded). */
@@ -51,79 +117,118 @@ export class Model {
   }
 
   info(): ModelInfo {
+    this.assertLive();
     return this.native.info();
   }
 
+  /** The batch is copied now: the caller may reuse its buffer as soon as this returns. */
   saliency(batch: Batch, opts: { amp?: boolean } = {}): Promise<SaliencyResult> {
-    return this.queue.run(() => this.native.saliency(batch, opts));
+    const input = copyBatch(batch);
+    return this.run(() => this.native.saliency(input, opts));
   }
 
   importWeights(path: string, opts: { prefix?: 'classifier.' | 'decoder.' | 'encoder.'; strict?: boolean } = {}) {
-    return this.queue.run(() => this.native.importWeights(path, opts));
+    return this.run(() => this.native.importWeights(path, opts));
   }
 
   saveWeights(path: string): Promise<void> {
-    return this.queue.run(() => this.native.saveWeights(path));
+    return this.run(() => this.native.saveWeights(path));
   }
 
   stateDict(prefix = ''): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
-    return this.queue.run(() => this.native.stateDict(prefix));
+    return this.run(() => this.native.stateDict(prefix));
   }
 
   tapShapes(h: number, w: number): Promise<Record<string, number[]>> {
-    return this.queue.run(() => this.native.tapShapes(h, w));
+    return this.run(() => this.native.tapShapes(h, w));
   }
 }
 
 export class Trainer {
   private readonly native: NativeTrainer;
   readonly model: Model;
+  #disposed = false;
+  readonly #self = new WeakRef(this);
 
   constructor(model: Model, opts: TrainerOptions) {
+    model.assertLive();
     const addon = loadAddon();
     this.model = model;
     this.native = new addon.Trainer(model.native, opts);
+    model.trainers.add(this.#self);
   }
 
+  /** True after dispose() (its own, or its model's). */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * Frees the optimiser state and the snapshot pool (at once, or right after the calls already
+   * made on this model). Idempotent; the model stays usable. Later calls reject with a
+   * DisposedError.
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.model.trainers.delete(this.#self);
+    this.model.queue.afterPending(() => this.native.dispose());
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** Queues a native call on the model's queue, or rejects at once when disposed. */
+  private run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(new DisposedError('Trainer'));
+    return this.model.queue.run(job);
+  }
+
+  /** Batch and labels are copied now: the caller may reuse its buffers as soon as this returns. */
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats> {
-    return this.model.queue.run(() => this.native.step(batch, labels, opts));
+    const input = copyBatch(batch);
+    const targets = copyLabels(labels);
+    return this.run(() => this.native.step(input, targets, opts));
   }
 
-  /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, SGD at `lr`. */
-  pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }): Promise<PretrainStepStats> {
-    return this.model.queue.run(() => this.native.pretrainStep(batch, labels, opts));
+  /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, one SGD or Adam update at `lr`. Copies its inputs now. */
+  pretrainStep(batch: Batch, labels: Int32Array, opts: PretrainStepOptions): Promise<PretrainStepStats> {
+    const input = copyBatch(batch);
+    const targets = copyLabels(labels);
+    return this.run(() => this.native.pretrainStep(input, targets, opts));
   }
 
   snapshot(id: number): Promise<void> {
-    return this.model.queue.run(() => this.native.snapshot(id));
+    return this.run(() => this.native.snapshot(id));
   }
 
   release(id: number): Promise<void> {
-    return this.model.queue.run(() => this.native.release(id));
+    return this.run(() => this.native.release(id));
   }
 
   poolIds(): Promise<number[]> {
-    return this.model.queue.run(() => this.native.poolIds());
+    return this.run(() => this.native.poolIds());
   }
 
   setLearningRates(lr: number, lrMapping: number): Promise<void> {
-    return this.model.queue.run(async () => this.native.setLearningRates(lr, lrMapping));
+    return this.run(async () => this.native.setLearningRates(lr, lrMapping));
   }
 
   setLambdaR(lambdaR: number): Promise<void> {
-    return this.model.queue.run(async () => this.native.setLambdaR(lambdaR));
+    return this.run(async () => this.native.setLambdaR(lambdaR));
   }
 
   saveCheckpoint(dir: string, stateJson: string): Promise<void> {
-    return this.model.queue.run(() => this.native.saveCheckpoint(dir, stateJson));
+    return this.run(() => this.native.saveCheckpoint(dir, stateJson));
   }
 
   loadCheckpoint(dir: string): Promise<string> {
-    return this.model.queue.run(() => this.native.loadCheckpoint(dir));
+    return this.run(() => this.native.loadCheckpoint(dir));
   }
 
   /** Data-parallel: overwrites weights and BN statistics with rank `root`'s (default 0). */
   broadcastModel(root = 0): Promise<void> {
-    return this.model.queue.run(() => this.native.broadcastModel(root));
+    return this.run(() => this.native.broadcastModel(root));
   }
 }

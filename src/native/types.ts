@@ -1,7 +1,12 @@
 // The shape of the compiled addon (binding/). Everything that touches tensors lives behind these
 // interfaces; the TypeScript layer only ever sees plain numbers, Buffers and Float32Arrays.
 
-export type Arch = 'resnet18' | 'resnet34' | 'resnet50' | 'resnet101' | 'resnet152' | 'custom';
+/**
+ * The architectures the addon builds: resnet10 = basic blocks [1, 1, 1, 1] (no torchvision
+ * counterpart), the others as torchvision; 'custom' takes `block` and `layers`.
+ */
+export const ARCHS = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'] as const;
+export type Arch = (typeof ARCHS)[number];
 
 export interface ModelOptions {
   arch: Arch;
@@ -162,6 +167,13 @@ export interface NativeModel {
   stateDict(prefix?: string): Promise<Record<string, { shape: number[]; data: Float32Array }>>;
   /** Forward shapes of the feature taps l0..l4 and logits for an input of size h×w. */
   tapShapes(h: number, w: number): Promise<Record<string, number[]>>;
+  /** Drops the networks (idempotent); later calls throw. */
+  dispose(): void;
+}
+
+export interface PretrainStepOptions {
+  lr: number;
+  optimizer: 'sgd' | 'adam';
 }
 
 export interface PretrainStepStats {
@@ -176,10 +188,11 @@ export interface PretrainStepStats {
 export interface NativeTrainer {
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
   /**
-   * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, SGD at `lr` with
-   * momentum buffers of its own; the decoder is untouched. Works for preset F too.
+   * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, one SGD (momentum,
+   * as the CASM phase's) or Adam update at `lr`, with optimiser state of its own; the decoder is
+   * untouched. Works for preset F too.
    */
-  pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }): Promise<PretrainStepStats>;
+  pretrainStep(batch: Batch, labels: Int32Array, opts: PretrainStepOptions): Promise<PretrainStepStats>;
   snapshot(id: number): Promise<void>;
   release(id: number): Promise<void>;
   poolIds(): Promise<number[]>;
@@ -194,6 +207,8 @@ export interface NativeTrainer {
   loadCheckpoint(dir: string): Promise<string>;
   /** Data-parallel: overwrites weights and BN statistics with rank `root`'s (default 0). */
   broadcastModel(root?: number): Promise<void>;
+  /** Drops optimiser state, pool and the model reference (idempotent); later calls throw. */
+  dispose(): void;
 }
 
 export interface NativeAddon {

@@ -10,6 +10,7 @@ import type { Dataset } from '../data/types.js';
 import type { TrainConfig } from './config.js';
 import type { TrainData } from './data-source.js';
 import { firstImages, noBatches } from '../data/batch-stream.js';
+import { checkBatchNormBatches } from './batch-norm-guard.js';
 
 /** Pretraining draws its order and augmentation from streams of its own (seed xor 'pret'). */
 export function pretrainSeed(seed: number): number {
@@ -18,12 +19,13 @@ export function pretrainSeed(seed: number): number {
 
 /** `shard`: data-parallel training, where this process trains on its slice of every training batch. */
 export async function openTrainData(config: TrainConfig, shard?: Shard): Promise<TrainData> {
-  const trainSet = await loadDataset({ data: config.data, split: config.split, strict: config.strict });
+  const access = { strict: config.strict, allowOutsideRoot: config.allowOutsideRoot ?? false };
+  const trainSet = await loadDataset({ data: config.data, split: config.split, ...access });
   if (trainSet.samples.length === 0) throw new Error(`the ${config.split} split of ${config.data} has no usable samples`);
   const openSplit = async (split: string, role: string, hint: string): Promise<Dataset> => {
     let set: Dataset;
     try {
-      set = await loadDataset({ data: config.data, split, strict: config.strict });
+      set = await loadDataset({ data: config.data, split, ...access });
     } catch (err) {
       throw new Error(`cannot read the ${role} split '${split}' (${hint}): ${(err as Error).message}`);
     }
@@ -35,10 +37,13 @@ export async function openTrainData(config: TrainConfig, shard?: Shard): Promise
   const valSet = config.valSplit ? await openSplit(config.valSplit, 'validation', 'pass --val-split none to train without validation') : null;
   const scoreSplit = config.scoreSplit ?? config.valSplit;
   const scoreSet = config.scoreSplit && config.scoreSplit !== config.valSplit ? await openSplit(config.scoreSplit, 'score', 'check --score-split') : valSet;
-  const trainLoader = (fraction: number, seed: number) =>
-    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale: config.cropScale, strict: config.strict, shard });
-  const train = trainLoader(config.epochFraction, config.seed);
-  const pretrain = trainLoader(1, pretrainSeed(config.seed));
+  // Pretraining is sharded like the CASM phase: both average gradients across the ranks.
+  const trainLoader = (fraction: number, seed: number, cropScale: [number, number]) =>
+    new BatchLoader(trainSet, { batchSize: config.batchSize, size: config.imageSize, transform: 'train', seed, fraction, cropScale, strict: config.strict, shard });
+  const train = trainLoader(config.epochFraction, config.seed, config.cropScale);
+  const pretrain = trainLoader(1, pretrainSeed(config.seed), config.pretrainCropScale ?? config.cropScale);
+  // BatchNorm sees one process's slice of a batch, so the check is on the smallest slice.
+  checkBatchNormBatches(Math.min(train.smallestBatch, pretrain.smallestBatch), config.imageSize);
   const evalLoader = (dataset: Dataset, transform: 'val' | 'score-crop') =>
     new BatchLoader(dataset, { batchSize: config.batchSize, size: config.imageSize, transform, seed: config.seed, strict: config.strict });
   const val = valSet ? evalLoader(valSet, 'val') : null;

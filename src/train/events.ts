@@ -92,9 +92,13 @@ export type TrainEvent =
       dataWaitFraction: number;
       lambdaR: number;
       lr: number;
+      lrMapping: number;
+      poolSize: number;
     }
   | {
       type: 'pretrain-step';
+      /** CASM steps done: 0 while pretraining. */
+      step: number;
       /** Pretraining steps done, of pretrainSteps. */
       pretrainStep: number;
       pretrainSteps: number;
@@ -109,9 +113,20 @@ export type TrainEvent =
       /** Seconds left in pretraining. */
       etaSeconds: number;
     }
-  | { type: 'pretrain-interval'; pretrainStep: number; epoch: number; batch: number; train: PretrainSummary; imagesPerSecond: number; lr: number }
+  | {
+      type: 'pretrain-interval';
+      step: number;
+      pretrainStep: number;
+      epoch: number;
+      batch: number;
+      train: PretrainSummary;
+      imagesPerSecond: number;
+      dataWaitFraction: number;
+      lr: number;
+    }
   | {
       type: 'pretrain-epoch';
+      step: number;
       pretrainStep: number;
       epoch: number;
       epochs: number;

@@ -2,31 +2,11 @@
 // our own model.safetensors files (a finished run, used as f(0) as the paper does with its
 // pretrained classifier) also holds a decoder, which must not leak into the new run. For those,
 // the classifier.* tensors are copied byte for byte into a temporary file that is imported instead.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-
-interface HeaderEntry {
-  dtype: string;
-  shape: number[];
-  data_offsets: [number, number];
-}
-
-function readHeader(file: string): { header: Record<string, HeaderEntry | Record<string, string>>; dataStart: number } {
-  const fd = openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(8);
-    if (readSync(fd, head, 0, 8, 0) !== 8) throw new Error(`${file}: not a safetensors file`);
-    const len = Number(head.readBigUInt64LE(0));
-    if (len > 100 * 1024 * 1024 || 8 + len > statSync(file).size) throw new Error(`${file}: corrupt safetensors header`);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, 8);
-    return { header: JSON.parse(buf.toString('utf8')), dataStart: 8 + len };
-  } finally {
-    closeSync(fd);
-  }
-}
+import { readSafetensorsHeader } from '../util/safetensors.js';
 
 /**
  * The file to import for `--init-weights file`, and a cleanup to call once it is imported. Only
@@ -36,20 +16,20 @@ function readHeader(file: string): { header: Record<string, HeaderEntry | Record
 export async function classifierInitFile(file: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const none = { path: file, cleanup: async () => undefined };
   if (!file.endsWith('.safetensors')) return none;
-  const { header, dataStart } = readHeader(file);
-  const names = Object.keys(header).filter((n) => n !== '__metadata__');
+  const { tensors, dataStart } = readSafetensorsHeader(file);
+  const names = [...tensors.keys()];
   if (!names.some((n) => n.startsWith('decoder.'))) return none;
   const kept = names.filter((n) => n.startsWith('classifier.'));
   if (kept.length === 0) throw new Error(`${file}: has a decoder but no classifier.* tensors`);
 
-  const out: Record<string, HeaderEntry> = {};
+  const out: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
   const parts: Buffer[] = [];
   let offset = 0;
   const fd = openSync(file, 'r');
   try {
     for (const name of kept) {
-      const entry = header[name] as HeaderEntry;
-      const [from, to] = entry.data_offsets;
+      const entry = tensors.get(name)!;
+      const [from, to] = entry.dataOffsets;
       const bytes = Buffer.alloc(to - from);
       readSync(fd, bytes, 0, bytes.length, dataStart + from);
       out[name] = { dtype: entry.dtype, shape: entry.shape, data_offsets: [offset, offset + bytes.length] };

@@ -1,15 +1,14 @@
-// The training loop: one fused native step per batch, validation and checkpoints at epoch ends,
-// checkpoints every N steps, exact resume, cooperative interruption through an AbortSignal.
+// The training loop: optional classifier pretraining (src/train/pretrain.ts), then one fused native
+// CASM step per batch, validation and checkpoints at epoch ends, checkpoints every N steps, λr
+// steered toward a mask area, exact resume, cooperative interruption through an AbortSignal.
 //
 // Exactness of resume rests on three facts: (1) the data pipeline makes batch k of epoch e a pure
 // function of (seed, e, k); (2) the thinning policy's random stream is part of the checkpoint;
 // (3) native state (weights, BN statistics, optimiser moments, pooled snapshots) is saved whole.
 // Nothing else random happens in a step.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { NativeAddon, NativeModel, NativeTrainer, StepStats } from '../native/types.js';
-import { resolveCheckpointDir, runDirOfCheckpoint, saveCheckpoint, checkpointsRoot, LATEST_POINTER, STATE_FILE } from './checkpoint-store.js';
-import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, resolveTrainConfig, validateTrainConfig } from './config.js';
+import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepStats } from '../native/types.js';
+import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
 import { runFingerprint, worldSizeMismatch } from './distributed.js';
@@ -17,14 +16,17 @@ import type { DistributedRun } from './distributed.js';
 import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
 import { MaskAreaController } from './mask-area-target.js';
-import { MetricsLog } from './metrics-log.js';
+import { MetricsLog, recordsSeenByCheckpoint } from './metrics-log.js';
 import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import type { ThinningPolicy } from './policies/index.js';
+import { Pretraining } from './pretrain.js';
+import { RunLog } from './run-log.js';
+import { openRun } from './run-open.js';
 import { RunningStats } from './running-stats.js';
 import type { StatsSummary } from './running-stats.js';
-import { Pretraining } from './pretrain.js';
 import { learningRatesForEpoch } from './schedule.js';
-import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, parseTrainState, serializeTrainState } from './train-state.js';
+import { StepMeter } from './step-meter.js';
+import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, serializeTrainState } from './train-state.js';
 import type { TrainPhase, TrainState } from './train-state.js';
 import { validate } from './validation.js';
 
@@ -65,11 +67,9 @@ export interface TrainResult {
 
 /** Consecutive non-finite steps after which the run is declared diverged. */
 const MAX_NON_FINITE_STREAK = 20;
-/** Smoothing of the img/s shown while training (exponential moving average over steps). */
-const THROUGHPUT_SMOOTHING = 0.1;
 
 export const FINAL_WEIGHTS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
+export { CONFIG_FILE } from './run-open.js';
 
 interface Position {
   phase: TrainPhase;
@@ -88,75 +88,21 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
   // processes the decision is the OR of all ranks' signals (one tiny all-reduce per step).
   const shouldStop = async (local = signal?.aborted ?? false): Promise<boolean> => (dist ? dist.group.any(local) : local);
 
-  // --- configuration and (optionally) the checkpoint to resume -----------------------------
-  let resumeDir: string | null = null;
-  let resumeState: TrainState | null = null;
-  let config: TrainConfig;
-  let runDir: string;
-  if (options.resume) {
-    resumeDir = await resolveCheckpointDir(options.resume);
-    resumeState = parseTrainState(await fs.readFile(path.join(resumeDir, STATE_FILE), 'utf8'), path.join(resumeDir, STATE_FILE));
-    if ((resumeState.worldSize ?? 1) !== worldSize) throw worldSizeMismatch(resumeDir, resumeState.worldSize ?? 1, worldSize);
-    config = applyResumeOverrides(resumeState.config, input);
-    runDir = runDirOfCheckpoint(resumeDir);
-  } else {
-    config = resolveTrainConfig(input);
-    runDir = path.resolve(config.out);
-    await refuseExistingRun(runDir);
-  }
-  if (leader) await fs.mkdir(runDir, { recursive: true });
-  const metrics = new MetricsLog(runDir);
-  let step = resumeState?.step ?? 0;
-  const emit = options.onProgress ?? (() => undefined);
-  // Records written during pretraining carry its step count too (resume truncates by it).
-  let pretraining: Pretraining | null = null;
-  let phase: TrainPhase = 'casm';
-  const record = (r: { kind: string; [key: string]: unknown }) =>
-    leader &&
-    metrics.append(phase === 'pretrain' && pretraining ? { ...r, step, pretrainStep: pretraining.steps } : { ...r, step });
-  const warn = (message: string) => {
-    emit({ type: 'warning', step, message });
-    record({ kind: 'warning', message });
-  };
+  const { config, runDir, resume } = await openRun(input, options.resume, { writes: leader });
+  if (resume && (resume.state.worldSize ?? 1) !== worldSize) throw worldSizeMismatch(resume.dir, resume.state.worldSize ?? 1, worldSize);
+  // Only rank 0 keeps metrics.jsonl; the other ranks' events go to their onProgress alone.
+  const metrics = leader ? new MetricsLog(runDir) : null;
+  const log = new RunLog(options.onProgress ?? (() => undefined), metrics, runDir);
+  let step = resume?.state.step ?? 0;
 
-  // --- data, model, trainer, policy -----------------------------------------------------------
   const data = options.data ?? (await openDefaultData(config, dist ? { rank: dist.rank, worldSize: dist.worldSize } : undefined));
   try {
-    if (resumeState && resumeState.classIds.join('\n') !== data.classIds.join('\n')) {
-      throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resumeDir}: refusing to resume`);
+    if (resume && resume.state.classIds.join('\n') !== data.classIds.join('\n')) {
+      throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resume.dir}: refusing to resume`);
     }
-    const addon = options.addon ?? (await loadDefaultAddon());
-    const model = new addon.Model({
-      arch: config.arch,
-      numClasses: data.numClasses,
-      device: config.device,
-      separateEncoder: config.separateEncoder,
-      seed: config.seed,
-    });
-    await model.init();
-    if (!resumeState && config.initWeights) {
-      const init = await classifierInitFile(config.initWeights);
-      try {
-        const { loaded, skipped } = await model.importWeights(init.path);
-        if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
-      } finally {
-        await init.cleanup();
-      }
-    }
-    const trainer = new addon.Trainer(model, {
-      lr: config.lr,
-      lrMapping: config.lrMapping,
-      weightDecay: config.weightDecay,
-      momentum: config.momentum,
-      lambdaR: config.lambdaR,
-      score: config.score,
-      classifierLoss: config.classifierLoss,
-      fixedClassifier: config.fixedClassifier,
-      amp: config.amp,
-      ...(dist ? { processGroup: dist.group } : {}),
-    });
+    const { model, trainer } = await createModelAndTrainer(options.addon ?? (await loadDefaultAddon()), config, data, resume === null, (m) => log.warn(step, m), dist?.group);
     const policy = createPolicy({ ...config });
-    pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
+    const pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
     const maskArea = config.targetMaskArea !== null ? new MaskAreaController({ target: config.targetMaskArea, every: config.maskAreaEvery }) : null;
     const epochStats = new RunningStats();
     // The interval in progress is checkpointed too, so interval records after a resume match.
@@ -165,23 +111,21 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     let position: Position = { phase: pretraining ? 'pretrain' : 'casm', epoch: 0, batch: 0 };
     let elapsedBefore = 0;
 
-    if (resumeState && resumeDir) {
-      await trainer.loadCheckpoint(resumeDir);
-      policy.restore(resumeState.policy);
+    if (resume) {
+      const saved = resume.state;
+      await trainer.loadCheckpoint(resume.dir);
+      policy.restore(saved.policy);
       await checkPoolsAgree(policy, trainer);
-      epochStats.restore(resumeState.epochStats);
-      interval.restore(resumeState.intervalStats);
-      pretraining?.restore(resumeState.pretrain);
-      maskArea?.restore(resumeState.maskArea);
-      lambdaR = resumeState.lambdaR;
-      position = { phase: resumeState.position.phase ?? 'casm', epoch: resumeState.position.epoch, batch: resumeState.position.batch };
-      elapsedBefore = resumeState.elapsedSeconds;
+      epochStats.restore(saved.epochStats);
+      interval.restore(saved.intervalStats);
+      pretraining?.restore(saved.pretrain);
+      maskArea?.restore(saved.maskArea);
+      lambdaR = saved.lambdaR;
+      position = { phase: saved.position.phase ?? 'casm', epoch: saved.position.epoch, batch: saved.position.batch };
+      elapsedBefore = saved.elapsedSeconds;
       // Records after the checkpoint will be written again by this process.
-      if (leader) await metrics.retain(recordsSeenAt(position.phase, step, pretraining?.steps ?? 0));
-      phase = position.phase;
-      record({ kind: 'resume', from: resumeDir });
-    } else if (leader) {
-      await fs.writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+      await metrics?.retain(recordsSeenByCheckpoint(position.phase, step, pretraining?.steps ?? 0));
+      log.record({ kind: 'resume', step, ...(position.phase === 'pretrain' ? { pretrainStep: pretraining?.steps ?? 0 } : {}), from: resume.dir });
     }
     trainer.setLambdaR(lambdaR);
     if (dist) {
@@ -196,19 +140,18 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       await trainer.broadcastModel(0);
     }
 
-    const batchesPerEpoch = data.batchesPerEpoch(0);
     let totalSteps = 0;
     for (let e = 0; e < config.epochs; e++) totalSteps += data.batchesPerEpoch(e);
-    emit({
+    log.publish({
       type: 'start',
       step,
       runDir,
       config,
-      resumedFrom: resumeDir,
+      resumedFrom: resume?.dir ?? null,
       phase: position.phase,
       epoch: position.epoch,
       batch: position.batch,
-      batchesPerEpoch,
+      batchesPerEpoch: data.batchesPerEpoch(0),
       totalSteps,
       pretrainSteps: pretraining?.totalSteps ?? 0,
       trainImages: data.trainImages,
@@ -216,12 +159,11 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       skippedSamples: data.skipped.length,
       model: model.info(),
     });
-    if (data.skipped.length) warn(`skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`);
+    if (data.skipped.length) log.warn(step, `skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`);
 
-    // --- checkpointing --------------------------------------------------------------------------
-    let lastCheckpoint: string | null = resumeDir;
+    // --- checkpoints and the run's result ---------------------------------------------------------
+    let lastCheckpoint: string | null = resume?.dir ?? null;
     const sessionStart = performance.now();
-    const elapsed = () => elapsedBefore + (performance.now() - sessionStart) / 1000;
     const checkpoint = async (reason: CheckpointReason, at: Position): Promise<string> => {
       // Only rank 0 writes; the other ranks hold the same state (their pools and weights are
       // kept identical by the shared decisions and averaged updates).
@@ -241,65 +183,45 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         ...(maskArea ? { maskArea: maskArea.state() } : {}),
         classIds: data.classIds,
         worldSize,
-        elapsedSeconds: elapsed(),
+        elapsedSeconds: elapsedBefore + (performance.now() - sessionStart) / 1000,
         savedAt: new Date().toISOString(),
       };
       const inPretraining = at.phase === 'pretrain' && pretraining !== null;
-      const saved = await saveCheckpoint(
-        runDir,
-        inPretraining ? pretraining!.steps : step,
-        config.keepCheckpoints,
-        (dir) => trainer.saveCheckpoint(dir, serializeTrainState(state)),
-        inPretraining ? 'pretrain' : 'casm',
-      );
+      const save = (dir: string) => trainer.saveCheckpoint(dir, serializeTrainState(state));
+      const saved = await saveCheckpoint(runDir, inPretraining ? pretraining.steps : step, config.keepCheckpoints, save, inPretraining ? 'pretrain' : 'casm');
       lastCheckpoint = saved.dir;
-      const seconds = (performance.now() - t0) / 1000;
-      emit({ type: 'checkpoint', step, dir: saved.dir, reason, seconds });
-      record({ kind: 'checkpoint', reason, dir: saved.dir, seconds });
+      log.publish({ type: 'checkpoint', step, dir: saved.dir, reason, seconds: (performance.now() - t0) / 1000 });
       return saved.dir;
     };
-
-    // --- throughput and ETA -------------------------------------------------------------------
-    let secondsPerStep: number | null = null;
-    let lastValidationSeconds = 0;
-    let lastStepEnd = performance.now();
-    let imagesPerSecond = 0;
-    let intervalStart = performance.now();
-    // Time spent waiting for the next batch after a step finished (the data pipeline not keeping up).
-    let intervalDataWait = 0;
-    let nonFiniteStreak = 0;
     let lastEpoch: TrainResult['lastEpoch'] = null;
-
-    const interrupted = async (at: Position): Promise<TrainResult> => {
-      const dir = await checkpoint('interrupt', at);
-      emit({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
+    const stopped = (dir: string): TrainResult => {
+      log.publish({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
       return { runDir, config, steps: step, interrupted: true, checkpoint: dir, weights: null, lastEpoch, localization: null, lambdaR };
     };
+    const interrupted = async (at: Position): Promise<TrainResult> => stopped(await checkpoint('interrupt', at));
     if (await shouldStop()) return await interrupted(position);
 
     // --- phase 1: classifier pretraining (f(0)) -------------------------------------------------
     if (pretraining && position.phase === 'pretrain') {
-      phase = 'pretrain';
-      emit({ type: 'phase', step, phase });
+      log.publish({ type: 'phase', step, phase: 'pretrain' });
+      log.pretrainStep = () => pretraining.steps;
       const outcome = await pretraining.run(position, {
-        emit,
-        log: record,
+        log,
         checkpoint: (reason, at) => checkpoint(reason, { phase: 'pretrain', ...at }),
         signal,
         shouldStop,
         validates: leader,
       });
-      if (!outcome.finished) {
-        emit({ type: 'done', step, runDir, interrupted: true, checkpoint: outcome.checkpoint, weights: null, seconds: (performance.now() - started) / 1000 });
-        return { runDir, config, steps: step, interrupted: true, checkpoint: outcome.checkpoint, weights: null, lastEpoch, localization: null, lambdaR };
-      }
+      log.pretrainStep = null;
+      if (!outcome.finished) return stopped(outcome.checkpoint);
       position = { phase: 'casm', epoch: 0, batch: 0 };
     }
-    phase = 'casm';
-    emit({ type: 'phase', step, phase });
+    log.publish({ type: 'phase', step, phase: 'casm' });
 
-    // --- epochs ---------------------------------------------------------------------------------
     // --- phase 2: CASM -------------------------------------------------------------------------
+    const meter = new StepMeter();
+    let lastValidationSeconds = 0;
+    let nonFiniteStreak = 0;
     for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
       const epochStarted = performance.now();
       const batches = data.batchesPerEpoch(epoch);
@@ -309,9 +231,9 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       trainer.setLearningRates(rates.lr, rates.lrMapping);
 
       let batchIndex = startBatch;
-      lastStepEnd = performance.now();
+      meter.restart();
       for await (const batch of data.trainBatches(epoch, startBatch)) {
-        intervalDataWait += (performance.now() - lastStepEnd) / 1000;
+        meter.batchArrived();
         const decision = policy.decide(step);
         const adversary = policy.sampleAdversary();
         const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { adversary, ...decision });
@@ -320,35 +242,17 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         epochStats.add(stats, pooled);
         interval.add(stats, pooled);
 
-        const now = performance.now();
-        const dt = (now - lastStepEnd) / 1000;
-        lastStepEnd = now;
-        secondsPerStep = secondsPerStep === null ? dt : secondsPerStep + THROUGHPUT_SMOOTHING * (dt - secondsPerStep);
-        imagesPerSecond = dt > 0 ? (imagesPerSecond === 0 ? stats.batchSize / dt : imagesPerSecond + THROUGHPUT_SMOOTHING * (stats.batchSize / dt - imagesPerSecond)) : imagesPerSecond;
+        const speed = meter.stepDone(stats.batchSize);
         const epochsLeft = config.epochs - epoch - (batchIndex + 1 === batches ? 1 : 0);
-        const etaSeconds = secondsPerStep * (totalSteps - step) + lastValidationSeconds * Math.max(1, epochsLeft);
-        emit({
-          type: 'step',
-          step,
-          totalSteps,
-          epoch,
-          epochs: config.epochs,
-          batch: batchIndex,
-          batches,
-          stats,
-          adversary,
-          poolSize: policy.poolIds().length,
-          imagesPerSecond,
-          etaSeconds,
-          lambdaR,
-          lr: rates.lr,
-        });
+        const etaSeconds = speed.secondsPerStep * (totalSteps - step) + lastValidationSeconds * Math.max(1, epochsLeft);
+        const poolSize = policy.poolIds().length;
+        log.publish({ type: 'step', step, totalSteps, epoch, epochs: config.epochs, batch: batchIndex, batches, stats, adversary, poolSize, imagesPerSecond: speed.imagesPerSecond, etaSeconds, lambdaR, lr: rates.lr });
 
         if (!stats.finite) {
           nonFiniteStreak++;
-          warn(`step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
+          log.warn(step, `step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
           if (nonFiniteStreak >= MAX_NON_FINITE_STREAK) {
-            await checkpoint('interrupt', { phase, epoch, batch: batchIndex + 1 });
+            await checkpoint('interrupt', { phase: 'casm', epoch, batch: batchIndex + 1 });
             throw new Error(`training diverged: ${nonFiniteStreak} consecutive non-finite steps (try a lower --lr or --lr-mapping); last checkpoint ${lastCheckpoint}`);
           }
         } else {
@@ -359,57 +263,46 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         if (adjustment) {
           lambdaR = adjustment.next;
           trainer.setLambdaR(lambdaR);
-          emit({ type: 'lambda', step, epoch, ...adjustment });
-          record({ kind: 'lambda', epoch, ...adjustment });
+          log.publish({ type: 'lambda', step, epoch, ...adjustment });
         }
 
         if (step % config.logEvery === 0) {
-          const intervalSeconds = (now - intervalStart) / 1000;
-          const summary = interval.summary();
-          const ips = intervalSeconds > 0 ? summary.images / intervalSeconds : 0;
-          const dataWaitFraction = intervalSeconds > 0 ? intervalDataWait / intervalSeconds : 0;
-          emit({ type: 'interval', step, epoch, batch: batchIndex, train: summary, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr });
-          record({ kind: 'interval', epoch, batch: batchIndex, imagesPerSecond: ips, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize: policy.poolIds().length, train: summary });
+          const train = interval.summary();
+          const { imagesPerSecond, dataWaitFraction } = meter.closeInterval(train.images);
+          log.publish({ type: 'interval', step, epoch, batch: batchIndex, train, imagesPerSecond, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize });
           interval.reset();
-          intervalStart = now;
-          intervalDataWait = 0;
         }
 
         batchIndex++;
-        if (await shouldStop()) return await interrupted({ phase, epoch, batch: batchIndex });
+        if (await shouldStop()) return await interrupted({ phase: 'casm', epoch, batch: batchIndex });
         // The epoch-end checkpoint follows right away when this was the last batch.
         if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && batchIndex < batches) {
-          await checkpoint('interval', { phase, epoch, batch: batchIndex });
+          await checkpoint('interval', { phase: 'casm', epoch, batch: batchIndex });
         }
       }
       if (batchIndex !== batches) throw new Error(`epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
 
-      // --- epoch end: validation, λr control, record, checkpoint --------------------------------
+      // --- epoch end: validation, record, checkpoint -----------------------------------------------
       let val: ValidationSummary | null = null;
       let stoppedInValidation = false;
       if (leader && data.valImages > 0) {
         const total = config.valLimit > 0 ? Math.min(config.valLimit, data.valImages) : data.valImages;
         val = await validate(model, data.valBatches(config.valLimit), {
           signal,
-          onBatch: (images) => emit({ type: 'validation', step, epoch, images, total }),
+          onBatch: (images) => log.publish({ type: 'validation', step, epoch, images, total }),
         });
         stoppedInValidation = val === null;
         if (val) lastValidationSeconds = val.seconds;
       }
       // Interrupted during validation: resume will validate this epoch again. The other ranks
       // wait here for rank 0's validation and learn whether it was interrupted.
-      if (dist ? await dist.group.any(stoppedInValidation) : stoppedInValidation) return await interrupted({ phase, epoch, batch: batches });
+      if (await shouldStop(stoppedInValidation)) return await interrupted({ phase: 'casm', epoch, batch: batches });
       const train = epochStats.summary();
-      const rec = { type: 'epoch' as const, step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 };
-      emit(rec);
-      record({ kind: 'epoch', epoch, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: rec.seconds });
+      log.publish({ type: 'epoch', step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 });
       lastEpoch = { train, val };
       epochStats.reset();
-      await checkpoint('epoch', { phase, epoch: epoch + 1, batch: 0 });
-      if (await shouldStop()) {
-        emit({ type: 'done', step, runDir, interrupted: true, checkpoint: lastCheckpoint, weights: null, seconds: (performance.now() - started) / 1000 });
-        return { runDir, config, steps: step, interrupted: true, checkpoint: lastCheckpoint, weights: null, lastEpoch, localization: null, lambdaR };
-      }
+      const dir = await checkpoint('epoch', { phase: 'casm', epoch: epoch + 1, batch: 0 });
+      if (await shouldStop()) return stopped(dir);
     }
 
     // --- end of training ------------------------------------------------------------------------
@@ -420,60 +313,57 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     if (leader && data.valHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
       localization = await score(model, data, runDir);
-      if (localization) {
-        emit({ type: 'localization', step, result: localization });
-        record({ kind: 'localization', ...localization });
-      }
+      if (localization) log.publish({ type: 'localization', step, result: localization });
     }
     const decodeSkips = data.decodeSkips();
-    if (decodeSkips.length) warn(`skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
-    const seconds = (performance.now() - started) / 1000;
-    if (weights) record({ kind: 'done', weights: path.relative(runDir, weights), seconds });
-    emit({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds });
+    if (decodeSkips.length) log.warn(step, `skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
+    log.publish({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds: (performance.now() - started) / 1000 });
     return { runDir, config, steps: step, interrupted: false, checkpoint: lastCheckpoint, weights, lastEpoch, localization, lambdaR };
   } finally {
     if (!options.data) await data.close();
   }
 }
 
-/**
- * Which metrics records a checkpoint at (phase, step, pretrainStep) had already seen. Pretraining
- * records carry `pretrainStep`; a checkpoint has seen the records at its own step except the
- * end-of-run ones (an epoch-end checkpoint has seen its epoch record, a mid-epoch one has no
- * record at that step yet).
- */
-function recordsSeenAt(phase: TrainPhase, step: number, pretrainStep: number): (r: { kind: string; step: number; pretrainStep?: unknown }) => boolean {
-  const seenAt = (r: { kind: string }) => r.kind !== 'localization' && r.kind !== 'done';
-  return (r) => {
-    if (typeof r.pretrainStep === 'number') {
-      if (phase === 'casm') return true;
-      return r.pretrainStep < pretrainStep || (r.pretrainStep === pretrainStep && seenAt(r));
+/** The networks (initialised, or f(0) from --init-weights for a new run) and their trainer. */
+async function createModelAndTrainer(
+  addon: NativeAddon,
+  config: TrainConfig,
+  data: TrainData,
+  isNewRun: boolean,
+  warn: (message: string) => void,
+  processGroup?: NativeProcessGroup,
+): Promise<{ model: NativeModel; trainer: NativeTrainer }> {
+  const model = new addon.Model({
+    arch: config.arch,
+    numClasses: data.numClasses,
+    device: config.device,
+    separateEncoder: config.separateEncoder,
+    upsample: config.maskUpsample,
+    seed: config.seed,
+  });
+  await model.init();
+  if (isNewRun && config.initWeights) {
+    const init = await classifierInitFile(config.initWeights);
+    try {
+      const { loaded, skipped } = await model.importWeights(init.path);
+      if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
+    } finally {
+      await init.cleanup();
     }
-    if (phase === 'pretrain') return false;
-    return r.step < step || (r.step === step && seenAt(r));
-  };
-}
-
-/** A fresh run must not write into a folder that already holds one: that is what --resume is for. */
-async function refuseExistingRun(runDir: string): Promise<void> {
-  try {
-    await fs.access(path.join(checkpointsRoot(runDir), LATEST_POINTER));
-  } catch {
-    return;
   }
-  throw new Error(`${runDir} already holds a training run; continue it with --resume ${runDir}, or choose another --out`);
-}
-
-function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {
-  // Checkpoints from before a knob existed trained with what is now its default (crop scale: the
-  // spec's range, which was the default then).
-  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...saved, cropScale: saved.cropScale ?? [0.08, 1] };
-  for (const key of RESUME_OVERRIDABLE) {
-    const value = input[key];
-    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
-  }
-  validateTrainConfig(config);
-  return config;
+  const trainer = new addon.Trainer(model, {
+    lr: config.lr,
+    lrMapping: config.lrMapping,
+    weightDecay: config.weightDecay,
+    momentum: config.momentum,
+    lambdaR: config.lambdaR,
+    score: config.score,
+    classifierLoss: config.classifierLoss,
+    fixedClassifier: config.fixedClassifier,
+    amp: config.amp,
+    ...(processGroup ? { processGroup } : {}),
+  });
+  return { model, trainer };
 }
 
 /** The pool the policy believes in must be the pool the native trainer holds, or resume is not exact. */

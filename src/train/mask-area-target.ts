@@ -39,7 +39,7 @@ export interface MaskAreaControllerState {
   count: number;
 }
 
-export const MASK_AREA_DEFAULTS = { every: 10, gain: 0.5, maxFactor: 1.25, min: 1e-3, max: 1e3 } as const;
+export const MASK_AREA_DEFAULTS = { every: 10, gain: 0.5, maxFactor: 1.1, min: 1e-3, max: 1e3 } as const;
 
 /** One correction of λr from the mean mask of a window (pure; exported for tests and tools). */
 export function adjustLambdaR(lambdaR: number, meanMask: number, opts: MaskAreaTargetOptions): LambdaAdjustment {

@@ -45,3 +45,21 @@ export class MetricsLog {
     return lines.length - kept.length;
   }
 }
+
+/**
+ * Which records a checkpoint at (phase, step, pretrainStep) had already seen, for `retain`.
+ * Pretraining records carry `pretrainStep`; a checkpoint has seen the records at its own step
+ * except the end-of-run ones (an epoch-end checkpoint has seen its epoch record, a mid-epoch one
+ * has no record at that step yet).
+ */
+export function recordsSeenByCheckpoint(phase: 'pretrain' | 'casm', step: number, pretrainStep: number): (r: MetricsRecord) => boolean {
+  const seenAt = (r: MetricsRecord) => r.kind !== 'localization' && r.kind !== 'done';
+  return (r) => {
+    if (typeof r.pretrainStep === 'number') {
+      if (phase === 'casm') return true;
+      return r.pretrainStep < pretrainStep || (r.pretrainStep === pretrainStep && seenAt(r));
+    }
+    if (phase === 'pretrain') return false;
+    return r.step < step || (r.step === step && seenAt(r));
+  };
+}

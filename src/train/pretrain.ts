@@ -10,10 +10,12 @@
 import type { NativeModel, NativeTrainer, StepStats } from '../native/types.js';
 import type { TrainConfig } from './config.js';
 import type { TrainData } from './data-source.js';
-import type { PretrainSummary, TrainEvent } from './events.js';
+import type { PretrainSummary } from './events.js';
+import type { RunLog } from './run-log.js';
 import { RunningStats } from './running-stats.js';
 import type { RunningStatsState } from './running-stats.js';
 import { pretrainLearningRate } from './schedule.js';
+import { StepMeter } from './step-meter.js';
 import { validateClassifier } from './validation.js';
 
 export interface PretrainState {
@@ -29,9 +31,8 @@ export interface PretrainPosition {
 }
 
 export interface PretrainHooks {
-  emit(event: TrainEvent): void;
-  /** Appends a metrics.jsonl record (the loop stamps it with the pretraining step). */
-  log(record: { kind: string; [key: string]: unknown }): void;
+  /** Events and metrics records (stamped with the pretraining step while this phase runs). */
+  log: RunLog;
   checkpoint(reason: 'interval' | 'epoch' | 'interrupt', at: PretrainPosition): Promise<string>;
   signal?: AbortSignal;
   /**
@@ -75,32 +76,31 @@ export class Pretraining {
   async run(from: PretrainPosition, hooks: PretrainHooks): Promise<PretrainOutcome> {
     const { config, data } = this;
     const batches = data.pretrainBatchesPerEpoch();
+    const { log } = hooks;
     const interrupted = async (at: PretrainPosition): Promise<PretrainOutcome> => ({ finished: false, at, checkpoint: await hooks.checkpoint('interrupt', at) });
     const stop = hooks.shouldStop ?? (async (local = hooks.signal?.aborted ?? false) => local);
-    let lastStepEnd = performance.now();
-    let intervalStart = lastStepEnd;
-    let secondsPerStep: number | null = null;
+    const meter = new StepMeter();
     for (let epoch = from.epoch; epoch < config.pretrainEpochs; epoch++) {
       const epochStarted = performance.now();
       const startBatch = epoch === from.epoch ? from.batch : 0;
       if (startBatch === 0) this.epochStats.reset();
       let batchIndex = startBatch;
       let lr = 0;
+      meter.restart();
       for await (const batch of data.pretrainBatches(epoch, startBatch)) {
+        meter.batchArrived();
         lr = pretrainLearningRate(this.steps, this.totalSteps, config.pretrainLr);
-        const r = await this.trainer.pretrainStep({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { lr });
+        const r = await this.trainer.pretrainStep({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { lr, optimizer: config.pretrainOptimizer });
         this.steps++;
         const stats = asStepStats(r);
         this.epochStats.add(stats, false);
         this.interval.add(stats, false);
-        if (!r.finite) hooks.log({ kind: 'warning', message: `pretraining step ${this.steps}: non-finite loss, update skipped` });
+        if (!r.finite) log.warn(0, `pretraining step ${this.steps}: non-finite loss, update skipped`);
 
-        const now = performance.now();
-        const dt = (now - lastStepEnd) / 1000;
-        lastStepEnd = now;
-        secondsPerStep = secondsPerStep === null ? dt : secondsPerStep + 0.1 * (dt - secondsPerStep);
-        hooks.emit({
+        const speed = meter.stepDone(r.batchSize);
+        log.publish({
           type: 'pretrain-step',
+          step: 0,
           pretrainStep: this.steps,
           pretrainSteps: this.totalSteps,
           epoch,
@@ -110,17 +110,14 @@ export class Pretraining {
           loss: r.loss,
           accuracy: r.batchSize ? r.correct / r.batchSize : 0,
           lr,
-          imagesPerSecond: secondsPerStep > 0 ? r.batchSize / secondsPerStep : 0,
-          etaSeconds: secondsPerStep * (this.totalSteps - this.steps),
+          imagesPerSecond: speed.imagesPerSecond,
+          etaSeconds: speed.secondsPerStep * (this.totalSteps - this.steps),
         });
         if (this.steps % config.logEvery === 0) {
-          const seconds = (now - intervalStart) / 1000;
           const summary = pretrainSummary(this.interval);
-          const imagesPerSecond = seconds > 0 ? summary.images / seconds : 0;
-          hooks.emit({ type: 'pretrain-interval', pretrainStep: this.steps, epoch, batch: batchIndex, train: summary, imagesPerSecond, lr });
-          hooks.log({ kind: 'pretrain-interval', epoch, batch: batchIndex, train: summary, imagesPerSecond, lr });
+          const { imagesPerSecond, dataWaitFraction } = meter.closeInterval(summary.images);
+          log.publish({ type: 'pretrain-interval', step: 0, pretrainStep: this.steps, epoch, batch: batchIndex, train: summary, imagesPerSecond, dataWaitFraction, lr });
           this.interval.reset();
-          intervalStart = now;
         }
         batchIndex++;
         if (await stop()) return await interrupted({ epoch, batch: batchIndex });
@@ -139,12 +136,10 @@ export class Pretraining {
       if (await stop(stoppedInValidation)) return await interrupted({ epoch, batch: batches });
       const train = pretrainSummary(this.epochStats);
       const seconds = (performance.now() - epochStarted) / 1000;
-      hooks.emit({ type: 'pretrain-epoch', pretrainStep: this.steps, epoch, epochs: config.pretrainEpochs, train, val, lr, seconds });
-      hooks.log({ kind: 'pretrain-epoch', epoch, train, val, lr, seconds });
+      log.publish({ type: 'pretrain-epoch', step: 0, pretrainStep: this.steps, epoch, epochs: config.pretrainEpochs, train, val, lr, seconds });
       this.epochStats.reset();
       const dir = await hooks.checkpoint('epoch', { epoch: epoch + 1, batch: 0 });
       if (await stop()) return { finished: false, at: { epoch: epoch + 1, batch: 0 }, checkpoint: dir };
-      lastStepEnd = performance.now();
     }
     return { finished: true };
   }

@@ -36,6 +36,16 @@ function bar(fraction: number, width: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/**
+ * Cuts a bar line to the terminal, one column short so the cursor never wraps. A terminal that
+ * reports no width (undefined, or 0 as some pseudo-terminals and CI runners do) gets the whole line:
+ * there is nothing to fit, and `slice(0, -1)` would silently drop its last character.
+ */
+export function fitToColumns(line: string, columns: number | undefined): string {
+  if (!columns || columns <= 1) return line;
+  return line.length > columns - 1 ? line.slice(0, columns - 1) : line;
+}
+
 /** One line describing a step event (kept near 100 columns so the numbers survive narrow terminals). */
 export function formatStepLine(e: Extract<TrainEvent, { type: 'step' }>): string {
   const s = e.stats;
@@ -149,8 +159,7 @@ export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteS
       lastDraw = now;
       const line =
         e.type === 'step' ? formatStepLine(e) : e.type === 'pretrain-step' ? formatPretrainStepLine(e) : `epoch ${e.epoch + 1} validation ${bar(e.images / Math.max(1, e.total), 20)} ${e.images}/${e.total}`;
-      const width = stream.columns ?? 120;
-      stream.write(`\r${line.length > width - 1 ? line.slice(0, width - 1) : line}\x1b[K`);
+      stream.write(`\r${fitToColumns(line, stream.columns)}\x1b[K`);
       barShown = true;
       return;
     }

@@ -52,6 +52,11 @@ export function serializeTrainState(state: TrainState): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }
 
+/**
+ * Parses and checks a state.json. Every field a resumed run computes with is checked for its type
+ * and range here, so a damaged or hand-edited file is refused up front, naming the field, instead
+ * of resuming into a run that trains nothing and writes a checkpoint that resume then refuses.
+ */
 export function parseTrainState(text: string, origin: string): TrainState {
   let value: unknown;
   try {
@@ -60,10 +65,46 @@ export function parseTrainState(text: string, origin: string): TrainState {
     throw new Error(`${origin}: not JSON (${(err as Error).message})`);
   }
   const s = value as Partial<TrainState> | null;
-  if (!s || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
+  if (!isObject(s) || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
   if (!READABLE_VERSIONS.includes(s.version as number)) throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
-  if (!Number.isInteger(s.step) || !s.position || !s.config || !s.policy || typeof s.lambdaR !== 'number' || !s.epochStats || !s.intervalStats || !Array.isArray(s.classIds)) {
-    throw new Error(`${origin}: incomplete training state`);
+  const bad = (field: string, expected: string, got: unknown) =>
+    new Error(`${origin}: field ${field} must be ${expected} (got ${JSON.stringify(got) ?? 'nothing'}); the checkpoint is damaged`);
+  const count = (field: string, v: unknown) => {
+    if (!(Number.isSafeInteger(v) && (v as number) >= 0)) throw bad(field, 'a non-negative integer', v);
+  };
+  count('step', s.step);
+  if (!isObject(s.position)) throw bad('position', 'an object {epoch, batch}', s.position);
+  count('position.epoch', s.position.epoch);
+  count('position.batch', s.position.batch);
+  if (s.position.phase !== undefined && s.position.phase !== 'pretrain' && s.position.phase !== 'casm') throw bad('position.phase', "'pretrain' or 'casm'", s.position.phase);
+  if (!isObject(s.config)) throw bad('config', 'an object', s.config);
+  if (!isObject(s.policy)) throw bad('policy', 'an object', s.policy);
+  if (!(typeof s.lambdaR === 'number' && Number.isFinite(s.lambdaR) && s.lambdaR >= 0)) throw bad('lambdaR', 'a finite non-negative number', s.lambdaR);
+  const numbers = (field: string, o: unknown) => {
+    if (!isObject(o)) throw bad(field, 'an object', o);
+    for (const [name, v] of Object.entries(o)) {
+      if (!(typeof v === 'number' && Number.isFinite(v))) throw bad(`${field}.${name}`, 'a finite number', v);
+    }
+  };
+  numbers('epochStats', s.epochStats);
+  numbers('intervalStats', s.intervalStats);
+  // Version 2: the pretraining phase and the λr controller's window, when the run has them.
+  if (s.pretrain !== undefined) {
+    if (!isObject(s.pretrain)) throw bad('pretrain', 'an object', s.pretrain);
+    count('pretrain.steps', s.pretrain.steps);
+    numbers('pretrain.epochStats', s.pretrain.epochStats);
+    numbers('pretrain.intervalStats', s.pretrain.intervalStats);
+  }
+  if (s.maskArea !== undefined) numbers('maskArea', s.maskArea);
+  if (!Array.isArray(s.classIds) || s.classIds.length === 0 || !s.classIds.every((c) => typeof c === 'string')) {
+    throw bad('classIds', 'a non-empty array of strings', s.classIds);
+  }
+  if (!(typeof s.elapsedSeconds === 'number' && Number.isFinite(s.elapsedSeconds) && s.elapsedSeconds >= 0)) {
+    throw bad('elapsedSeconds', 'a finite non-negative number', s.elapsedSeconds);
   }
   return s as TrainState;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -23,6 +23,13 @@ export interface ReportMaskStatsRow {
 
 export interface ReportGridRow {
   caption: string;
+  /** The dataset's class of the image, and the model's top-1 class with its softmax probability. */
+  truth: string;
+  predicted: string;
+  probability: number;
+  /** Predicted box and ground-truth boxes in the pictures' pixels (x1, y1 exclusive), as drawn. */
+  box: { x0: number; y0: number; x1: number; y1: number } | null;
+  groundTruth: { x0: number; y0: number; x1: number; y1: number }[];
   /** data: URIs. */
   original: string;
   overlay: string;
@@ -36,6 +43,8 @@ export interface ReportData {
   subtitle: string;
   /** Key facts about the run (architecture, preset, steps…), shown as a definition list. */
   facts: [string, string][];
+  /** The run's training settings as [label, value] rows (empty when unknown). */
+  settings: [string, string][];
   metrics: { caption: string; rows: ReportMetricsRow[] } | null;
   maskStats: ReportMaskStatsRow[];
   grid: ReportGridRow[];
@@ -55,6 +64,7 @@ table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;paddin
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size:13px}dt{color:#666}dd{margin:0}
 .grid td,.grid th{text-align:center;border:none;padding:3px}.grid img{width:140px;height:140px;image-rendering:pixelated;display:block}
+td.text,#settings th{text-align:left}td.text{word-break:break-all}.grid .pred{font-weight:normal;font-size:12px;color:#444}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#666;font-size:12px}caption{caption-side:bottom;font-size:12px;color:#666;text-align:left;padding-top:4px}
 `;
 
@@ -83,16 +93,25 @@ export function renderReportHtml(data: ReportData): string {
     parts.push('</tbody></table>');
   }
 
+  parts.push('<h2>Settings</h2>');
+  if (data.settings.length) {
+    parts.push('<table id="settings"><thead><tr><th>setting</th><th>value</th></tr></thead><tbody>');
+    for (const [k, v] of data.settings) parts.push(`<tr><td>${e(k)}</td><td class="text">${e(v)}</td></tr>`);
+    parts.push('</tbody></table>');
+  } else {
+    parts.push('<p class="note">The training settings are unknown (the model came from a bare weights file).</p>');
+  }
+
   parts.push('<h2>Examples (as in the paper\'s Fig. 2)</h2>');
   if (data.grid.length) {
-    parts.push('<table class="grid" id="examples"><thead><tr><th></th><th>original</th><th>mask overlay</th><th>masked-in</th><th>masked-out</th><th>inpainted</th></tr></thead><tbody>');
+    parts.push('<table class="grid" id="examples"><thead><tr><th></th><th>original</th><th>mask overlay and boxes</th><th>masked-in</th><th>masked-out</th><th>inpainted</th></tr></thead><tbody>');
     for (const g of data.grid) {
       const img = (src: string, alt: string) => `<td><img src="${src}" alt="${e(alt)}" width="140" height="140"></td>`;
       parts.push(
-        `<tr><th>${e(g.caption)}</th>${img(g.original, 'original')}${img(g.overlay, 'overlay')}${img(g.maskedIn, 'masked-in')}${img(g.maskedOut, 'masked-out')}${img(g.inpainted, 'inpainted')}</tr>`,
+        `<tr><th>${e(g.caption)}<br><span class="pred">predicted: ${e(g.predicted)} (${pct(g.probability)}%)${g.predicted === g.truth ? ' ✓' : ''}</span></th>${img(g.original, 'original')}${img(g.overlay, 'overlay')}${img(g.maskedIn, 'masked-in')}${img(g.maskedOut, 'masked-out')}${img(g.inpainted, 'inpainted')}</tr>`,
       );
     }
-    parts.push('</tbody></table>');
+    parts.push('</tbody><caption>Overlay: predicted box (largest component of the binarised mask, as scored) in magenta, ground-truth boxes in white.</caption></table>');
   } else {
     parts.push('<p class="note">No example images.</p>');
   }

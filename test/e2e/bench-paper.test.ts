@@ -38,7 +38,7 @@ describe('bench:paper', () => {
     expect(stats.rows.map((r: { model: string }) => r.model)).toEqual(['CASM', 'Baseline']);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('Mask statistics');
     const runs = json(join(out, 'runs.json')).runs;
-    expect(Object.keys(runs).sort()).toEqual(['copies-F', 'copies-L100', 'scratch-L-duplicate-all-e1-s3', 'scratch-L-plain-all-e1-s3', 't2-a-F-E-shared', 't2-e-L100-E-shared']);
+    expect(Object.keys(runs).sort()).toEqual(['copies-F', 'copies-L100', 'f0-duplicate-pre1-s3', 'f0-plain-pre1-s3', 't2-a-F-E-shared', 't2-e-L100-E-shared']);
 
     // Again: every run is reused, nothing is trained.
     expect(await main(['--budget', 'tiny', '--only', 'stats', '--out', out, '--work', work, '--seed', '3'])).toBe(0);

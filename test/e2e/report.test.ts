@@ -4,7 +4,7 @@
 // external resource), the page renders, every <img> decodes (naturalWidth > 0), and a screenshot
 // is produced that is not blank.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEval } from '../../src/cli/eval.js';
 import { registerReport } from '../../src/cli/report.js';
+import { loadDataset } from '../../src/data/load.js';
 import { runCommand, tinyDemoRun, type TinyRun } from '../native/eval-fixture.js';
 import { tryLoadAddon } from '../native/train-fixture.js';
 
@@ -63,6 +64,56 @@ describe.skipIf(!addon)('report (native, CPU)', () => {
     expect(html).toMatch(/<polyline [^>]*points="[\d., ]+"/);
   });
 
+  it("has the run's settings, each example's predicted class, and boxes drawn on the overlays", async () => {
+    const config = JSON.parse(readFileSync(path.join(run.runDir, 'config.json'), 'utf8'));
+    const settings = /<table id="settings">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
+    const row = (label: string) => new RegExp(`<tr><td>${label}</td><td class="text">([^<]*)</td></tr>`).exec(settings)?.[1];
+    expect(row('preset')).toBe(config.preset);
+    expect(Number(row('λr \\(at start\\)'))).toBe(config.lambdaR);
+    expect(Number(row('learning rate, classifier \\(SGD\\)'))).toBe(config.lr);
+    expect(Number(row('learning rate, mapping \\(Adam\\)'))).toBe(config.lrMapping);
+    expect(Number(row('seed'))).toBe(config.seed);
+    expect(row('data')).toBe(config.data);
+    expect(Number(row('steps trained'))).toBeGreaterThan(0);
+    const predictions = [...html.matchAll(/predicted: ([^<(]+) \((\d+\.\d)%\)/g)];
+    expect(predictions).toHaveLength(4);
+    const { classNames } = await loadDataset({ data: run.data, split: 'val' });
+    for (const [, name] of predictions) expect(classNames).toContain(name!.trim());
+    // Overlays (second image of each row) carry the predicted box in magenta and the truth in white.
+    const overlays = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)" alt="overlay"/g)].map((m) => Buffer.from(m[1]!, 'base64'));
+    expect(overlays).toHaveLength(4);
+    for (const png of overlays) {
+      const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      let magenta = 0;
+      let white = 0;
+      for (let p = 0; p < data.length; p += 3) {
+        if (data[p] === 255 && data[p + 1] === 0 && data[p + 2] === 255) magenta++;
+        if (data[p] === 255 && data[p + 1] === 255 && data[p + 2] === 255) white++;
+      }
+      expect(magenta).toBeGreaterThan(0);
+      expect(white).toBeGreaterThan(0);
+    }
+  });
+
+  it('--json prints one line: the file, settings, scores and per-example boxes and predictions', async () => {
+    const out = path.join(root, 'json.html');
+    const { stdout } = await runCommand([registerReport], ['report', run.runDir, '--out', out, '--limit', '4', '--examples', '2', '--json']);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary.file).toBe(out);
+    expect(existsSync(out)).toBe(true);
+    expect(summary.settings.preset).toBe('L100');
+    expect(summary.metrics.map((r: { name: string }) => r.name)).toContain('CASM (this run)');
+    expect(summary.examples).toHaveLength(2);
+    for (const e of summary.examples) {
+      expect(typeof e.predicted).toBe('string');
+      expect(e.probability).toBeGreaterThan(0);
+      expect(e.groundTruth.length).toBeGreaterThan(0);
+    }
+    expect(lines[0]).not.toContain('data:image');
+  });
+
   it.skipIf(!haveChromium)('renders in headless Chromium: images decode, the screenshot is not blank', async () => {
     // A copy of the page with a probe that records, after load, what the browser made of the images.
     const probe = path.join(root, 'probe.html');
@@ -87,6 +138,19 @@ describe.skipIf(!addon)('report (native, CPU)', () => {
     // A blank or failed page is one flat colour; the report has text, tables and images.
     for (const ch of stats.channels.slice(0, 3)) expect(ch.stdev).toBeGreaterThan(10);
     expect(stats.entropy).toBeGreaterThan(0.5);
+  });
+
+  it('eval writes no report unless asked; --report alone writes <run>/report.html; --json is one line', async () => {
+    const copy = path.join(root, 'run-copy');
+    cpSync(run.runDir, copy, { recursive: true });
+    rmSync(path.join(copy, 'report.html'), { force: true });
+    const quiet = await runCommand([registerEval], ['eval', '--checkpoint', copy, '--data', run.data, '--limit', '4', '--json']);
+    expect(quiet.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(quiet.stdout).report).toBeNull();
+    expect(existsSync(path.join(copy, 'report.html'))).toBe(false);
+    const asked = await runCommand([registerEval], ['eval', '--checkpoint', copy, '--data', run.data, '--limit', '4', '--report']);
+    expect(asked.stdout).toContain(`report: ${path.join(copy, 'report.html')}`);
+    expect(readFileSync(path.join(copy, 'report.html'), 'utf8')).toContain('<table id="settings">');
   });
 
   it('eval --report writes the same kind of page at the end of an evaluation', async () => {

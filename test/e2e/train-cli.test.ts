@@ -122,6 +122,38 @@ describe.skipIf(!addon)('casm-native train (CLI)', () => {
     expect(epochs(killedDir)).toEqual(epochs(path.join(root, 'reference')));
   });
 
+  it('SIGKILL during classifier pretraining, then --resume, ends with the weights of an uninterrupted run', async () => {
+    const args = (out: string) => [...common(out), '--epochs', '1', '--pretrain-epochs', '2', '--pretrain-lr', '0.05', '--target-mask-area', '0.3', '--mask-area-every', '3'];
+    const reference = await runCli(args('pre-reference'));
+    expect(reference.code).toBe(0);
+    expect(reference.stderr).toMatch(/phase 1: classifier pretraining/);
+    expect(reference.stderr).toMatch(/pretrain epoch 2\/2 done/);
+    expect(reference.stdout).toMatch(/centre-box baseline/);
+
+    const killedDir = path.join(root, 'pre-killed');
+    // 12 pretraining steps per epoch, a checkpoint every 2: kill inside pretraining epoch 0.
+    const killed = await runCli(args('pre-killed'), (child) =>
+      when(
+        () => (latest(killedDir) ?? '') >= 'pretrain-0000006',
+        () => child.kill('SIGKILL'),
+      ),
+    );
+    expect(killed.signal).toBe('SIGKILL');
+    expect(latest(killedDir)).toMatch(/^pretrain-/);
+    const resumed = await runCli(['train', '--resume', killedDir, '--threads', '1']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* at pretraining epoch/);
+    expect(sameWeights(path.join(killedDir, 'model.safetensors'), path.join(root, 'pre-reference', 'model.safetensors'))).toEqual([]);
+    const records = (dir: string) =>
+      readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => ['pretrain-epoch', 'epoch', 'lambda'].includes(r.kind))
+        .map(({ time: _t, seconds: _s, ...r }) => ({ ...r, val: r.val ? { ...r.val, seconds: 0 } : r.val }));
+    expect(records(killedDir)).toEqual(records(path.join(root, 'pre-reference')));
+  });
+
   it('SIGINT finishes the step, writes a checkpoint and prints a resume hint', async () => {
     const runDir = path.join(root, 'interrupted');
     const result = await runCli(common('interrupted'), (child) =>

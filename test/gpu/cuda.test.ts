@@ -8,8 +8,7 @@ import { Model, Trainer } from '../../src/native/model.js';
 import { labelsFor, pixelBatch } from '../native/helpers.js';
 
 const expectCuda = process.env.CASM_EXPECT_CUDA === '1';
-// On the GPU machine ../shared does not travel: gpu.sh carries a copy and points CASM_CONFORMANCE_DIR at it.
-const SHARED = process.env.CASM_CONFORMANCE_DIR ?? resolve(__dirname, '..', '..', '..', 'shared', 'conformance');
+const SHARED = process.env.CASM_CONFORMANCE_DIR ?? resolve(__dirname, '..', 'conformance-vectors');
 const suite = expectCuda ? describe : describe.skip;
 
 suite('CUDA', () => {

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runConformance } from '../../src/conformance/run.js';
 
-const SHARED = resolve(__dirname, '..', '..', '..', 'shared', 'conformance');
+// The authors' public reference vectors, kept with the tests (test/conformance-vectors/README.md).
+const SHARED = resolve(__dirname, '..', 'conformance-vectors');
 
 describe('conformance runner', () => {
   it('every step case of the authors\' reference vectors passes', async () => {

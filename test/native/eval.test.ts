@@ -102,8 +102,9 @@ describe.skipIf(!addon)('eval on a model trained on demo data (native, CPU)', ()
     run = await tinyDemoRun();
   }, 240_000);
 
-  it('--json: one object with LE, OM, F1, F1a, MaxBoxAccV2 in [0,1] and mask statistics', async () => {
-    const { stdout } = await evalCli(['--checkpoint', run.runDir, '--data', run.data, '--json', '--no-report', '--batch-size', '3']);
+  it('--json: one line with LE, OM, F1, F1a, MaxBoxAccV2 in [0,1] and mask statistics', async () => {
+    const { stdout } = await evalCli(['--checkpoint', run.runDir, '--data', run.data, '--json', '--batch-size', '3']);
+    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
     const r = JSON.parse(stdout);
     for (const key of ['LE', 'OM', 'F1', 'F1a', 'MaxBoxAccV2']) {
       expect(typeof r[key], key).toBe('number');
@@ -119,14 +120,14 @@ describe.skipIf(!addon)('eval on a model trained on demo data (native, CPU)', ()
     expect(r.maskStats.mean).toBeLessThan(1);
     expect(r.top1).toBeGreaterThanOrEqual(0);
     expect(r.maxBoxAcc.map((m: { iou: number }) => m.iou)).toEqual([0.3, 0.5, 0.7]);
-    expect(r.report).toBeNull(); // --no-report
+    expect(r.report).toBeNull(); // a report only with --report
   });
 
   it('a checkpoint folder, direct resize and --limit, as a table', async () => {
     const { stdout } = await evalCli(['--checkpoint', path.join(run.runDir, 'checkpoints', 'step-0000006'), '--data', run.data, '--resize', 'direct', '--limit', '5']);
     expect(stdout).toMatch(/5 images of split "val" \(5 with boxes\), 32x32, resize direct/);
     for (const label of ['LE', 'OM', 'F1', 'F1a', 'MaxBoxAccV2', 'top-1']) expect(stdout).toMatch(new RegExp(`^  ${label}\\s+\\d+\\.\\d\\d %`, 'm'));
-    expect(stdout).not.toMatch(/report:/); // a checkpoint folder is not a run folder
+    expect(stdout).not.toMatch(/report:/); // no report unless asked for with --report
   });
 
   it('--classifiers: top-1 of each classifier on clean, masked-in, masked-out and inpainted images', async () => {

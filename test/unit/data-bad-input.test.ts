@@ -211,7 +211,8 @@ describe('bad images inside batches', () => {
     await writeClassImage(join(root, 'vanishes.png'), 2);
     await writeText(join(root, 'classes.txt'), 'a\nb\nc\n');
     await writeText(join(root, 'train.jsonl'), lines.join('\n'));
-    const dataset = await loadDataset({ data: root, split: 'train' });
+    // The bad files live in a shared folder outside this dataset, hence allowOutsideRoot.
+    const dataset = await loadDataset({ data: root, split: 'train', allowOutsideRoot: true });
     await unlink(join(root, 'vanishes.png')); // gone between listing and decoding
     expect(dataset.samples).toHaveLength(19);
     return dataset;

@@ -36,8 +36,19 @@ describe.skipIf(!installed)('casm-native data', () => {
     const said = await run(['data', 'fashion-loc', '--out', out, '--size', '32', '--train', '4', '--val', '2', '--test', '3', '--duplicate']);
     expect(said).toMatch(/wrote 4 train, 2 val, 3 test images \(64x32\)/);
     expect((await readFile(join(out, 'metadata', 'test', 'localization.txt'), 'utf8')).trim().split('\n')).toHaveLength(6);
-    const report = JSON.parse(await run(['data', 'inspect', '--data', out, '--split', 'test', '--json']));
-    expect(report).toMatchObject({ classes: 10, samples: 3, samplesWithBoxes: 3, boxes: 6, skipped: 0 });
+    const inspected = await run(['data', 'inspect', '--data', out, '--split', 'test', '--json']);
+    expect(inspected.trimEnd().split('\n')).toHaveLength(1); // one JSON line, for pipelines
+    const report = JSON.parse(inspected);
+    expect(report).toMatchObject({ classes: 10, samples: 3, samplesWithBoxes: 3, boxes: 6, skipped: 0, skippedEntries: [] });
+  });
+
+  it('fashion-loc --json prints its summary as one JSON line', async () => {
+    const out = join(dir, 'fl-json');
+    const said = await run(['data', 'fashion-loc', '--out', out, '--size', '32', '--train', '2', '--val', '1', '--test', '0', '--json']);
+    expect(said.trimEnd().split('\n')).toHaveLength(1);
+    const summary = JSON.parse(said);
+    expect(summary).toMatchObject({ out, width: 32, height: 32, counts: { train: 2, val: 1, test: 0 } });
+    expect(summary.seconds).toBeGreaterThan(0);
   });
 
   it('rejects a bad count before doing anything', async () => {

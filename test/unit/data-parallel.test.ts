@@ -52,13 +52,34 @@ describe('sharded training batches', () => {
   });
 
   it('leaves out a last batch with fewer images than processes, on every rank alike', () => {
-    // 23 = 2 × 11 + 1: the last batch of one image cannot feed 2 processes.
-    const one = new BatchLoader(dataset, { batchSize: 11, size: 16 });
-    const two = [0, 1].map((rank) => new BatchLoader(dataset, { batchSize: 11, size: 16, shard: { rank, worldSize: 2 } }));
+    // 23 = 2 × 10 + 3: the last batch of three images cannot feed 4 processes.
+    const one = new BatchLoader(dataset, { batchSize: 10, size: 16 });
+    const four = [0, 1, 2, 3].map((rank) => new BatchLoader(dataset, { batchSize: 10, size: 16, shard: { rank, worldSize: 4 } }));
     expect(one.batchesPerEpoch).toBe(3);
-    expect(two.map((l) => l.batchesPerEpoch)).toEqual([2, 2]);
+    expect(four.map((l) => l.batchesPerEpoch)).toEqual([2, 2, 2, 2]);
+    // What BatchNorm sees: the smallest slice of the smallest batch (10 images in 4 slices: 2, 3, 2, 3).
+    expect(one.smallestBatch).toBe(3);
+    expect(four.map((l) => l.smallestBatch)).toEqual([2, 2, 2, 2]);
+    // Evaluation batches are not merged: 23 = 2 × 11 + 1 leaves one image for 2 processes.
+    expect(new BatchLoader(dataset, { batchSize: 11, size: 16, transform: 'val', shard: { rank: 0, worldSize: 2 } }).batchesPerEpoch).toBe(2);
     expect(() => new BatchLoader(dataset, { batchSize: 2, size: 16, shard: { rank: 0, worldSize: 3 } })).toThrow(/smaller than the number of processes/);
     expect(() => new BatchLoader(dataset, { batchSize: 4, size: 16, shard: { rank: 2, worldSize: 2 } })).toThrow(/rank 2 of 2/);
+  });
+
+  it('merges a last training batch of one image into the batch before, then splits it, as one process would train it', async () => {
+    // 23 = 2 × 11 + 1: one process trains batches of 11 and 12; 2 ranks get 5+6 and 6+6 of them.
+    const options = { batchSize: 11, size: 16, seed: 9, fraction: 1 };
+    const whole = await collect(new BatchLoader(dataset, options), 1);
+    const loaders = [0, 1].map((rank) => new BatchLoader(dataset, { ...options, shard: { rank, worldSize: 2 } }));
+    expect(whole.map((b) => b.labels.length)).toEqual([11, 12]);
+    expect(loaders.map((l) => l.batchesPerEpoch)).toEqual([2, 2]);
+    expect(loaders.map((l) => l.smallestBatch)).toEqual([5, 5]);
+    const shards = await Promise.all(loaders.map((l) => collect(l, 1)));
+    expect(shards.map((s) => s.map((b) => b.labels.length))).toEqual([[5, 6], [6, 6]]);
+    for (let k = 0; k < whole.length; k++) {
+      expect(Buffer.concat(shards.map((s) => s[k]!.data)).equals(whole[k]!.data)).toBe(true);
+      expect(shards.flatMap((s) => s[k]!.indices)).toEqual(whole[k]!.indices);
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runMetricsConformance } from '../../src/metrics/conformance.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dir = path.resolve(repoRoot, '..', 'shared', 'conformance', 'metrics');
+const dir = path.resolve(repoRoot, 'test', 'conformance-vectors', 'metrics');
 
 describe('metrics conformance vectors (authors\' score.py)', () => {
   it('passes all 48 cases and the aggregate', () => {

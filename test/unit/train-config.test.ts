@@ -23,6 +23,13 @@ describe('training configuration', () => {
     expect(() => resolveTrainConfig({ data: 'd', epochFraction: 0 })).toThrow(/epoch fraction/);
     expect(() => resolveTrainConfig({ data: 'd', device: 'tpu' })).toThrow(/device/);
     expect(() => resolveTrainConfig({ data: 'd', targetMaskArea: 1 })).toThrow(/target mask area/);
+    expect(() => resolveTrainConfig({ data: 'd', maskAreaEvery: 0 })).toThrow(/control window/);
+    expect(() => resolveTrainConfig({ data: 'd', pretrainEpochs: -1 })).toThrow(/pretraining epochs/);
+    expect(() => resolveTrainConfig({ data: 'd', pretrainLr: 0 })).toThrow(/pretraining lr/);
+    expect(() => resolveTrainConfig({ data: 'd', pretrainOptimizer: 'rmsprop' as 'adam' })).toThrow(/optimiser/);
+    expect(() => resolveTrainConfig({ data: 'd', pretrainCropScale: [0.5, 1.5] })).toThrow(/pretraining crop scale/);
+    expect(() => resolveTrainConfig({ data: 'd', maskUpsample: 'cubic' as 'nearest' })).toThrow(/mask upsampling/);
+    expect(() => resolveTrainConfig({ data: 'd', scoreSplit: '' })).toThrow(/score split/);
   });
 
   it('keeps the spec RandomResizedCrop range by default and checks a given one', () => {

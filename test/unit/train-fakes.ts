@@ -112,7 +112,7 @@ export class FakeTrainer implements NativeTrainer {
       skipped: [],
     };
   }
-  async pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number }) {
+  async pretrainStep(batch: Batch, labels: Int32Array, opts: { lr: number; optimizer: 'sgd' | 'adam' }) {
     this.pretrainCalls.push(opts.lr);
     let sum = 0;
     for (let i = 0; i < batch.data.length; i += 7) sum += batch.data[i]!;

@@ -174,15 +174,16 @@ describe('train loop (fake addon)', () => {
 
   it('steers λr toward a target mask area once per control window', async () => {
     // The fake's training masks have mean 0.5: against a target of 0.25 each window raises λr by
-    // the largest factor, 1.25; 15 steps in windows of 5 make three adjustments.
+    // the largest factor, 1.1; 15 steps in windows of 5 make three adjustments.
     const { events, trainer, result } = await run(baseConfig({ targetMaskArea: 0.25, maskAreaEvery: 5, lambdaR: 8 }));
     const adj = events.filter((e) => e.type === 'lambda') as Extract<TrainEvent, { type: 'lambda' }>[];
     expect(adj.map((e) => e.step)).toEqual([5, 10, 15]);
-    expect(adj.map((e) => e.next)).toEqual([10, 12.5, 15.625]);
-    expect(trainer.lambdaR).toBe(15.625);
-    expect(result.lambdaR).toBe(15.625);
+    const expected = [8 * 1.1, 8 * 1.1 * 1.1, 8 * 1.1 * 1.1 * 1.1];
+    expect(adj.map((e) => e.next)).toEqual(expected);
+    expect(trainer.lambdaR).toBe(expected[2]);
+    expect(result.lambdaR).toBe(expected[2]);
     const logged = metricLines(result.runDir).filter((r) => r.kind === 'lambda');
-    expect(logged.map((r) => r.next)).toEqual([10, 12.5, 15.625]);
+    expect(logged.map((r) => r.next)).toEqual(expected);
   });
 
   it('an interrupted run with a λr controller resumes exactly (the open window is checkpointed)', async () => {

@@ -29,23 +29,23 @@ describe('learning-rate schedule', () => {
 
 describe('mask-area target', () => {
   it('raises λr when masks are too large and lowers it when too small, within bounds', () => {
-    const up = adjustLambdaR(10, 0.55, { target: 0.5, gain: 1 });
-    expect(up.next).toBeCloseTo(11, 10);
-    const down = adjustLambdaR(10, 0.45, { target: 0.5, gain: 1 });
-    expect(down.next).toBeCloseTo(9, 10);
-    expect(adjustLambdaR(10, 0.99, { target: 0.1 }).next).toBe(12.5); // clamped to ×1.25 (default)
-    expect(adjustLambdaR(10, 0, { target: 0.5 }).next).toBe(8);
+    const up = adjustLambdaR(10, 0.525, { target: 0.5, gain: 1 });
+    expect(up.next).toBeCloseTo(10.5, 10);
+    const down = adjustLambdaR(10, 0.475, { target: 0.5, gain: 1 });
+    expect(down.next).toBeCloseTo(9.5, 10);
+    expect(adjustLambdaR(10, 0.99, { target: 0.1 }).next).toBeCloseTo(11, 10); // clamped to ×1.1 (default)
+    expect(adjustLambdaR(10, 0, { target: 0.5 }).next).toBeCloseTo(10 / 1.1, 10);
     expect(adjustLambdaR(10, Number.NaN, { target: 0.5 }).next).toBe(10);
     expect(adjustLambdaR(1e3, 0.9, { target: 0.5 }).next).toBe(1e3); // bounded above
     expect(() => adjustLambdaR(10, 0.5, { target: 1.5 })).toThrow();
   });
 
   it("the controller acts once per window on the window's mean mask, and its open window survives a restore", () => {
-    const c = new MaskAreaController({ target: 0.2, every: 3, gain: 1 });
+    const c = new MaskAreaController({ target: 0.2, every: 3, gain: 1, maxFactor: 1.25 });
     expect(c.observe(0.3, 4)).toBeNull();
     expect(c.observe(Number.NaN, 4)).toBeNull(); // a non-finite step is left out of the window
     expect(c.observe(0.3, 4)).toBeNull();
-    const restored = new MaskAreaController({ target: 0.2, every: 3, gain: 1 });
+    const restored = new MaskAreaController({ target: 0.2, every: 3, gain: 1, maxFactor: 1.25 });
     restored.restore(c.state());
     const adj = restored.observe(0.3, 4)!;
     expect(adj.meanMask).toBeCloseTo(0.3, 12);

@@ -1,9 +1,11 @@
 // How much compute one benchmark invocation spends. 'full' is the paper's setting (ImageNet,
-// ResNet-50, 224 px, batch 128, 60 epochs × 20%, GPU); 'demo' fits a shared 2-core CPU (every
-// training run ~1–3 minutes, the Table 2 sweep ~25 minutes); 'tiny' only proves the harness works.
+// ResNet-50, 224 px, batch 128, 60 epochs × 20%, GPU); 'gpu' is sized for one GPU: fashion-loc with
+// all ten classes and 20 000 training scenes, ResNet-18 at 96 px, 10^4 CASM steps per run, where the
+// pool's advantage (L100 below F in LE) has room to appear; 'demo' fits a shared 2-core CPU (the
+// demo recipe of `train --demo` at 64 px, 300 CASM steps per run); 'tiny' only proves the harness works.
 import type { Arch } from '../../native/types.js';
 
-export type BudgetName = 'tiny' | 'demo' | 'full';
+export type BudgetName = 'tiny' | 'demo' | 'gpu' | 'full';
 
 export interface Budget {
   name: BudgetName;
@@ -19,10 +21,16 @@ export interface Budget {
   lrDecayEvery: number;
   /**
    * Pretraining of the initial classifier f(0) (the paper starts from a torchvision ResNet-50
-   * trained on all of ImageNet). null: the classifier comes from --init-weights.
-   * Pretraining is a preset-L run from scratch whose classifier is kept; the decoder is discarded.
+   * trained on all of ImageNet): classifier-only epochs (train --pretrain-epochs, peak lr). null:
+   * the classifier comes from --init-weights.
    */
   pretrain: { epochs: number; lr: number } | null;
+  /**
+   * λr steered toward this mean mask during every CASM run (train --target-mask-area), starting
+   * from the preset's λr; null: the paper's fixed λr per preset and score (tuned for ImageNet).
+   */
+  targetMaskArea: number | null;
+  maskAreaEvery: number;
   /** Epochs of each Table 3 run (from scratch on its class subset: every stage on the seen classes). */
   table3Epochs: number;
   /**
@@ -42,8 +50,10 @@ export interface Budget {
   scoreLimit: number;
   /** Independently trained classifiers of Fig. 3 (different seeds). */
   fig3Classifiers: number;
+  /** Final upsampling of the masks (train --mask-upsample). */
+  maskUpsample: 'nearest' | 'bilinear';
   /** The fashion-loc demo data used when --data is not given. */
-  demoData: { train: number; val: number; test: number; size: number };
+  demoData: { train: number; val: number; test: number; size: number; classes?: string[]; itemScale?: [number, number] };
   device: string;
 }
 
@@ -58,7 +68,10 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lr: 1e-2,
     lrMapping: 1e-3,
     lrDecayEvery: 0,
-    pretrain: { epochs: 1, lr: 1e-2 },
+    pretrain: { epochs: 1, lr: 2e-3 },
+    targetMaskArea: 0.2,
+    maskAreaEvery: 2,
+    maskUpsample: 'nearest',
     table3Epochs: 1,
     snapshotScale: 100,
     trainTransform: 'whole',
@@ -70,23 +83,49 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
   },
   demo: {
     name: 'demo',
-    arch: 'resnet18',
+    arch: 'resnet10',
     imageSize: 64,
-    batchSize: 32,
-    epochs: 1,
+    batchSize: 64,
+    epochs: 6,
     epochFraction: 1,
-    lr: 1e-2,
-    lrMapping: 1e-3,
+    lr: 1e-3,
+    lrMapping: 3e-3,
     lrDecayEvery: 0,
-    pretrain: { epochs: 6, lr: 1e-2 },
-    table3Epochs: 3,
+    pretrain: { epochs: 6, lr: 2e-3 },
+    targetMaskArea: 0.1,
+    maskAreaEvery: 10,
+    maskUpsample: 'bilinear',
+    table3Epochs: 6,
     snapshotScale: 100,
     trainTransform: 'whole',
-    valLimit: 128,
+    valLimit: 200,
     scoreLimit: 0,
     fig3Classifiers: 2,
-    demoData: { train: 1200, val: 200, test: 400, size: 128 },
+    demoData: { train: 3200, val: 200, test: 400, size: 128, classes: ['trouser', 'dress', 'sneaker', 'bag'] },
     device: 'cpu',
+  },
+  gpu: {
+    name: 'gpu',
+    arch: 'resnet18',
+    imageSize: 96,
+    batchSize: 64,
+    epochs: 32,
+    epochFraction: 1,
+    lr: 1e-3,
+    lrMapping: 3e-3,
+    lrDecayEvery: 0,
+    pretrain: { epochs: 20, lr: 2e-3 },
+    targetMaskArea: 0.1,
+    maskAreaEvery: 10,
+    maskUpsample: 'bilinear',
+    table3Epochs: 32,
+    snapshotScale: 10,
+    trainTransform: 'whole',
+    valLimit: 1000,
+    scoreLimit: 0,
+    fig3Classifiers: 3,
+    demoData: { train: 20000, val: 1000, test: 2000, size: 128 },
+    device: 'cuda',
   },
   full: {
     name: 'full',
@@ -99,6 +138,9 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     lrMapping: 1e-3,
     lrDecayEvery: 20,
     pretrain: null,
+    targetMaskArea: null,
+    maskAreaEvery: 10,
+    maskUpsample: 'nearest',
     table3Epochs: 60,
     snapshotScale: 1,
     trainTransform: 'crop',
@@ -111,7 +153,7 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
 };
 
 export function getBudget(name: string): Budget {
-  if (!Object.prototype.hasOwnProperty.call(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo or full)`);
+  if (!Object.prototype.hasOwnProperty.call(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo, gpu or full)`);
   return BUDGETS[name as BudgetName];
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench:paper -- [--data DIR] [--budget tiny|demo|full] [--only table2,table3,copies,fig3,stats]
+// `npm run bench:paper -- [--data DIR] [--budget tiny|demo|gpu|full] [--only table2,table3,copies,fig3,stats]
 //  [--out DIR] [--seed S] [--smoke] …`: runs the paper's experiments at the chosen budget, prints
 // each table in the paper's layout beside the paper's numbers, and writes <name>.json + <name>.md
 // (and fig3.svg) plus summary.md and runs.json into the results folder.
@@ -32,8 +32,8 @@ export const EXPERIMENTS = {
 } as const satisfies Record<string, (ctx: BenchContext) => Promise<ExperimentResult>>;
 export type ExperimentName = keyof typeof EXPERIMENTS;
 
-const USAGE = `usage: npm run bench:paper -- [options]
-  --budget tiny|demo|full   compute budget (default demo; full = the paper's ImageNet setting, GPU)
+const USAGE = `usage: casm-native bench paper [options]   (in a checkout: npm run bench:paper -- [options])
+  --budget tiny|demo|gpu|full  compute budget (default demo; gpu = 10^4-step fashion-loc runs for one GPU; full = the paper's ImageNet setting)
   --data DIR                dataset (ImageNet folders, wsolevaluation, JSONL); default: the fashion-loc demo data
   --only LIST               comma-separated subset of ${Object.keys(EXPERIMENTS).join(',')} (default all)
   --out DIR                 results folder (default bench/results/paper-<budget>, or .cache/bench-paper/results-<budget> for tiny/smoke)

@@ -42,6 +42,8 @@ export class BenchContext {
   private readonly scoreSets = new Map<string, Dataset>();
   private readonly scoreCache = new Map<string, ImageScore[]>();
   private readonly classifiers = new Map<string, Promise<string>>();
+  /** The pretraining runs behind classifiers, by dataset kind and seed. */
+  private readonly classifierRuns = new Map<string, RunRecord>();
   readonly runs: RunCache;
   /** Every run used, by id, for the run log of the results. */
   readonly used = new Map<string, RunRecord>();
@@ -60,7 +62,21 @@ export class BenchContext {
 
   private base(seed: number) {
     const b = this.budget;
-    return { arch: b.arch, imageSize: b.imageSize, batchSize: b.batchSize, epochFraction: b.epochFraction, lrMapping: b.lrMapping, lrDecayEvery: b.lrDecayEvery, valLimit: b.valLimit, device: b.device, seed };
+    return {
+      arch: b.arch,
+      imageSize: b.imageSize,
+      batchSize: b.batchSize,
+      epochFraction: b.epochFraction,
+      lrMapping: b.lrMapping,
+      lrDecayEvery: b.lrDecayEvery,
+      valLimit: b.valLimit,
+      device: b.device,
+      seed,
+      ...(b.maskUpsample !== 'nearest' ? { maskUpsample: b.maskUpsample } : {}),
+      // Only set when the budget steers λr, so that run ids and cached configurations of the
+      // fixed-λr budgets stay as they were.
+      ...(b.targetMaskArea !== null ? { targetMaskArea: b.targetMaskArea, maskAreaEvery: b.maskAreaEvery } : {}),
+    };
   }
 
   private dataOf(d: BenchDataset, subset?: string): RunSpec['data'] {
@@ -69,7 +85,8 @@ export class BenchContext {
 
   /**
    * The initial classifier f(0) for runs on dataset `d`: --init-weights when given (the full
-   * budget's torchvision ResNet-50), else a preset-L run from scratch whose classifier is exported.
+   * budget's torchvision ResNet-50), else a classifier-only run (--pretrain-epochs, --epochs 0)
+   * whose classifier is exported.
    */
   async initialClassifier(d: BenchDataset, seed: number): Promise<string> {
     if (!this.budget.pretrain) {
@@ -86,7 +103,14 @@ export class BenchContext {
   }
 
   private async pretrain(d: BenchDataset, seed: number): Promise<string> {
-    const record = await this.scratchL(d, seed);
+    const p = this.budget.pretrain!;
+    const record = await this.runs.run({
+      id: `f0-${d.kind}-pre${p.epochs}-s${seed}`,
+      train: { ...this.base(seed), data: d.dir, preset: 'L', epochs: 0, pretrainEpochs: p.epochs, pretrainLr: p.lr },
+      data: this.dataOf(d),
+    });
+    this.used.set(record.id, record);
+    this.classifierRuns.set(`${d.kind}-${seed}`, record);
     const file = path.join(record.runDir, 'classifier.safetensors');
     // A reused run keeps its exported classifier; a new run has none yet.
     const exported = record.reused && (await fs.access(file).then(() => true, () => false));
@@ -94,16 +118,22 @@ export class BenchContext {
     return file;
   }
 
+  /** The pretraining run that made f(0) for `d` (null with --init-weights or before it ran). */
+  classifierRun(d: BenchDataset, seed: number): RunRecord | null {
+    return this.classifierRuns.get(`${d.kind}-${seed}`) ?? null;
+  }
+
   /**
-   * A preset-L run from scratch (classifier and mapping both start untrained): with the pretraining
-   * budget it provides f(0); on a class subset it is Table 3's "all stages on the seen classes".
+   * Table 3's "all stages on the seen classes": a preset-L run whose classifier starts untrained,
+   * pretrained (with the budget's pretraining) and then trained with the mapping on the classes of
+   * `subset` only.
    */
   async scratchL(d: BenchDataset, seed: number, subset?: string, epochs?: number): Promise<RunRecord> {
-    const p = this.budget.pretrain ?? { epochs: this.budget.epochs, lr: this.budget.lr };
-    const e = epochs ?? p.epochs;
+    const p = this.budget.pretrain;
+    const e = epochs ?? this.budget.epochs;
     const record = await this.runs.run({
-      id: `scratch-L-${d.kind}-${subset ? `classes-${subset}` : 'all'}-e${e}-s${seed}`,
-      train: { ...this.base(seed), data: d.dir, preset: 'L', epochs: e, lr: p.lr },
+      id: `scratch-L-${d.kind}-${subset ? `classes-${subset}` : 'all'}${p ? `-pre${p.epochs}` : ''}-e${e}-s${seed}`,
+      train: { ...this.base(seed), data: d.dir, preset: 'L', epochs: e, lr: this.budget.lr, ...(p ? { pretrainEpochs: p.epochs, pretrainLr: p.lr } : {}) },
       data: this.dataOf(d, subset),
     });
     this.used.set(record.id, record);

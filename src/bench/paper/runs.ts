@@ -29,6 +29,8 @@ export interface RunRecord {
   val: { accClean: number; accMasked: number; maskMean: number } | null;
   /** Train-set figures of the last epoch. */
   trainAccClean: number | null;
+  /** Validation accuracy of the classifier at the end of pretraining (null: no pretraining). */
+  pretrainValAccuracy: number | null;
   lambdaR: number;
   reused: boolean;
   config: RunSpec;
@@ -54,11 +56,22 @@ export class RunCache {
     await fs.rm(runDir, { recursive: true, force: true });
     const cfg = spec.train;
     const data = await openBenchData({ ...spec.data, imageSize: cfg.imageSize, batchSize: cfg.batchSize, seed: cfg.seed, epochFraction: cfg.epochFraction ?? 1 });
-    this.log(`  ${spec.id}: training ${cfg.preset}${cfg.score === 'classification' ? ' (classification score)' : ''}${cfg.separateEncoder ? ' (separate encoder)' : ''}${spec.data.subset ? ` on classes ${spec.data.subset}` : ''}, ${data.trainImages} images × ${cfg.epochs} epoch(s)`);
+    const what = cfg.epochs === 0 ? 'the classifier f(0)' : `${cfg.preset}${cfg.score === 'classification' ? ' (classification score)' : ''}${cfg.separateEncoder ? ' (separate encoder)' : ''}`;
+    const pretraining = cfg.pretrainEpochs ? `${cfg.pretrainEpochs} pretraining epoch(s)${cfg.epochs ? ' + ' : ''}` : '';
+    this.log(`  ${spec.id}: training ${what}${spec.data.subset ? ` on classes ${spec.data.subset}` : ''}, ${data.trainImages} images × ${pretraining}${cfg.epochs ? `${cfg.epochs} epoch(s)` : ''}`);
     const started = performance.now();
+    let pretrainValAccuracy: number | null = null;
     const result = await train(
       { ...cfg, out: runDir, keepCheckpoints: 1, checkpointEvery: 0 },
-      { addon: this.addon, data, scoreLocalization: async () => null, onProgress: (e) => this.progress(spec.id, e) },
+      {
+        addon: this.addon,
+        data,
+        scoreLocalization: async () => null,
+        onProgress: (e) => {
+          if (e.type === 'pretrain-epoch' && e.val) pretrainValAccuracy = e.val.accClean;
+          this.progress(spec.id, e);
+        },
+      },
     );
     const seconds = (performance.now() - started) / 1000;
     if (result.interrupted || !result.weights) throw new Error(`${spec.id}: training did not finish`);
@@ -74,17 +87,20 @@ export class RunCache {
       imagesPerSecond: (result.steps * cfg.batchSize) / seconds,
       val: result.lastEpoch?.val ? { accClean: result.lastEpoch.val.accClean, accMasked: result.lastEpoch.val.accMasked, maskMean: result.lastEpoch.val.maskMean } : null,
       trainAccClean: result.lastEpoch ? result.lastEpoch.train.accClean : null,
+      pretrainValAccuracy,
       lambdaR: result.lambdaR,
       reused: false,
       config: spec,
     };
     await fs.writeFile(path.join(runDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
-    this.log(`  ${spec.id}: ${result.steps} steps in ${seconds.toFixed(0)} s${record.val ? `; val accuracy clean ${pct(record.val.accClean)}, masked-out ${pct(record.val.accMasked)}, mean mask ${record.val.maskMean.toFixed(2)}` : ''}`);
+    this.log(`  ${spec.id}: ${result.steps} steps in ${seconds.toFixed(0)} s${pretrainValAccuracy !== null ? `; pretrained classifier val accuracy ${pct(pretrainValAccuracy)}` : ''}${record.val ? `; val accuracy clean ${pct(record.val.accClean)}, masked-out ${pct(record.val.accMasked)}, mean mask ${record.val.maskMean.toFixed(2)}` : ''}`);
     return record;
   }
 
   private progress(id: string, e: TrainEvent): void {
-    if (e.type === 'epoch') {
+    if (e.type === 'pretrain-epoch') {
+      this.log(`    ${id}: pretraining epoch ${e.epoch + 1}/${e.epochs} in ${e.seconds.toFixed(0)} s, train accuracy ${pct(e.train.accuracy)}${e.val ? `, val accuracy ${pct(e.val.accClean)}` : ''}`);
+    } else if (e.type === 'epoch') {
       this.log(`    ${id}: epoch ${e.epoch + 1}/${e.epochs} in ${e.seconds.toFixed(0)} s, train accuracy ${pct(e.train.accClean)}, mean mask ${e.train.maskMean.toFixed(2)}`);
     } else if (e.type === 'warning') {
       this.log(`    ${id}: warning: ${e.message}`);

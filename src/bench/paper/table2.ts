@@ -51,9 +51,14 @@ export async function runTable2(ctx: BenchContext): Promise<ExperimentResult> {
   const headers = ['', 'S', 'Shr', 'Thin', 'OM↓', 'LE↓', 'F1↑', 'paper OM', 'paper LE', 'paper F1', 'acc', 'mask', 'train s'];
   const cells = rows.map((r) => [`(${r.row})`, r.score, r.shared, r.thin, r.ours.OM, r.ours.LE, r.ours.F1, r.paper.OM, r.paper.LE, r.paper.F1, r.ours.accuracy, r.ours.maskMean === null ? null : r.ours.maskMean.toFixed(2), r.ours.seconds.toFixed(0)]);
   const images = rows[0]?.ours.images ?? 0;
+  const f0 = ctx.classifierRun(ctx.datasets.plain, ctx.seed);
+  const f0Line = f0
+    ? `Every row starts from the same f(0): ${f0.config.train.pretrainEpochs} epochs of classifier pretraining (run \`${f0.id}\`), validation accuracy ${f0.pretrainValAccuracy == null ? '–' : `${(100 * f0.pretrainValAccuracy).toFixed(1)}%`}.${ctx.budget.targetMaskArea !== null ? ` λr starts at the preset's value and is steered toward a mean mask of ${ctx.budget.targetMaskArea} in every row.` : ''}`
+    : 'Every row starts from the same f(0) (--init-weights).';
   const markdown = [
     markdownTable(headers, cells),
     '',
+    f0Line,
     `OM, LE, F1 in % on ${images} images of the score split (lower OM/LE and higher F1 are better); "paper" columns: ImageNet val, ResNet-50 (Table 2).`,
     '`acc`: top-1 accuracy of the run\'s own classifier on the clean score images (enters OM). `mask`: mean mask on the validation images at the last epoch (the paper tunes λr for ≈0.5). `train s`: wall-clock seconds of the run.',
   ].join('\n');

@@ -1,0 +1,26 @@
+// The `casm-native` command tree: one commander command per file in this folder. Kept apart from
+// main.ts so tests can build the same tree in-process.
+import { Command } from 'commander';
+import { readPackageVersion } from './version.js';
+import { registerBench } from './bench.js';
+import { registerDoctor } from './doctor.js';
+import { registerConformance } from './conformance.js';
+import { registerTrain } from './train.js';
+import { registerData } from './data.js';
+import { registerEval } from './eval.js';
+import { registerSaliency } from './saliency.js';
+import { registerReport } from './report.js';
+
+export function createProgram(): Command {
+  const program = new Command();
+  program.name('casm-native').description('Classifier-agnostic saliency maps (CASM) on LibTorch').version(readPackageVersion());
+  registerDoctor(program);
+  registerConformance(program);
+  registerTrain(program);
+  registerData(program);
+  registerEval(program);
+  registerSaliency(program);
+  registerReport(program);
+  registerBench(program);
+  return program;
+}
