@@ -224,9 +224,9 @@ void ProcessGroup::broadcast(const std::vector<torch::Tensor>& tensors, int root
   unpack(buckets);
 }
 
-bool ProcessGroup::all_equal(int64_t value) {
-  auto t = torch::tensor({value, -value}, torch::TensorOptions().dtype(torch::kInt64)).to(impl_->device);
-  run_collective(options_, "agreement check", [&] {
+std::vector<int64_t> ProcessGroup::max_over_ranks(const char* what, std::vector<int64_t> values) {
+  auto t = torch::tensor(values, torch::TensorOptions().dtype(torch::kInt64)).to(impl_->device);
+  run_collective(options_, what, [&] {
     impl_->with_group([&](auto& pg) {
       std::vector<at::Tensor> one{t};
       c10d::AllreduceOptions opts;
@@ -236,21 +236,17 @@ bool ProcessGroup::all_equal(int64_t value) {
     });
   });
   auto c = t.to(torch::kCPU);
-  return c[0].item<int64_t>() == -c[1].item<int64_t>();
+  return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
+}
+
+// All equal exactly when max(v) == -max(-v), i.e. max == min.
+bool ProcessGroup::all_equal(int64_t value) {
+  auto m = max_over_ranks("agreement check", {value, -value});
+  return m[0] == -m[1];
 }
 
 bool ProcessGroup::any(bool flag) {
-  auto t = torch::tensor({flag ? int64_t{1} : int64_t{0}}, torch::TensorOptions().dtype(torch::kInt64)).to(impl_->device);
-  run_collective(options_, "stop check", [&] {
-    impl_->with_group([&](auto& pg) {
-      std::vector<at::Tensor> one{t};
-      c10d::AllreduceOptions opts;
-      opts.reduceOp = c10d::ReduceOp::MAX;
-      pg.allreduce(one, opts)->wait();
-      return 0;
-    });
-  });
-  return t.to(torch::kCPU).item<int64_t>() > 0;
+  return max_over_ranks("stop check", {flag ? int64_t{1} : int64_t{0}})[0] > 0;
 }
 
 #else  // no distributed support in this build

@@ -58,6 +58,8 @@ class ProcessGroup {
  private:
   struct Impl;
   explicit ProcessGroup(const GroupOptions& options);
+  // The element-wise maximum of `values` over all ranks (both checks above are one).
+  std::vector<int64_t> max_over_ranks(const char* what, std::vector<int64_t> values);
   GroupOptions options_;
   std::unique_ptr<Impl> impl_;
 };
