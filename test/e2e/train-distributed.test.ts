@@ -1,7 +1,8 @@
 // `casm-native train --nproc-per-node 2` as a user runs it (CPU, Gloo over 127.0.0.1): the run
 // trains to its end and records worldSize 2; it resumes with 2 processes and refuses another
-// number; a worker killed mid-run ends the whole run with a clear error, with or without the
-// launcher (torchrun-style environment), instead of leaving the other rank waiting.
+// number; classifier pretraining runs on the ranks' slices too and resumes into CASM; a worker
+// killed mid-run ends the whole run with a clear error, with or without the launcher
+// (torchrun-style environment), instead of leaving the other rank waiting.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -98,6 +99,24 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(latestState(runDir)).toMatchObject({ step: 12, worldSize: 2 });
     expect(readdirSync(path.join(runDir, 'checkpoints')).some((d) => d === 'step-0000012')).toBe(true);
+  });
+
+  it('pretrains f(0) data-parallel too (each step on the global batch), and a resume continues into CASM', async () => {
+    const runDir = path.join(root, 'pretrain');
+    const first = await runCli([...common('pretrain', 0), '--pretrain-epochs', '1', '--pretrain-optimizer', 'adam', '--nproc-per-node', '2']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(latestState(runDir)).toMatchObject({ step: 0, worldSize: 2, position: { phase: 'pretrain', epoch: 1, batch: 0 } });
+    const records = () => readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // Rank 0 alone wrote: one pretraining epoch of 6 steps × 4 images (2 per rank).
+    const pretrainEpochs = records().filter((r) => r.kind === 'pretrain-epoch');
+    expect(pretrainEpochs.length).toBe(1);
+    expect(pretrainEpochs[0].train).toMatchObject({ steps: 6, images: 24 });
+
+    const resumed = await runCli(['train', '--resume', runDir, '--epochs', '1', '--nproc-per-node', '2']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(latestState(runDir)).toMatchObject({ step: 6, worldSize: 2, position: { phase: 'casm', epoch: 1, batch: 0 } });
+    expect(records().filter((r) => r.kind === 'epoch').map((r) => r.train.images)).toEqual([24]);
+    expect(existsSync(path.join(runDir, 'model.safetensors'))).toBe(true);
   });
 
   it('a worker killed mid-run stops the other through the launcher, with a message naming it', async () => {
