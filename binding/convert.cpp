@@ -16,45 +16,42 @@ Napi::Object expect_object(const Napi::Value& v, const std::string& what) {
   return v.As<Napi::Object>();
 }
 
-std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback, bool required) {
+// The option's value; throws when it is absent (undefined or null).
+static Napi::Value required(const Napi::Object& o, const char* key) {
   Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) {
-    if (required) throw type_error(o.Env(), std::string("option '") + key + "' is required");
-    return fallback;
-  }
+  if (v.IsUndefined() || v.IsNull()) throw type_error(o.Env(), std::string("option '") + key + "' is required");
+  return v;
+}
+
+std::string get_string(const Napi::Object& o, const char* key) {
+  Napi::Value v = required(o, key);
   if (!v.IsString()) throw type_error(o.Env(), std::string("option '") + key + "' must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
 
-double get_number(const Napi::Object& o, const char* key, double fallback, bool required) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) {
-    if (required) throw type_error(o.Env(), std::string("option '") + key + "' is required");
-    return fallback;
-  }
+double get_number(const Napi::Object& o, const char* key) {
+  Napi::Value v = required(o, key);
   if (!v.IsNumber()) throw type_error(o.Env(), std::string("option '") + key + "' must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d)) throw type_error(o.Env(), std::string("option '") + key + "' must be finite");
   return d;
 }
 
-int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback, bool required) {
-  double d = get_number(o, key, static_cast<double>(fallback), required);
+int64_t get_int(const Napi::Object& o, const char* key) {
+  double d = get_number(o, key);
   if (d != std::floor(d)) throw type_error(o.Env(), std::string("option '") + key + "' must be an integer");
   return static_cast<int64_t>(d);
 }
 
-bool get_bool(const Napi::Object& o, const char* key, bool fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+bool get_bool(const Napi::Object& o, const char* key) {
+  Napi::Value v = required(o, key);
   if (!v.IsBoolean()) throw type_error(o.Env(), std::string("option '") + key + "' must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
 std::vector<int64_t> get_int_array(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
+  Napi::Value v = required(o, key);
   std::vector<int64_t> out;
-  if (v.IsUndefined() || v.IsNull()) return out;
   if (!v.IsArray()) throw type_error(o.Env(), std::string("option '") + key + "' must be an array of integers");
   auto a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); ++i) {
@@ -68,8 +65,8 @@ std::vector<int64_t> get_int_array(const Napi::Object& o, const char* key) {
 HostBatch batch_from_js(const Napi::Value& v, bool pinned) {
   Napi::Env env = v.Env();
   auto o = expect_object(v, "batch");
-  const std::string kind = get_string(o, "kind", "", true);
-  const int64_t n = get_int(o, "n", 0, true), h = get_int(o, "h", 0, true), w = get_int(o, "w", 0, true);
+  const std::string kind = get_string(o, "kind");
+  const int64_t n = get_int(o, "n"), h = get_int(o, "h"), w = get_int(o, "w");
   if (n < 1 || h < 1 || w < 1 || n > 65536 || h > 8192 || w > 8192)
     throw type_error(env, "batch n, h, w must be positive (n ≤ 65536, h, w ≤ 8192)");
   Napi::Value data = o.Get("data");

@@ -30,10 +30,13 @@ auto guard(Napi::Env env, F&& f) -> decltype(f()) {
 }
 
 Napi::Object expect_object(const Napi::Value& v, const std::string& what);
-std::string get_string(const Napi::Object& o, const char* key, const std::string& fallback, bool required = false);
-double get_number(const Napi::Object& o, const char* key, double fallback, bool required = false);
-int64_t get_int(const Napi::Object& o, const char* key, int64_t fallback, bool required = false);
-bool get_bool(const Napi::Object& o, const char* key, bool fallback);
+// Every option is required: the defaults live in one table on the TypeScript side
+// (src/native/defaults.ts), which fills each option before calling in. A missing one is a
+// TypeError naming it, never a silent default of the binding's own.
+std::string get_string(const Napi::Object& o, const char* key);
+double get_number(const Napi::Object& o, const char* key);
+int64_t get_int(const Napi::Object& o, const char* key);
+bool get_bool(const Napi::Object& o, const char* key);
 std::vector<int64_t> get_int_array(const Napi::Object& o, const char* key);
 
 // Copies a JS batch into a CPU tensor: uint8 [N,H,W,3] or float32 [N,3,H,W]. The copy is

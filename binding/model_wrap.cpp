@@ -28,17 +28,21 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
   Napi::Env env = info.Env();
   guard(env, [&] {
+    // Every field of ModelConfig is set here from a required option (src/native/defaults.ts
+    // fills them); block and layers only mean something for arch 'custom', and only there are they read.
     auto o = expect_object(info[0], "Model options");
-    config_.arch = get_string(o, "arch", "resnet50");
-    const int64_t classes = get_int(o, "numClasses", 0, true);
-    config_.resnet = resnet_config(config_.arch, get_string(o, "block", "bottleneck"), get_int_array(o, "layers"), classes);
-    config_.device = get_string(o, "device", "cpu");
+    config_ = ModelConfig{};
+    config_.arch = get_string(o, "arch");
+    const int64_t classes = get_int(o, "numClasses");
+    const bool custom = config_.arch == "custom";
+    config_.resnet = resnet_config(config_.arch, custom ? get_string(o, "block") : "", custom ? get_int_array(o, "layers") : std::vector<int64_t>{}, classes);
+    config_.device = get_string(o, "device");
     parse_device(config_.device);  // fail here, synchronously, on a bad or unavailable device
-    config_.separate_encoder = get_bool(o, "separateEncoder", false);
-    const std::string up = get_string(o, "upsample", "nearest");
+    config_.separate_encoder = get_bool(o, "separateEncoder");
+    const std::string up = get_string(o, "upsample");
     if (up != "nearest" && up != "bilinear") throw std::invalid_argument("upsample must be 'nearest' or 'bilinear'");
     config_.bilinear_final = up == "bilinear";
-    const int64_t seed = get_int(o, "seed", 0);
+    const int64_t seed = get_int(o, "seed");
     if (seed < 0) throw std::invalid_argument("seed must be a non-negative integer");
     config_.seed = static_cast<uint64_t>(seed);
     return 0;
@@ -104,8 +108,7 @@ Napi::Value ModelWrap::Saliency(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto m = model(env);
   auto batch = batch_from_js(info[0], m->device().is_cuda());
-  bool amp = false;
-  if (info.Length() > 1 && info[1].IsObject()) amp = get_bool(info[1].As<Napi::Object>(), "amp", false);
+  const bool amp = guard(env, [&] { return get_bool(expect_object(info[1], "saliency options"), "amp"); });
   return PromiseWorker<SaliencyOutput>::run(
       env, lock_,
       [m, batch, amp] {
@@ -128,15 +131,11 @@ Napi::Value ModelWrap::ImportWeights(const Napi::CallbackInfo& info) {
   auto m = model(env);
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "importWeights(path): path must be a string");
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  std::string prefix;
-  bool strict = false;
-  if (info.Length() > 1 && info[1].IsObject()) {
-    auto o = info[1].As<Napi::Object>();
-    prefix = get_string(o, "prefix", "");
-    strict = get_bool(o, "strict", false);
-    if (!prefix.empty() && prefix != "classifier." && prefix != "decoder." && prefix != "encoder.")
-      throw Napi::TypeError::New(env, "prefix must be 'classifier.', 'decoder.' or 'encoder.'");
-  }
+  auto o = expect_object(info[1], "importWeights options");
+  const std::string prefix = get_string(o, "prefix");
+  const bool strict = get_bool(o, "strict");
+  if (!prefix.empty() && prefix != "classifier." && prefix != "decoder." && prefix != "encoder.")
+    throw Napi::TypeError::New(env, "prefix must be '', 'classifier.', 'decoder.' or 'encoder.'");
   return PromiseWorker<io::ImportReport>::run(
       env, lock_, [m, path, prefix, strict] { return io::import_weights(*m, path, prefix, strict); },
       [](Napi::Env env, io::ImportReport& r) -> Napi::Value {

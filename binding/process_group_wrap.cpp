@@ -38,18 +38,19 @@ ProcessGroupWrap::ProcessGroupWrap(const Napi::CallbackInfo& info) : Napi::Objec
 
 Napi::Value ProcessGroupWrap::Connect(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  dist::GroupOptions o;
+  dist::GroupOptions o{};
   guard(env, [&] {
     auto opts = expect_object(info[0], "ProcessGroup options");
-    o.rank = static_cast<int>(get_int(opts, "rank", 0, true));
-    o.world_size = static_cast<int>(get_int(opts, "worldSize", 0, true));
-    o.master_addr = get_string(opts, "masterAddr", "127.0.0.1");
-    o.master_port = static_cast<int>(get_int(opts, "masterPort", 29500));
-    const double timeout_s = get_number(opts, "timeoutSeconds", 1800);
+    // Every field of GroupOptions is set here from a required option (src/native/defaults.ts fills them).
+    o.rank = static_cast<int>(get_int(opts, "rank"));
+    o.world_size = static_cast<int>(get_int(opts, "worldSize"));
+    o.master_addr = get_string(opts, "masterAddr");
+    o.master_port = static_cast<int>(get_int(opts, "masterPort"));
+    const double timeout_s = get_number(opts, "timeoutSeconds");
     if (!(timeout_s > 0) || !std::isfinite(timeout_s)) throw std::invalid_argument("timeoutSeconds must be positive");
     o.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
-    o.backend = get_string(opts, "backend", "gloo");
-    o.device = parse_device(get_string(opts, "device", "cpu"));
+    o.backend = get_string(opts, "backend");
+    o.device = parse_device(get_string(opts, "device"));
     if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
       throw std::invalid_argument("rank must be in 0..worldSize-1 (got rank " + std::to_string(o.rank) + ", worldSize " + std::to_string(o.world_size) + ")");
     return 0;

@@ -23,12 +23,13 @@ Napi::Function TrainerWrap::Define(Napi::Env env) {
                       InstanceMethod("dispose", &TrainerWrap::Dispose)});
 }
 
-static double positive(const Napi::Object& o, const char* key, double fallback, bool required = false) {
-  double v = get_number(o, key, fallback, required);
+static double non_negative(const Napi::Object& o, const char* key) {
+  double v = get_number(o, key);
   if (v < 0) throw std::invalid_argument(std::string("option '") + key + "' must not be negative");
   return v;
 }
 
+// Every field of TrainerConfig is set here from a required option (src/native/defaults.ts fills them).
 TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
   Napi::Env env = info.Env();
   ModelWrap* mw = ModelWrap::Unwrap(info[0]);
@@ -37,25 +38,26 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
   model_ref_ = Napi::Persistent(info[0].As<Napi::Object>());
   guard(env, [&] {
     auto o = expect_object(info[1], "Trainer options");
-    TrainerConfig c;
-    c.lr = positive(o, "lr", 1e-3);
-    c.lr_mapping = positive(o, "lrMapping", 1e-3);
-    c.weight_decay = positive(o, "weightDecay", 1e-4);
-    c.momentum = positive(o, "momentum", 0.9);
-    c.lambda_r = positive(o, "lambdaR", 0, true);
-    const std::string score = get_string(o, "score", "entropy");
+    TrainerConfig c{};
+    c.lr = non_negative(o, "lr");
+    c.lr_mapping = non_negative(o, "lrMapping");
+    c.weight_decay = non_negative(o, "weightDecay");
+    c.momentum = non_negative(o, "momentum");
+    c.lambda_r = non_negative(o, "lambdaR");
+    const std::string score = get_string(o, "score");
     if (score != "entropy" && score != "classification") throw std::invalid_argument("score must be 'entropy' or 'classification'");
     c.classification_score = score == "classification";
-    const std::string loss = get_string(o, "classifierLoss", "two-step");
+    const std::string loss = get_string(o, "classifierLoss");
     if (loss != "two-step" && loss != "mixed") throw std::invalid_argument("classifierLoss must be 'two-step' or 'mixed'");
     c.mixed_classifier_loss = loss == "mixed";
-    c.fixed_classifier = get_bool(o, "fixedClassifier", false);
-    c.clip_norm = positive(o, "clipNorm", 10);
-    c.amp = get_bool(o, "amp", false);
-    const std::string pool_dtype = get_string(o, "poolDtype", "bf16");
+    c.fixed_classifier = get_bool(o, "fixedClassifier");
+    c.clip_norm = non_negative(o, "clipNorm");
+    c.amp = get_bool(o, "amp");
+    const std::string pool_dtype = get_string(o, "poolDtype");
     if (pool_dtype != "bf16" && pool_dtype != "fp32") throw std::invalid_argument("poolDtype must be 'bf16' or 'fp32'");
     c.pool_bf16 = pool_dtype == "bf16";
-    c.freeze_batch_norm = get_bool(o, "freezeBatchNorm", false);
+    c.freeze_batch_norm = get_bool(o, "freezeBatchNorm");
+    // No group is not a default but a single-process run: the option may be absent.
     std::shared_ptr<dist::ProcessGroup> group;
     if (o.Has("processGroup") && !o.Get("processGroup").IsUndefined() && !o.Get("processGroup").IsNull()) {
       group = ProcessGroupWrap::Unwrap(o.Get("processGroup"))->group();
@@ -100,12 +102,12 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
   auto trainer = this->trainer(env);
   auto batch = batch_from_js(info[0], trainer->model().device().is_cuda());
   auto labels = labels_from_js(info[1], batch.data.size(0));
-  StepRequest req;
+  StepRequest req{};
   auto o = expect_object(info[2], "step options");
-  req.adversary = get_int(o, "adversary", -1);
-  req.snapshot_id = get_int(o, "snapshotId", -1);
-  req.release_id = get_int(o, "releaseId", -1);
-  req.return_tensors = get_bool(o, "returnTensors", false);
+  req.adversary = get_int(o, "adversary");
+  req.snapshot_id = get_int(o, "snapshotId");
+  req.release_id = get_int(o, "releaseId");
+  req.return_tensors = get_bool(o, "returnTensors");
   if (req.adversary < -1 || req.snapshot_id < -1 || req.release_id < -1)
     throw Napi::TypeError::New(env, "snapshot ids must be non-negative integers (adversary -1 = current classifier)");
   return PromiseWorker<StepResult>::run(
@@ -124,9 +126,9 @@ Napi::Value TrainerWrap::PretrainStep(const Napi::CallbackInfo& info) {
   auto batch = batch_from_js(info[0], trainer->model().device().is_cuda());
   auto labels = labels_from_js(info[1], batch.data.size(0));
   auto o = expect_object(info[2], "pretrain options");
-  const double lr = get_number(o, "lr", 0, /*required=*/true);
-  if (!(lr >= 0) || !std::isfinite(lr)) throw Napi::TypeError::New(env, "lr must be finite and non-negative");
-  const std::string kind = get_string(o, "optimizer", "", /*required=*/true);
+  const double lr = get_number(o, "lr");
+  if (!(lr >= 0)) throw Napi::TypeError::New(env, "lr must be finite and non-negative");
+  const std::string kind = get_string(o, "optimizer");
   if (kind != "sgd" && kind != "adam") throw Napi::TypeError::New(env, "optimizer must be 'sgd' or 'adam'");
   const auto optimizer = kind == "adam" ? PretrainOptimizer::Adam : PretrainOptimizer::Sgd;
   return PromiseWorker<PretrainResult>::run(

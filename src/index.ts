@@ -3,11 +3,15 @@
 // Native models and the fused training step.
 export { Model, Trainer, DisposedError } from './native/model.js';
 export { ARCHS } from './native/types.js';
+export { IMPORT_WEIGHTS_DEFAULTS, MODEL_DEFAULTS, PROCESS_GROUP_DEFAULTS, SALIENCY_DEFAULTS, STEP_DEFAULTS, TRAINER_DEFAULTS } from './native/defaults.js';
+export { importWeightsOptions, modelOptions, processGroupOptions, saliencyOptions, stepOptions, trainerOptions } from './native/defaults.js';
 export type {
   Arch,
   Batch,
+  ImportWeightsOptions,
   ModelInfo,
   ModelOptions,
+  SaliencyOptions,
   SaliencyResult,
   StepOptions,
   StepStats,
@@ -44,7 +48,17 @@ export type { ComponentScratch } from './metrics/largestComponent.js';
 export type { AddonDecision, CandidateKind, CandidateVerdict } from './native/addon-decision.js';
 export type { LibTorchDetection, LibTorchInstall, LibTorchSource } from './native/libtorch-detect.js';
 export type { SourceBuildResult } from './native/source-build.js';
-export type { NativeAddon, NativeModel, NativeTrainer } from './native/types.js';
+export type {
+  NativeAddon,
+  NativeImportWeightsOptions,
+  NativeModel,
+  NativeModelOptions,
+  NativeProcessGroupOptions,
+  NativeSaliencyOptions,
+  NativeStepOptions,
+  NativeTrainer,
+  NativeTrainerOptions,
+} from './native/types.js';
 export type { Rng, RngState } from './train/rng.js';
 export type { LambdaAdjustment, MaskAreaTargetOptions } from './train/mask-area-target.js';
 export type { LearningRates } from './train/schedule.js';

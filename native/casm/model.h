@@ -10,13 +10,14 @@
 
 namespace casm {
 
+// No defaults here (src/native/defaults.ts holds them): the binding sets every field.
 struct ModelConfig {
-  std::string arch = "resnet50";
+  std::string arch;
   ResNetConfig resnet;
-  std::string device = "cpu";
-  bool separate_encoder = false;
-  bool bilinear_final = false;
-  uint64_t seed = 0;
+  std::string device;
+  bool separate_encoder;
+  bool bilinear_final;
+  uint64_t seed;
 };
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;

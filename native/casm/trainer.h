@@ -11,29 +11,32 @@
 
 namespace casm {
 
+// No defaults here: the one table of them is src/native/defaults.ts, and the binding sets every
+// field from a required option. Callers value-initialise ({}) so nothing is ever read uninitialised.
 struct TrainerConfig {
-  double lr = 1e-3;
-  double lr_mapping = 1e-3;
-  double weight_decay = 1e-4;
-  double momentum = 0.9;
-  double lambda_r = 10;
-  bool classification_score = false;  // false: entropy score (default)
-  bool mixed_classifier_loss = false;  // false: two SGD steps (clean, then masked)
-  bool fixed_classifier = false;       // preset F
-  double clip_norm = 10;
-  bool amp = false;
-  bool pool_bf16 = false;  // with amp on CUDA: snapshots stored in bf16
+  double lr;
+  double lr_mapping;
+  double weight_decay;
+  double momentum;
+  double lambda_r;
+  bool classification_score;   // false: entropy score
+  bool mixed_classifier_loss;  // false: two SGD steps (clean, then masked)
+  bool fixed_classifier;       // preset F
+  double clip_norm;
+  bool amp;
+  bool pool_bf16;  // with amp on CUDA: snapshots stored in bf16
   // BN layers normalise with their running statistics and keep them (eval mode) while the rest
   // trains: every image's loss then depends on that image alone, so data-parallel shards add up
   // to exactly the global batch, and small per-process batches do not make noisy statistics.
-  bool freeze_batch_norm = false;
+  bool freeze_batch_norm;
 };
 
+// Set field by field by the binding, like TrainerConfig.
 struct StepRequest {
-  int64_t adversary = -1;     // -1: the current classifier; else a pool id
-  int64_t snapshot_id = -1;   // >= 0: snapshot after the clean classifier step
-  int64_t release_id = -1;    // >= 0: released before the snapshot is stored
-  bool return_tensors = false;
+  int64_t adversary;     // -1: the current classifier; else a pool id
+  int64_t snapshot_id;   // >= 0: snapshot after the clean classifier step
+  int64_t release_id;    // >= 0: released before the snapshot is stored
+  bool return_tensors;
 };
 
 // Classifier-only pretraining of f(0) (the paper's "train the classifier on the entire training

@@ -14,17 +14,19 @@
 
 namespace casm::dist {
 
+// No defaults here (src/native/defaults.ts holds them): the binding sets every field.
 struct GroupOptions {
-  int rank = 0;
-  int world_size = 1;
+  int rank;
+  int world_size;
   // Where rank 0 hosts the rendezvous store (torchrun's MASTER_ADDR / MASTER_PORT).
-  std::string master_addr = "127.0.0.1";
-  int master_port = 29500;
+  std::string master_addr;
+  int master_port;
   // Rendezvous and every collective fail after this long instead of hanging.
-  std::chrono::milliseconds timeout{std::chrono::minutes(30)};
+  std::chrono::milliseconds timeout;
   // "gloo" (CPU) or "nccl" (CUDA).
-  std::string backend = "gloo";
-  // Where the small control tensors live: NCCL only reduces CUDA tensors.
+  std::string backend;
+  // Where the small control tensors live: NCCL only reduces CUDA tensors. (torch::Device has no
+  // default constructor, so it needs a value here; the binding overwrites it.)
   torch::Device device{torch::kCPU};
 };
 

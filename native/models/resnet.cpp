@@ -14,7 +14,7 @@ std::array<int64_t, 4> ResNetConfig::tap_channels() const {
 
 ResNetConfig resnet_config(const std::string& arch, const std::string& block, const std::vector<int64_t>& layers,
                            int64_t num_classes) {
-  ResNetConfig c;
+  ResNetConfig c{};
   c.num_classes = num_classes;
   if (arch == "resnet10") {
     // Not a torchvision model: one basic block per stage, for small data and CPU budgets.

@@ -10,10 +10,11 @@
 
 namespace casm {
 
+// Made by resnet_config, which sets every field.
 struct ResNetConfig {
-  std::string block = "bottleneck";  // "basic" (ResNet-18/34) or "bottleneck" (ResNet-50+)
-  std::vector<int64_t> layers{3, 4, 6, 3};
-  int64_t num_classes = 1000;
+  std::string block;  // "basic" (ResNet-18/34) or "bottleneck" (ResNet-50+)
+  std::vector<int64_t> layers;
+  int64_t num_classes;
 
   int64_t expansion() const { return block == "basic" ? 1 : 4; }
   // Channels of the taps l1..l4 (l0 is always 64).

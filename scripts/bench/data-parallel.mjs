@@ -32,12 +32,13 @@ const CLASSES = 100;
 if (o.worker) {
   const w = JSON.parse(o.worker);
   const { loadAddon } = await import('../../dist/native/loader.js');
+  const { modelOptions, processGroupOptions, stepOptions, trainerOptions } = await import('../../dist/native/defaults.js');
   const addon = loadAddon();
   addon.setThreads(w.threads);
-  const group = w.world > 1 ? await addon.ProcessGroup.connect({ rank: w.rank, worldSize: w.world, masterPort: w.port }) : undefined;
-  const model = new addon.Model({ arch: o.arch, numClasses: CLASSES, seed: 0 });
+  const group = w.world > 1 ? await addon.ProcessGroup.connect(processGroupOptions({ rank: w.rank, worldSize: w.world, masterPort: w.port })) : undefined;
+  const model = new addon.Model(modelOptions({ arch: o.arch, numClasses: CLASSES, seed: 0 }));
   await model.init();
-  const trainer = new addon.Trainer(model, { lambdaR: 10, ...(group ? { processGroup: group } : {}) });
+  const trainer = new addon.Trainer(model, trainerOptions({ lambdaR: 10, ...(group ? { processGroup: group } : {}) }));
   await trainer.broadcastModel(0);
   const n = batch / w.world;
   const data = new Uint8Array(n * size * size * 3);
@@ -49,7 +50,7 @@ if (o.worker) {
   const labels = Int32Array.from({ length: n }, (_, i) => (i + w.rank * n) % CLASSES);
   const input = { kind: 'uint8', data, n, h: size, w: size };
   await trainer.snapshot(0);
-  const step = (i) => trainer.step(input, labels, { adversary: i % 2 === 0 ? -1 : 0 });
+  const step = (i) => trainer.step(input, labels, stepOptions({ adversary: i % 2 === 0 ? -1 : 0 }));
   for (let i = 0; i < warmup; i++) await step(i);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) await step(i);

@@ -5,12 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { generateFashionLoc, FASHION_CLASSES, FASHION_MNIST_DIR } from '../data/fashion-loc.js';
 import { loadDataset, type DatasetFormat } from '../data/load.js';
 import { formatSkipReport } from '../data/skips.js';
-
-const integer = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+import { integerAtLeast as integer } from './flag-table.js';
 
 const fractionRange = (value: string): [number, number] => {
   const [min, max] = value.split(',').map(Number);

@@ -4,7 +4,7 @@
 // scripts and on read-only run folders, where an unasked file is a surprise).
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { evaluateClassifierAgnosticism, type NamedClassifier } from '../eval/classifier-agnosticism.js';
@@ -17,12 +17,7 @@ import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import { formatAgnosticism as formatAgnosticismText, formatLocalisation as formatLocalisationText } from './eval-format.js';
 import { progressLine } from './progress-line.js';
 import { UsageError } from './usage-error.js';
-
-const positiveInt = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+import { integerAtLeast as positiveInt } from './flag-table.js';
 
 interface EvalFlags {
   checkpoint?: string;

@@ -1,16 +1,11 @@
 // `casm-native report RUN_DIR`: one self-contained HTML page for a training run (scores with the
 // trivial baselines, example grid, training curves, mask statistics).
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { writeRunReport } from '../eval/run-report.js';
 import { reportSummary } from '../eval/report-summary.js';
 import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
-
-const positiveInt = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+import { integerAtLeast as positiveInt } from './flag-table.js';
 
 interface ReportFlags {
   out?: string;

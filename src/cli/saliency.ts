@@ -2,18 +2,13 @@
 // or dataset folders), written per image into --out; see src/eval/saliency-export.ts for the files.
 // With --json, stdout carries one JSON record per image (as written) and nothing else.
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { openModel } from '../eval/open-model.js';
 import { exportSaliency } from '../eval/saliency-export.js';
 import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
 import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
 import { progressLine } from './progress-line.js';
-
-const positiveInt = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+import { integerAtLeast as positiveInt } from './flag-table.js';
 
 interface SaliencyFlags {
   checkpoint: string;

@@ -2,7 +2,7 @@
 // lines otherwise, JSON lines on stdout with --json), SIGINT/SIGTERM finish the step, write a
 // checkpoint and print how to resume. `--demo` is the README's one-command tour.
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, defaultRunDir } from '../train/config.js';
@@ -14,22 +14,15 @@ import type { TrainResult } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
 import { DEMO_TRAIN, ensureDemoData } from './demo.js';
-import { ARCHS, type Arch, type NativeAddon } from '../native/types.js';
+import { PROCESS_GROUP_DEFAULTS, processGroupOptions } from '../native/defaults.js';
+import { ARCHS, type NativeAddon } from '../native/types.js';
+import { addFlags, configFlags, flagName, int, num } from './flag-table.js';
+import type { FlagSpec } from './flag-table.js';
 import { LAUNCHED_ENV, launchWorkers, workerArgsFrom } from './train-launcher.js';
 
 /** 'custom' needs block and layers, which the CLI does not take. */
 const NAMED_ARCHS = ARCHS.filter((a) => a !== 'custom');
 
-const int = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer`);
-  return n;
-};
-const num = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-  return n;
-};
 /** `MIN[,MAX]`: the RandomResizedCrop area range; MAX defaults to 1. */
 export const cropScale = (value: string): [number, number] => {
   const parts = value.split(',').map((part) => part.trim());
@@ -47,50 +40,11 @@ const snapshotEvery = (value: string): number | 'first' | null => {
   return n;
 };
 
-interface TrainFlags {
-  data?: string;
-  split?: string;
-  valSplit?: string;
-  arch?: Arch;
-  maskUpsample?: 'nearest' | 'bilinear';
-  imageSize?: number;
-  batchSize?: number;
-  epochs?: number;
-  epochFraction?: number;
-  cropScale?: [number, number];
-  lr?: number;
-  lrMapping?: number;
-  lrDecayEvery?: number;
-  weightDecay?: number;
-  lambdaR?: number;
-  score?: 'entropy' | 'classification';
-  hp?: number;
-  snapshotEvery?: number | 'first' | null;
-  poolSize?: number;
-  separateEncoder?: boolean;
-  classifierLoss?: 'two-step' | 'mixed';
-  initWeights?: string;
-  device?: string;
-  amp?: boolean;
-  seed?: number;
-  out?: string;
+/** Flags of the command itself, beside those of the run's configuration. */
+interface CommandFlags {
   quiet?: boolean;
-  strict?: boolean;
-  allowOutsideRoot?: boolean;
-  preset?: keyof typeof PRESETS;
   resume?: string;
-  checkpointEvery?: number;
-  keepCheckpoints?: number;
   json?: boolean;
-  targetMaskArea?: number;
-  maskAreaEvery?: number;
-  pretrainEpochs?: number;
-  pretrainLr?: number;
-  pretrainOptimizer?: 'adam' | 'sgd';
-  pretrainCropScale?: [number, number];
-  scoreSplit?: string;
-  logEvery?: number;
-  valLimit?: number;
   threads?: number;
   demo?: boolean;
   nprocPerNode?: number;
@@ -100,65 +54,72 @@ interface TrainFlags {
   masterPort?: number;
   distTimeout?: number;
 }
+type TrainFlags = Partial<TrainConfig> & CommandFlags;
+
+/** Every flag of `train`, in help order; `config` rows map one-to-one onto TrainConfig. */
+const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
+  { key: 'data', arg: '<dir>', config: true, help: 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)' },
+  { key: 'split', arg: '<name>', config: true, help: 'training split (default {default})' },
+  { key: 'valSplit', arg: '<name>', config: true, help: "validation split, 'none' for no validation (default {default})", parse: (v) => (v === 'none' ? null : v) },
+  { key: 'scoreSplit', arg: '<name>', config: true, help: 'split scored for LE/OM/F1 at the end (default: the validation split)' },
+  { key: 'preset', arg: '<name>', config: true, help: 'thinning strategy (see below)', choices: Object.keys(PRESETS), defaultNote: DEFAULT_PRESET },
+  { key: 'arch', arg: '<name>', config: true, help: 'classifier / encoder architecture (default {default})', choices: NAMED_ARCHS },
+  { key: 'maskUpsample', arg: '<mode>', config: true, help: "final ×4 upsampling of the mask (default {default}, the authors')", choices: ['nearest', 'bilinear'] },
+  { key: 'imageSize', arg: '<px>', config: true, help: 'input side, a multiple of 32 (default {default})', parse: int },
+  { key: 'batchSize', arg: '<n>', config: true, help: 'default {default}', parse: int },
+  { key: 'epochs', arg: '<n>', config: true, help: 'default {default}', parse: int },
+  { key: 'epochFraction', arg: '<f>', config: true, help: 'random fraction of the training set per epoch (default {default})', parse: num },
+  { key: 'cropScale', arg: '<min[,max]>', config: true, help: 'RandomResizedCrop area range of the training transform (default {default})', parse: cropScale },
+  { key: 'lr', arg: '<x>', config: true, help: 'classifier SGD learning rate (default {default})', parse: num },
+  { key: 'lrMapping', arg: '<x>', config: true, help: 'decoder Adam learning rate (default {default})', parse: num },
+  { key: 'lrDecayEvery', arg: '<epochs>', config: true, help: 'both learning rates ×0.1 every N epochs, 0 = never (default {default})', parse: int },
+  { key: 'weightDecay', arg: '<x>', config: true, help: 'coupled L2 of both optimisers (default {default})', parse: num },
+  { key: 'lambdaR', arg: '<x>', config: true, help: "area penalty λr (default: the preset's value for the score)", parse: num },
+  { key: 'score', arg: '<name>', config: true, help: 'score function (default {default})', choices: ['entropy', 'classification'] },
+  { key: 'hp', arg: '<p>', config: true, help: "probability of facing a pooled snapshot (default: the preset's)", parse: num },
+  { key: 'snapshotEvery', arg: '<n|first|none>', config: true, help: "snapshot interval in steps (default: the preset's)", parse: snapshotEvery },
+  { key: 'poolSize', arg: '<n>', config: true, help: 'snapshot pool capacity (default {default})', parse: int },
+  { key: 'separateEncoder', config: true, help: 'the mapping owns its own ResNet encoder (the not-shared ablation)' },
+  { key: 'classifierLoss', arg: '<kind>', config: true, help: 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)', choices: ['two-step', 'mixed'] },
+  { key: 'initWeights', arg: '<file>', config: true, help: 'initial classifier weights: torchvision .pth or .safetensors' },
+  { key: 'pretrainEpochs', arg: '<n>', config: true, help: 'classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default {default})', parse: int },
+  { key: 'pretrainOptimizer', arg: '<name>', config: true, help: 'optimiser of pretraining (default {default})', choices: ['adam', 'sgd'] },
+  { key: 'pretrainCropScale', arg: '<min[,max]>', config: true, help: 'RandomResizedCrop area range of pretraining (default: --crop-scale)', parse: cropScale },
+  { key: 'pretrainLr', arg: '<x>', config: true, help: 'peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default {default})', parse: num },
+  { key: 'device', arg: '<dev>', config: true, help: 'cpu, cuda or cuda:N (default {default})' },
+  { key: 'amp', config: true, help: 'bf16 autocast on CUDA' },
+  { key: 'seed', arg: '<n>', config: true, help: 'seed of initialisation, data order, augmentation and the pool (default {default})', parse: int },
+  { key: 'threads', arg: '<n>', help: "LibTorch CPU threads (default: LibTorch's choice)", parse: int },
+  { key: 'out', arg: '<dir>', config: true, help: 'run folder (default runs/<preset>-<time>)' },
+  { key: 'resume', arg: '<dir>', help: 'continue a run: its folder or one of its checkpoint folders' },
+  { key: 'checkpointEvery', arg: '<steps>', config: true, help: 'checkpoint interval in steps, 0 = epoch ends only (default {default})', parse: int },
+  { key: 'keepCheckpoints', arg: '<n>', config: true, help: 'checkpoints kept (default {default})', parse: int },
+  { key: 'targetMaskArea', arg: '<a>', config: true, help: 'steer λr during training so the mean mask of training batches approaches a (e.g. the share of the image objects cover)', parse: num },
+  { key: 'maskAreaEvery', arg: '<steps>', config: true, help: 'λr control window in steps, with --target-mask-area (default {default})', parse: int },
+  { key: 'logEvery', arg: '<steps>', config: true, help: 'metrics.jsonl interval (default {default})', parse: int },
+  { key: 'valLimit', arg: '<n>', config: true, help: 'validate on at most N images per epoch, 0 = all (localisation always uses all)', parse: int },
+  { key: 'strict', config: true, help: 'stop at the first unreadable sample instead of skipping it' },
+  { key: 'allowOutsideRoot', config: true, help: 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)' },
+  { key: 'quiet', help: 'no progress output' },
+  { key: 'json', help: 'progress as JSON lines on stdout' },
+  { key: 'nprocPerNode', arg: '<n>', help: 'data-parallel training: start N worker processes on this machine (Gloo on CPU, NCCL with --device cuda: one GPU each); --batch-size is the total over all processes', parse: int },
+  { key: 'nnodes', arg: '<n>', help: 'machines taking part (run the same command on each, with its --node-rank; default 1)', parse: int },
+  { key: 'nodeRank', arg: '<i>', help: "this machine's index, 0..nnodes-1 (default 0)", parse: int },
+  { key: 'masterAddr', arg: '<host>', help: 'address of node 0, where rank 0 hosts the rendezvous (default {default})', shown: PROCESS_GROUP_DEFAULTS.masterAddr },
+  { key: 'masterPort', arg: '<port>', help: 'rendezvous port on node 0 (default: a free port on one machine, {default} across machines)', shown: PROCESS_GROUP_DEFAULTS.masterPort, parse: int },
+  { key: 'distTimeout', arg: '<s>', help: 'data-parallel: seconds before a rendezvous or a collective waiting for a silent rank fails (default {default})', shown: PROCESS_GROUP_DEFAULTS.timeoutSeconds, parse: num },
+  {
+    key: 'demo',
+    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`,
+  },
+];
 
 export function registerTrain(program: Command): void {
   const presetTable = Object.values(PRESETS)
     .map((p) => `  ${p.name.padEnd(6)} ${p.description} (λr ${p.lambdaR.entropy} entropy / ${p.lambdaR.classification} classification)`)
     .join('\n');
-  program
-    .command('train')
-    .description('Train a classifier-agnostic saliency mapping (CASM)')
-    .option('--data <dir>', 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)')
-    .option('--split <name>', `training split (default ${TRAIN_DEFAULTS.split})`)
-    .option('--val-split <name>', `validation split, 'none' for no validation (default ${TRAIN_DEFAULTS.valSplit})`)
-    .option('--score-split <name>', 'split scored for LE/OM/F1 at the end (default: the validation split)')
-    .addOption(new Option('--preset <name>', 'thinning strategy (see below)').choices(Object.keys(PRESETS)).default(undefined, DEFAULT_PRESET))
-    .addOption(new Option('--arch <name>', `classifier / encoder architecture (default ${TRAIN_DEFAULTS.arch})`).choices(NAMED_ARCHS))
-    .addOption(new Option('--mask-upsample <mode>', `final ×4 upsampling of the mask (default ${TRAIN_DEFAULTS.maskUpsample}, the authors')`).choices(['nearest', 'bilinear']))
-    .option('--image-size <px>', `input side, a multiple of 32 (default ${TRAIN_DEFAULTS.imageSize})`, int('--image-size'))
-    .option('--batch-size <n>', `default ${TRAIN_DEFAULTS.batchSize}`, int('--batch-size'))
-    .option('--epochs <n>', `default ${TRAIN_DEFAULTS.epochs}`, int('--epochs'))
-    .option('--epoch-fraction <f>', `random fraction of the training set per epoch (default ${TRAIN_DEFAULTS.epochFraction})`, num('--epoch-fraction'))
-    .option('--crop-scale <min[,max]>', `RandomResizedCrop area range of the training transform (default ${TRAIN_DEFAULTS.cropScale.join(',')})`, cropScale)
-    .option('--lr <x>', `classifier SGD learning rate (default ${TRAIN_DEFAULTS.lr})`, num('--lr'))
-    .option('--lr-mapping <x>', `decoder Adam learning rate (default ${TRAIN_DEFAULTS.lrMapping})`, num('--lr-mapping'))
-    .option('--lr-decay-every <epochs>', `both learning rates ×0.1 every N epochs, 0 = never (default ${TRAIN_DEFAULTS.lrDecayEvery})`, int('--lr-decay-every'))
-    .option('--weight-decay <x>', `coupled L2 of both optimisers (default ${TRAIN_DEFAULTS.weightDecay})`, num('--weight-decay'))
-    .option('--lambda-r <x>', 'area penalty λr (default: the preset\'s value for the score)', num('--lambda-r'))
-    .addOption(new Option('--score <name>', `score function (default ${TRAIN_DEFAULTS.score})`).choices(['entropy', 'classification']))
-    .option('--hp <p>', 'probability of facing a pooled snapshot (default: the preset\'s)', num('--hp'))
-    .option('--snapshot-every <n|first|none>', 'snapshot interval in steps (default: the preset\'s)', snapshotEvery)
-    .option('--pool-size <n>', `snapshot pool capacity (default ${TRAIN_DEFAULTS.poolSize})`, int('--pool-size'))
-    .option('--separate-encoder', 'the mapping owns its own ResNet encoder (the not-shared ablation)')
-    .addOption(new Option('--classifier-loss <kind>', 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)').choices(['two-step', 'mixed']))
-    .option('--init-weights <file>', 'initial classifier weights: torchvision .pth or .safetensors')
-    .option('--pretrain-epochs <n>', `classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default ${TRAIN_DEFAULTS.pretrainEpochs})`, int('--pretrain-epochs'))
-    .addOption(new Option('--pretrain-optimizer <name>', `optimiser of pretraining (default ${TRAIN_DEFAULTS.pretrainOptimizer})`).choices(['adam', 'sgd']))
-    .option('--pretrain-crop-scale <min[,max]>', 'RandomResizedCrop area range of pretraining (default: --crop-scale)', cropScale)
-    .option('--pretrain-lr <x>', `peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default ${TRAIN_DEFAULTS.pretrainLr})`, num('--pretrain-lr'))
-    .option('--device <dev>', `cpu, cuda or cuda:N (default ${TRAIN_DEFAULTS.device})`)
-    .option('--amp', 'bf16 autocast on CUDA')
-    .option('--seed <n>', `seed of initialisation, data order, augmentation and the pool (default ${TRAIN_DEFAULTS.seed})`, int('--seed'))
-    .option('--threads <n>', 'LibTorch CPU threads (default: LibTorch\'s choice)', int('--threads'))
-    .option('--out <dir>', 'run folder (default runs/<preset>-<time>)')
-    .option('--resume <dir>', 'continue a run: its folder or one of its checkpoint folders')
-    .option('--checkpoint-every <steps>', `checkpoint interval in steps, 0 = epoch ends only (default ${TRAIN_DEFAULTS.checkpointEvery})`, int('--checkpoint-every'))
-    .option('--keep-checkpoints <n>', `checkpoints kept (default ${TRAIN_DEFAULTS.keepCheckpoints})`, int('--keep-checkpoints'))
-    .option('--target-mask-area <a>', 'steer λr during training so the mean mask of training batches approaches a (e.g. the share of the image objects cover)', num('--target-mask-area'))
-    .option('--mask-area-every <steps>', `λr control window in steps, with --target-mask-area (default ${TRAIN_DEFAULTS.maskAreaEvery})`, int('--mask-area-every'))
-    .option('--log-every <steps>', `metrics.jsonl interval (default ${TRAIN_DEFAULTS.logEvery})`, int('--log-every'))
-    .option('--val-limit <n>', 'validate on at most N images per epoch, 0 = all (localisation always uses all)', int('--val-limit'))
-    .option('--strict', 'stop at the first unreadable sample instead of skipping it')
-    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)')
-    .option('--quiet', 'no progress output')
-    .option('--json', 'progress as JSON lines on stdout')
-    .option('--nproc-per-node <n>', 'data-parallel training: start N worker processes on this machine (Gloo on CPU, NCCL with --device cuda: one GPU each); --batch-size is the total over all processes', int('--nproc-per-node'))
-    .option('--nnodes <n>', 'machines taking part (run the same command on each, with its --node-rank; default 1)', int('--nnodes'))
-    .option('--node-rank <i>', 'this machine\'s index, 0..nnodes-1 (default 0)', int('--node-rank'))
-    .option('--master-addr <host>', 'address of node 0, where rank 0 hosts the rendezvous (default 127.0.0.1)')
-    .option('--master-port <port>', 'rendezvous port on node 0 (default: a free port on one machine, 29500 across machines)', int('--master-port'))
-    .option('--dist-timeout <s>', 'data-parallel: seconds before a rendezvous or a collective waiting for a silent rank fails (default 1800)', num('--dist-timeout'))
-    .option('--demo', `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`)
+  const command = program.command('train').description('Train a classifier-agnostic saliency mapping (CASM)');
+  addFlags(command, TRAIN_FLAGS, TRAIN_DEFAULTS)
     .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
     .action(async (flags: TrainFlags, cmd: Command) => {
       const worker = workerEnvFrom(process.env);
@@ -191,8 +152,8 @@ async function runLauncher(flags: TrainFlags): Promise<number> {
     nprocPerNode: nproc,
     nnodes,
     nodeRank,
-    masterAddr: flags.masterAddr ?? '127.0.0.1',
-    masterPort: flags.masterPort ?? (nnodes > 1 ? 29500 : null),
+    masterAddr: flags.masterAddr ?? PROCESS_GROUP_DEFAULTS.masterAddr,
+    masterPort: flags.masterPort ?? (nnodes > 1 ? PROCESS_GROUP_DEFAULTS.masterPort : null),
     workerArgs: args,
   });
 }
@@ -231,15 +192,17 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
     ? {
         rank: worker.rank,
         worldSize: worker.worldSize,
-        group: await addon.ProcessGroup.connect({
-          rank: worker.rank,
-          worldSize: worker.worldSize,
-          masterAddr: worker.masterAddr,
-          masterPort: worker.masterPort,
-          timeoutSeconds: flags.distTimeout ?? 1800,
-          backend: (input.device ?? 'cpu').startsWith('cuda') ? 'nccl' : 'gloo',
-          device: input.device ?? 'cpu',
-        }),
+        group: await addon.ProcessGroup.connect(
+          processGroupOptions({
+            rank: worker.rank,
+            worldSize: worker.worldSize,
+            masterAddr: worker.masterAddr,
+            masterPort: worker.masterPort,
+            timeoutSeconds: flags.distTimeout,
+            backend: (input.device ?? TRAIN_DEFAULTS.device).startsWith('cuda') ? 'nccl' : 'gloo',
+            device: input.device ?? TRAIN_DEFAULTS.device,
+          }),
+        ),
       }
     : undefined;
 
@@ -310,10 +273,6 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
   out.write(`${lines.join('\n')}\n`);
 }
 
-function flagName(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
 /** The run folder when --out is not given: time-stamped, so the launcher fixes it for all its workers. */
 function defaultOut(flags: TrainFlags): string {
   return defaultRunDir(flags.demo ? `demo-${flags.preset ?? DEMO_TRAIN.preset}` : (flags.preset ?? DEFAULT_PRESET));
@@ -327,49 +286,7 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
     if (!flags.out && !flags.resume) base.out = defaultOut(flags);
   }
-  const given: Partial<TrainConfig> = {
-    data: flags.data,
-    split: flags.split,
-    valSplit: flags.valSplit === 'none' ? null : flags.valSplit,
-    arch: flags.arch,
-    maskUpsample: flags.maskUpsample,
-    imageSize: flags.imageSize,
-    batchSize: flags.batchSize,
-    epochs: flags.epochs,
-    epochFraction: flags.epochFraction,
-    cropScale: flags.cropScale,
-    lr: flags.lr,
-    lrMapping: flags.lrMapping,
-    lrDecayEvery: flags.lrDecayEvery,
-    weightDecay: flags.weightDecay,
-    preset: flags.preset,
-    lambdaR: flags.lambdaR,
-    score: flags.score,
-    hp: flags.hp,
-    snapshotEvery: flags.snapshotEvery,
-    poolSize: flags.poolSize,
-    separateEncoder: flags.separateEncoder,
-    classifierLoss: flags.classifierLoss,
-    initWeights: flags.initWeights,
-    device: flags.device,
-    amp: flags.amp,
-    seed: flags.seed,
-    out: flags.out,
-    strict: flags.strict,
-    allowOutsideRoot: flags.allowOutsideRoot,
-    checkpointEvery: flags.checkpointEvery,
-    keepCheckpoints: flags.keepCheckpoints,
-    targetMaskArea: flags.targetMaskArea,
-    maskAreaEvery: flags.maskAreaEvery,
-    pretrainEpochs: flags.pretrainEpochs,
-    pretrainLr: flags.pretrainLr,
-    pretrainOptimizer: flags.pretrainOptimizer,
-    pretrainCropScale: flags.pretrainCropScale,
-    scoreSplit: flags.scoreSplit,
-    logEvery: flags.logEvery,
-    valLimit: flags.valLimit,
-  };
-  for (const [k, v] of Object.entries(given)) if (v !== undefined) (base as Record<string, unknown>)[k] = v;
+  Object.assign(base, configFlags(flags, TRAIN_FLAGS));
   return base;
 }
 

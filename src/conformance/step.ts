@@ -101,8 +101,8 @@ export async function runStepConformance(dir: string, opts: { device?: string; t
         lambdaR: c.lambda_r,
         score: c.score,
         fixedClassifier: c.fixed,
-        lr: c.lr ?? 1e-3,
-        lrMapping: c.lr_mapping ?? 1e-3,
+        lr: c.lr,
+        lrMapping: c.lr_mapping,
       });
       // 'pool': one frozen copy of the initial classifier is the adversary of every step.
       if (c.adversary === 'pool') await trainer.snapshot(0);

@@ -3,13 +3,16 @@
 // native memory now rather than whenever the garbage collector gets to the wrappers, which on a
 // GPU or with several models in one process is too late.
 import { copyBatch, copyLabels } from './batch-copy.js';
+import { importWeightsOptions, modelOptions, saliencyOptions, stepOptions, trainerOptions } from './defaults.js';
 import { loadAddon } from './loader.js';
 import type {
   Batch,
+  ImportWeightsOptions,
   ModelInfo,
   ModelOptions,
   NativeModel,
   NativeTrainer,
+  SaliencyOptions,
   SaliencyResult,
   StepOptions,
   PretrainStepOptions,
@@ -102,7 +105,7 @@ export class Model {
   /** Builds a model (weights initialised as the authors do, seeded). */
   static async create(opts: ModelOptions): Promise<Model> {
     const addon = loadAddon();
-    const native = new addon.Model(opts);
+    const native = new addon.Model(modelOptions(opts));
     await native.init();
     return new Model(native);
   }
@@ -122,13 +125,15 @@ export class Model {
   }
 
   /** The batch is copied now: the caller may reuse its buffer as soon as this returns. */
-  saliency(batch: Batch, opts: { amp?: boolean } = {}): Promise<SaliencyResult> {
+  saliency(batch: Batch, opts: SaliencyOptions = {}): Promise<SaliencyResult> {
     const input = copyBatch(batch);
-    return this.run(() => this.native.saliency(input, opts));
+    const complete = saliencyOptions(opts);
+    return this.run(() => this.native.saliency(input, complete));
   }
 
-  importWeights(path: string, opts: { prefix?: 'classifier.' | 'decoder.' | 'encoder.'; strict?: boolean } = {}) {
-    return this.run(() => this.native.importWeights(path, opts));
+  importWeights(path: string, opts: ImportWeightsOptions = {}) {
+    const complete = importWeightsOptions(opts);
+    return this.run(() => this.native.importWeights(path, complete));
   }
 
   saveWeights(path: string): Promise<void> {
@@ -154,7 +159,7 @@ export class Trainer {
     model.assertLive();
     const addon = loadAddon();
     this.model = model;
-    this.native = new addon.Trainer(model.native, opts);
+    this.native = new addon.Trainer(model.native, trainerOptions(opts));
     model.trainers.add(this.#self);
   }
 
@@ -189,7 +194,8 @@ export class Trainer {
   step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats> {
     const input = copyBatch(batch);
     const targets = copyLabels(labels);
-    return this.run(() => this.native.step(input, targets, opts));
+    const complete = stepOptions(opts);
+    return this.run(() => this.native.step(input, targets, complete));
   }
 
   /** Classifier-only pretraining step (f(0)): cross-entropy on the clean batch, one SGD or Adam update at `lr`. Copies its inputs now. */

@@ -8,6 +8,7 @@
 export const ARCHS = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'] as const;
 export type Arch = (typeof ARCHS)[number];
 
+/** Options left out take MODEL_DEFAULTS (src/native/defaults.ts). */
 export interface ModelOptions {
   arch: Arch;
   /** Only for arch 'custom'. */
@@ -15,15 +16,18 @@ export interface ModelOptions {
   /** Only for arch 'custom': blocks per stage, e.g. [1, 1, 1, 1]. */
   layers?: number[];
   numClasses: number;
-  /** 'cpu', 'cuda' or 'cuda:N'. Default 'cpu'. */
+  /** 'cpu', 'cuda' or 'cuda:N'. */
   device?: string;
   /** The not-shared ablation: the mapping owns a separate ResNet encoder. */
   separateEncoder?: boolean;
-  /** Final ×4 upsampling of the mask: 'nearest' (authors' default) or 'bilinear'. */
+  /** Final ×4 upsampling of the mask: 'nearest' (the authors') or 'bilinear'. */
   upsample?: 'nearest' | 'bilinear';
   /** Seed for the weight initialisation. */
   seed?: number;
 }
+
+/** What the addon's Model takes: every option set (src/native/defaults.ts fills them). */
+export type NativeModelOptions = Required<Omit<ModelOptions, 'block' | 'layers'>> & Pick<ModelOptions, 'block' | 'layers'>;
 
 export interface ModelInfo {
   arch: Arch;
@@ -55,30 +59,31 @@ export interface SaliencyResult {
   logits: Float32Array;
 }
 
+/** Options left out take TRAINER_DEFAULTS (src/native/defaults.ts). */
 export interface TrainerOptions {
-  /** Classifier SGD learning rate (1e-3). */
+  /** Classifier SGD learning rate. */
   lr?: number;
-  /** Decoder Adam learning rate (1e-3). */
+  /** Decoder Adam learning rate. */
   lrMapping?: number;
-  /** Coupled weight decay for both optimisers (1e-4). */
+  /** Coupled weight decay for both optimisers. */
   weightDecay?: number;
-  /** SGD momentum (0.9). */
+  /** SGD momentum. */
   momentum?: number;
   lambdaR: number;
   score?: 'entropy' | 'classification';
   classifierLoss?: 'two-step' | 'mixed';
   /** Preset F: the classifier is in eval mode, never updated, and its own adversary. */
   fixedClassifier?: boolean;
-  /** Total-norm clip of the decoder gradient (10). */
+  /** Total-norm clip of the decoder gradient. */
   clipNorm?: number;
   /** bf16 autocast on CUDA. */
   amp?: boolean;
-  /** Storage of pooled snapshots with amp on CUDA: 'bf16' (default; conv/fc weights) or 'fp32'. */
+  /** Storage of pooled snapshots with amp on CUDA: 'bf16' (conv/fc weights) or 'fp32'. */
   poolDtype?: 'bf16' | 'fp32';
   /**
    * BN layers use and keep their running statistics (eval mode) while everything else trains:
    * each image's loss then depends on that image alone (data-parallel shards add up exactly to
-   * the global batch). Default false.
+   * the global batch).
    */
   freezeBatchNorm?: boolean;
   /**
@@ -89,20 +94,26 @@ export interface TrainerOptions {
   processGroup?: NativeProcessGroup;
 }
 
+/** What the addon's Trainer takes: every option set; processGroup only for data-parallel runs. */
+export type NativeTrainerOptions = Required<Omit<TrainerOptions, 'processGroup'>> & Pick<TrainerOptions, 'processGroup'>;
+
+/** Options left out take PROCESS_GROUP_DEFAULTS (src/native/defaults.ts). */
 export interface ProcessGroupOptions {
   rank: number;
   worldSize: number;
-  /** Host of rank 0's rendezvous store (torchrun's MASTER_ADDR). Default 127.0.0.1. */
+  /** Host of rank 0's rendezvous store (torchrun's MASTER_ADDR). */
   masterAddr?: string;
-  /** Default 29500. */
+  /** Port of rank 0's rendezvous store (torchrun's MASTER_PORT). */
   masterPort?: number;
-  /** Rendezvous and every collective fail after this long instead of hanging. Default 1800. */
+  /** Rendezvous and every collective fail after this long instead of hanging. */
   timeoutSeconds?: number;
-  /** 'gloo' (CPU tensors, default) or 'nccl' (CUDA, one GPU per process). */
+  /** 'gloo' (CPU tensors) or 'nccl' (CUDA, one GPU per process). */
   backend?: 'gloo' | 'nccl';
   /** Device of the model ('cpu', 'cuda:N'); NCCL needs the rank's GPU. */
   device?: string;
 }
+
+export type NativeProcessGroupOptions = Required<ProcessGroupOptions>;
 
 /**
  * This process's membership in a data-parallel group (LibTorch c10d). Collectives match by order:
@@ -128,6 +139,22 @@ export interface StepOptions {
   /** Also return the per-image tensors (used by the conformance runner and tests). */
   returnTensors?: boolean;
 }
+
+export type NativeStepOptions = Required<StepOptions>;
+
+export interface SaliencyOptions {
+  /** bf16 autocast on CUDA. */
+  amp?: boolean;
+}
+export type NativeSaliencyOptions = Required<SaliencyOptions>;
+
+export interface ImportWeightsOptions {
+  /** Load the file's tensors under this part of the model (a plain torchvision classifier file has no prefix). */
+  prefix?: '' | 'classifier.' | 'decoder.' | 'encoder.';
+  /** Fail unless every tensor of the model is in the file. */
+  strict?: boolean;
+}
+export type NativeImportWeightsOptions = Required<ImportWeightsOptions>;
 
 export interface StepStats {
   lossClean: number;
@@ -158,9 +185,9 @@ export interface NativeModel {
   /** Builds the networks (on a worker thread); every other method needs it first. */
   init(): Promise<void>;
   info(): ModelInfo;
-  saliency(batch: Batch, opts?: { amp?: boolean }): Promise<SaliencyResult>;
+  saliency(batch: Batch, opts: NativeSaliencyOptions): Promise<SaliencyResult>;
   /** Loads classifier (+ decoder) weights: a torchvision .pth / .safetensors or our model.safetensors. */
-  importWeights(path: string, opts?: { prefix?: string; strict?: boolean }): Promise<{ loaded: number; skipped: string[] }>;
+  importWeights(path: string, opts: NativeImportWeightsOptions): Promise<{ loaded: number; skipped: string[] }>;
   /** Writes model.safetensors (classifier.*, decoder.*, encoder.*). */
   saveWeights(path: string): Promise<void>;
   /** Named tensors for tests and export: returns float32 copies. */
@@ -186,7 +213,7 @@ export interface PretrainStepStats {
 }
 
 export interface NativeTrainer {
-  step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats>;
+  step(batch: Batch, labels: Int32Array, opts: NativeStepOptions): Promise<StepStats>;
   /**
    * Classifier-only step (pretraining of f(0)): cross-entropy on clean images, one SGD (momentum,
    * as the CASM phase's) or Adam update at `lr`, with optimiser state of its own; the decoder is
@@ -212,10 +239,11 @@ export interface NativeTrainer {
 }
 
 export interface NativeAddon {
-  Model: new (opts: ModelOptions) => NativeModel;
-  Trainer: new (model: NativeModel, opts: TrainerOptions) => NativeTrainer;
+  /** The raw addon takes complete options only: fill them with src/native/defaults.ts. */
+  Model: new (opts: NativeModelOptions) => NativeModel;
+  Trainer: new (model: NativeModel, opts: NativeTrainerOptions) => NativeTrainer;
   /** Joins a data-parallel group; settles once all ranks have joined. Throws in builds without distributed support. */
-  ProcessGroup: { connect(opts: ProcessGroupOptions): Promise<NativeProcessGroup> };
+  ProcessGroup: { connect(opts: NativeProcessGroupOptions): Promise<NativeProcessGroup> };
   versions(): { libtorch: string; cuda: string | null; cudnn: string | null; addon: string; abi: number };
   environment(): { cudaAvailable: boolean; cudaDevices: number; threads: number; mkldnn: boolean; distributed?: string[] };
   setThreads(n: number): void;

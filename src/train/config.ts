@@ -1,6 +1,7 @@
 // The complete description of a training run. Everything a run depends on is in TrainConfig, and a
 // checkpoint stores it verbatim, so a resumed run needs nothing but the checkpoint. Presets only
 // supply defaults: any knob set explicitly wins.
+import { MODEL_DEFAULTS, TRAINER_DEFAULTS } from '../native/defaults.js';
 import type { Arch } from '../native/types.js';
 import { DEFAULT_PRESET, getPreset } from './presets.js';
 import { runDirProblem } from './run-dir-guard.js';
@@ -71,30 +72,31 @@ export interface TrainConfig {
 
 export type TrainConfigInput = Partial<TrainConfig> & Pick<TrainConfig, 'data'>;
 
+/** A run's defaults; those of the networks and the trainer come from the addon's table (src/native/defaults.ts). */
 export const TRAIN_DEFAULTS = {
   split: 'train',
   valSplit: 'val',
   scoreSplit: null,
   arch: 'resnet50',
-  maskUpsample: 'nearest',
+  maskUpsample: MODEL_DEFAULTS.upsample,
   imageSize: 224,
   batchSize: 128,
   epochs: 60,
   epochFraction: 0.2,
   cropScale: [0.08, 1] as [number, number],
-  lr: 1e-3,
-  lrMapping: 1e-3,
+  lr: TRAINER_DEFAULTS.lr,
+  lrMapping: TRAINER_DEFAULTS.lrMapping,
   lrDecayEvery: 20,
-  weightDecay: 1e-4,
-  momentum: 0.9,
-  score: 'entropy',
+  weightDecay: TRAINER_DEFAULTS.weightDecay,
+  momentum: TRAINER_DEFAULTS.momentum,
+  score: TRAINER_DEFAULTS.score,
   poolSize: 30,
-  separateEncoder: false,
-  classifierLoss: 'two-step',
+  separateEncoder: MODEL_DEFAULTS.separateEncoder,
+  classifierLoss: TRAINER_DEFAULTS.classifierLoss,
   initWeights: null,
-  device: 'cpu',
-  amp: false,
-  seed: 0,
+  device: MODEL_DEFAULTS.device,
+  amp: TRAINER_DEFAULTS.amp,
+  seed: MODEL_DEFAULTS.seed,
   strict: false,
   checkpointEvery: 1000,
   keepCheckpoints: 3,

@@ -2,6 +2,7 @@
 // environment variables (which `train --nproc-per-node` sets for its workers, and which torchrun
 // itself sets), and the checks that keep the ranks in step. Every rank runs the same loop; the
 // native trainer averages gradients across them, rank 0 alone writes files.
+import { PROCESS_GROUP_DEFAULTS } from '../native/defaults.js';
 import type { NativeProcessGroup } from '../native/types.js';
 import type { TrainConfig } from './config.js';
 
@@ -36,9 +37,9 @@ export function workerEnvFrom(env: NodeJS.ProcessEnv): WorkerEnv | null {
   if (worldSize < 1 || rank >= worldSize) throw new Error(`RANK ${rank} must be below WORLD_SIZE ${worldSize}`);
   const localRank = int('LOCAL_RANK', rank);
   const localWorldSize = int('LOCAL_WORLD_SIZE', worldSize);
-  const masterPort = int('MASTER_PORT', 29500);
+  const masterPort = int('MASTER_PORT', PROCESS_GROUP_DEFAULTS.masterPort);
   if (masterPort < 1 || masterPort > 65535) throw new Error(`MASTER_PORT must be a port number, got ${masterPort}`);
-  return { rank, worldSize, localRank, localWorldSize, masterAddr: env.MASTER_ADDR || '127.0.0.1', masterPort };
+  return { rank, worldSize, localRank, localWorldSize, masterAddr: env.MASTER_ADDR || PROCESS_GROUP_DEFAULTS.masterAddr, masterPort };
 }
 
 /**

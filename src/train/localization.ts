@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { readImageBytes, readImageHeader } from '../data/decode.js';
 import type { Sample } from '../data/types.js';
 import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/scoreMask.js';
+import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { TrainData } from './data-source.js';
 import type { LocalizationSummary } from './events.js';
@@ -25,7 +26,7 @@ export async function scoreLocalization(model: NativeModel, data: TrainData, run
   for await (const batch of data.scoreBatches()) {
     const { n, h, w } = batch;
     size = h;
-    const result = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w });
+    const result = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w }, saliencyOptions());
     const predicted = argmaxRows(result.logits, n);
     const scratch = createScoreScratch(h * w);
     for (let i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 // (3) native state (weights, BN statistics, optimiser moments, pooled snapshots) is saved whole.
 // Nothing else random happens in a step.
 import * as path from 'node:path';
+import { importWeightsOptions, modelOptions, stepOptions, trainerOptions } from '../native/defaults.js';
 import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepStats } from '../native/types.js';
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
@@ -236,7 +237,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         meter.batchArrived();
         const decision = policy.decide(step);
         const adversary = policy.sampleAdversary();
-        const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { adversary, ...decision });
+        const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, stepOptions({ adversary, ...decision }));
         step++;
         const pooled = adversary !== CURRENT_CLASSIFIER;
         epochStats.add(stats, pooled);
@@ -333,25 +334,25 @@ async function createModelAndTrainer(
   warn: (message: string) => void,
   processGroup?: NativeProcessGroup,
 ): Promise<{ model: NativeModel; trainer: NativeTrainer }> {
-  const model = new addon.Model({
+  const model = new addon.Model(modelOptions({
     arch: config.arch,
     numClasses: data.numClasses,
     device: config.device,
     separateEncoder: config.separateEncoder,
     upsample: config.maskUpsample,
     seed: config.seed,
-  });
+  }));
   await model.init();
   if (isNewRun && config.initWeights) {
     const init = await classifierInitFile(config.initWeights);
     try {
-      const { loaded, skipped } = await model.importWeights(init.path);
+      const { loaded, skipped } = await model.importWeights(init.path, importWeightsOptions());
       if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
     } finally {
       await init.cleanup();
     }
   }
-  const trainer = new addon.Trainer(model, {
+  const trainer = new addon.Trainer(model, trainerOptions({
     lr: config.lr,
     lrMapping: config.lrMapping,
     weightDecay: config.weightDecay,
@@ -362,7 +363,7 @@ async function createModelAndTrainer(
     fixedClassifier: config.fixedClassifier,
     amp: config.amp,
     ...(processGroup ? { processGroup } : {}),
-  });
+  }));
   return { model, trainer };
 }
 

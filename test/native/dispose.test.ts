@@ -2,6 +2,7 @@
 // TS layer and from the native wrappers themselves), work already running still finishes, a model's
 // trainers go with it, and the process's resident memory drops by about the size of what was freed.
 import { describe, expect, it } from 'vitest';
+import { modelOptions, saliencyOptions, trainerOptions } from '../../src/native/defaults.js';
 import { loadAddon } from '../../src/native/loader.js';
 import { DisposedError, Model, Trainer } from '../../src/native/model.js';
 import { SMALL, labelsFor, pixelBatch, smallTrainer } from './helpers.js';
@@ -28,9 +29,9 @@ describe('dispose', () => {
 
   it('the native wrappers refuse on their own after dispose (no TS guard involved)', async () => {
     const addon = loadAddon();
-    const native = new addon.Model(SMALL);
+    const native = new addon.Model(modelOptions(SMALL));
     await native.init();
-    const trainer = new addon.Trainer(native, { lambdaR: 1 });
+    const trainer = new addon.Trainer(native, trainerOptions({ lambdaR: 1 }));
     trainer.dispose();
     trainer.dispose();
     await expect(Promise.resolve().then(() => trainer.poolIds())).rejects.toThrow(/this Trainer was disposed/);
@@ -38,13 +39,13 @@ describe('dispose', () => {
     native.dispose();
     native.dispose();
     expect(() => native.info()).toThrow(/this Model was disposed/);
-    expect(() => native.saliency(pixelBatch(1, 32, 32))).toThrow(/this Model was disposed/);
-    expect(() => new addon.Trainer(native, { lambdaR: 1 })).toThrow(/this Model was disposed/);
+    expect(() => native.saliency(pixelBatch(1, 32, 32), saliencyOptions())).toThrow(/this Model was disposed/);
+    expect(() => new addon.Trainer(native, trainerOptions({ lambdaR: 1 }))).toThrow(/this Model was disposed/);
   });
 
   it('dispose during init and during a running call: the running work completes, nothing after it runs', async () => {
     const addon = loadAddon();
-    const native = new addon.Model(SMALL);
+    const native = new addon.Model(modelOptions(SMALL));
     const init = native.init();
     native.dispose();
     await init; // the networks are built, then dropped

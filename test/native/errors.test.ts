@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MODEL_DEFAULTS, PROCESS_GROUP_DEFAULTS, STEP_DEFAULTS, TRAINER_DEFAULTS, modelOptions, processGroupOptions, saliencyOptions, stepOptions, trainerOptions } from '../../src/native/defaults.js';
 import { loadAddon } from '../../src/native/loader.js';
 import { Model, Trainer } from '../../src/native/model.js';
 import { SMALL, labelsFor, pixelBatch, smallTrainer } from './helpers.js';
@@ -13,6 +14,50 @@ describe('bad input gives JS errors, never a crash', () => {
     const addon = loadAddon();
     expect(() => new addon.Model(undefined as never)).toThrow(TypeError);
     expect(() => new addon.Trainer({} as never, { lambdaR: 1 })).toThrow(/expected a native Model/);
+  });
+
+  it('the raw addon has no defaults of its own: each option left out is a TypeError naming it', async () => {
+    // Every key of the TypeScript table must be read by the binding (else leaving it out would
+    // pass), and the filled options must be all it needs (else the complete call would throw).
+    const addon = loadAddon();
+    const without = <T extends object>(o: T, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as never;
+    const named = (key: string) => new RegExp(`option '${key}' is required`);
+
+    const model = modelOptions({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 5 });
+    for (const key of [...Object.keys(MODEL_DEFAULTS), 'arch', 'numClasses', 'block', 'layers']) {
+      expect(() => new addon.Model(without(model, key)), key).toThrow(TypeError);
+      expect(() => new addon.Model(without(model, key)), key).toThrow(named(key));
+    }
+    const native = new addon.Model(model);
+    await native.init();
+
+    const trainer = trainerOptions({ lambdaR: 10 });
+    for (const key of [...Object.keys(TRAINER_DEFAULTS), 'lambdaR']) {
+      expect(() => new addon.Trainer(native, without(trainer, key)), key).toThrow(TypeError);
+      expect(() => new addon.Trainer(native, without(trainer, key)), key).toThrow(named(key));
+    }
+
+    // Checked before any rendezvous (and before a build without distributed support says so).
+    const group = processGroupOptions({ rank: 0, worldSize: 1 });
+    for (const key of [...Object.keys(PROCESS_GROUP_DEFAULTS), 'rank', 'worldSize']) {
+      expect(() => addon.ProcessGroup.connect(without(group, key)), key).toThrow(named(key));
+    }
+
+    const t = new addon.Trainer(native, trainer);
+    const batch = pixelBatch(2, 32, 32);
+    const step = stepOptions({ adversary: -1 });
+    for (const key of [...Object.keys(STEP_DEFAULTS), 'adversary']) {
+      expect(() => t.step(batch, labelsFor(2, 5), without(step, key)), key).toThrow(named(key));
+    }
+    expect(() => native.saliency(batch, {} as never)).toThrow(named('amp'));
+    expect(() => native.saliency(batch, undefined as never)).toThrow(/saliency options must be an object/);
+    expect(() => native.importWeights('/nonexistent', { prefix: '' } as never)).toThrow(named('strict'));
+    expect(() => t.pretrainStep(batch, labelsFor(2, 5), { optimizer: 'sgd' } as never)).toThrow(named('lr'));
+    // And the complete options work.
+    expect((await native.saliency(batch, saliencyOptions())).masks.length).toBe(2 * 32 * 32);
+    expect((await t.step(batch, labelsFor(2, 5), step)).batchSize).toBe(2);
+    t.dispose();
+    native.dispose();
   });
 
   it('wrong shapes, dtypes, NaN input and bad labels reject with clear messages', async () => {

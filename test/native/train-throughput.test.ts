@@ -7,7 +7,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { expect, it } from 'vitest';
 import type { ImageBatch } from '../../src/data/types.js';
-import type { Arch, NativeAddon, NativeTrainer, TrainerOptions } from '../../src/native/types.js';
+import { modelOptions, stepOptions, trainerOptions } from '../../src/native/defaults.js';
+import type { Arch, NativeAddon, NativeTrainer, NativeTrainerOptions } from '../../src/native/types.js';
 import type { TrainData } from '../../src/train/data-source.js';
 import { train } from '../../src/train/loop.js';
 import { tryLoadAddon } from './train-fixture.js';
@@ -53,7 +54,7 @@ function memoryData(batches: ImageBatch[]): TrainData {
  * gives the orchestration overhead without comparing two runs on a machine whose load changes. */
 function timedAddon(a: NativeAddon) {
   const timing = { stepSeconds: [] as number[] };
-  const Trainer = function (model: unknown, opts: TrainerOptions): NativeTrainer {
+  const Trainer = function (model: unknown, opts: NativeTrainerOptions): NativeTrainer {
     const inner = new a.Trainer(model as never, opts);
     return {
       step: async (...args) => {
@@ -81,12 +82,12 @@ it.skipIf(!addon)('the loop adds at most a few percent to the fused step', async
   const warmup = 3;
 
   // Bare fused steps, same policy as preset L (current classifier, no snapshots): for reference.
-  const model = new a.Model({ arch, numClasses, seed: 1 });
+  const model = new a.Model(modelOptions({ arch, numClasses, seed: 1 }));
   await model.init();
-  const trainer = new a.Trainer(model, { lambdaR: 14 });
-  for (let i = 0; i < warmup; i++) await trainer.step({ kind: 'uint8', data: batches[i]!.data, n: batchSize, h: size, w: size }, batches[i]!.labels, { adversary: -1 });
+  const trainer = new a.Trainer(model, trainerOptions({ lambdaR: 14 }));
+  for (let i = 0; i < warmup; i++) await trainer.step({ kind: 'uint8', data: batches[i]!.data, n: batchSize, h: size, w: size }, batches[i]!.labels, stepOptions({ adversary: -1 }));
   let t0 = performance.now();
-  for (const b of batches) await trainer.step({ kind: 'uint8', data: b.data, n: batchSize, h: size, w: size }, b.labels, { adversary: -1 });
+  for (const b of batches) await trainer.step({ kind: 'uint8', data: b.data, n: batchSize, h: size, w: size }, b.labels, stepOptions({ adversary: -1 }));
   const bare = (steps * batchSize) / ((performance.now() - t0) / 1000);
 
   // The loop, fed from memory: wall time between the step events after the warm-up (excludes

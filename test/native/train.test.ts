@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelOptions } from '../../src/native/defaults.js';
 import type { NativeAddon } from '../../src/native/types.js';
 import type { TrainConfigInput } from '../../src/train/config.js';
 import type { TrainEvent } from '../../src/train/events.js';
@@ -131,7 +132,7 @@ describe.skipIf(!addon)('train (native, CPU)', () => {
 
   it('preset F never changes the classifier', async () => {
     const result = await train(config('fixed', { preset: 'F', snapshotEvery: undefined, epochs: 1 }), { addon: a });
-    const m = new a.Model({ arch: 'resnet18', numClasses: 3, seed: 7 });
+    const m = new a.Model(modelOptions({ arch: 'resnet18', numClasses: 3, seed: 7 }));
     await m.init();
     const initial = path.join(root, 'initial.safetensors');
     await m.saveWeights(initial);

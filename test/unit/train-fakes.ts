@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageBatch } from '../../src/data/types.js';
-import type { Batch, ModelOptions, NativeAddon, NativeModel, NativeTrainer, StepOptions, StepStats, TrainerOptions } from '../../src/native/types.js';
+import type { Batch, ModelOptions, NativeAddon, NativeModel, NativeStepOptions, NativeTrainer, StepStats, TrainerOptions } from '../../src/native/types.js';
 import type { TrainData } from '../../src/train/data-source.js';
 
 function mix(h: number, v: number): number {
@@ -67,7 +67,7 @@ export class FakeTrainer implements NativeTrainer {
   lr = 0;
   lrMapping = 0;
   lambdaR: number;
-  calls: StepOptions[] = [];
+  calls: NativeStepOptions[] = [];
   /** Learning rate of each pretraining step. */
   pretrainCalls: number[] = [];
   constructor(
@@ -76,10 +76,11 @@ export class FakeTrainer implements NativeTrainer {
   ) {
     this.lambdaR = opts.lambdaR;
   }
-  async step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats> {
+  async step(batch: Batch, labels: Int32Array, opts: NativeStepOptions): Promise<StepStats> {
     this.calls.push({ ...opts });
     const m = this.model;
-    if (opts.releaseId !== undefined) {
+    // As the addon: complete options, -1 for "no release" / "no snapshot".
+    if (opts.releaseId >= 0) {
       if (!this.pool.delete(opts.releaseId)) throw new Error(`release of unknown snapshot ${opts.releaseId}`);
     }
     let sum = 0;
@@ -89,7 +90,7 @@ export class FakeTrainer implements NativeTrainer {
     m.weights = mix(m.weights, this.lr);
     m.weights = mix(m.weights, this.lrMapping);
     m.weights = mix(m.weights, this.lambdaR);
-    if (opts.snapshotId !== undefined) {
+    if (opts.snapshotId >= 0) {
       if (this.pool.has(opts.snapshotId)) throw new Error(`snapshot id ${opts.snapshotId} in use`);
       this.pool.set(opts.snapshotId, m.weights);
     }
@@ -160,7 +161,7 @@ export function fakeAddon(alterStats?: (stats: StepStats) => StepStats): NativeA
         super(model as FakeModel, opts);
         trainers.push(this);
       }
-      override async step(batch: Batch, labels: Int32Array, opts: StepOptions): Promise<StepStats> {
+      override async step(batch: Batch, labels: Int32Array, opts: NativeStepOptions): Promise<StepStats> {
         const stats = await super.step(batch, labels, opts);
         return alterStats ? alterStats(stats) : stats;
       }

@@ -68,7 +68,7 @@ describe('train loop (fake addon)', () => {
     expect(result.steps).toBe(15);
     expect(trainer.calls).toHaveLength(15);
     // Snapshots: step 0 (empty pool) and every 2nd step ((s+1) % 2 == 0), capacity 3.
-    const snaps = trainer.calls.map((c, s) => (c.snapshotId !== undefined ? s : -1)).filter((s) => s >= 0);
+    const snaps = trainer.calls.map((c, s) => (c.snapshotId >= 0 ? s : -1)).filter((s) => s >= 0);
     expect(snaps).toEqual([0, 1, 3, 5, 7, 9, 11, 13]);
     expect(trainer.pool.size).toBe(3);
     // LR decays ×0.1 at epoch 2 (lrDecayEvery 2).
@@ -166,10 +166,10 @@ describe('train loop (fake addon)', () => {
     const f = await run(baseConfig({ preset: 'F', snapshotEvery: undefined }));
     expect(f.trainer.opts.fixedClassifier).toBe(true);
     expect(f.trainer.opts.lambdaR).toBe(2.5);
-    expect(f.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === undefined)).toBe(true);
+    expect(f.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === -1)).toBe(true);
     const l = await run(baseConfig({ preset: 'L', snapshotEvery: undefined, score: 'classification' }));
     expect(l.trainer.opts.lambdaR).toBe(18);
-    expect(l.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === undefined)).toBe(true);
+    expect(l.trainer.calls.every((c) => c.adversary === -1 && c.snapshotId === -1)).toBe(true);
   });
 
   it('steers λr toward a target mask area once per control window', async () => {
