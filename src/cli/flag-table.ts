@@ -38,6 +38,10 @@ export const num = (value: string, flag: string): number => {
   return n;
 };
 
+// Commander stores a parser's null as '' (its mark of a failed parse), so a parsed null (e.g.
+// `--val-split none`) travels as this until configFlags turns it back.
+const NULL_VALUE = Symbol('null');
+
 function shownDefault(value: unknown): string {
   return Array.isArray(value) ? value.join(',') : String(value);
 }
@@ -50,7 +54,10 @@ export function addFlags<K extends string>(cmd: Command, specs: readonly FlagSpe
     const option = new Option(spec.arg ? `${flag} ${spec.arg}` : flag, help);
     if (spec.parse) {
       const parse = spec.parse;
-      option.argParser((value: string) => parse(value, flag));
+      option.argParser((value: string) => {
+        const parsed = parse(value, flag);
+        return parsed === null ? NULL_VALUE : parsed;
+      });
     }
     if (spec.choices) option.choices(spec.choices);
     if (spec.defaultNote !== undefined) option.default(undefined, spec.defaultNote);
@@ -62,7 +69,10 @@ export function addFlags<K extends string>(cmd: Command, specs: readonly FlagSpe
 /** The configuration rows' values that were given (undefined ones left out). */
 export function configFlags<K extends string>(flags: Partial<Record<K, unknown>>, specs: readonly FlagSpec<K>[]): Partial<Record<K, unknown>> {
   const out: Partial<Record<K, unknown>> = {};
-  for (const spec of specs) if (spec.config && flags[spec.key] !== undefined) out[spec.key] = flags[spec.key];
+  for (const spec of specs) {
+    const value = flags[spec.key];
+    if (spec.config && value !== undefined) out[spec.key] = value === NULL_VALUE ? null : value;
+  }
   return out;
 }
 

@@ -57,7 +57,7 @@ interface CommandFlags {
 type TrainFlags = Partial<TrainConfig> & CommandFlags;
 
 /** Every flag of `train`, in help order; `config` rows map one-to-one onto TrainConfig. */
-const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
+export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
   { key: 'data', arg: '<dir>', config: true, help: 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)' },
   { key: 'split', arg: '<name>', config: true, help: 'training split (default {default})' },
   { key: 'valSplit', arg: '<name>', config: true, help: "validation split, 'none' for no validation (default {default})", parse: (v) => (v === 'none' ? null : v) },
