@@ -12,7 +12,7 @@ import { evaluateLocalisation, type LocalisationEvalResult } from '../eval/local
 import { openModel, type OpenedModel } from '../eval/open-model.js';
 import { writeRunReport } from '../eval/run-report.js';
 import type { ToyKind } from '../eval/toy-masks.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import { formatAgnosticism as formatAgnosticismText, formatLocalisation as formatLocalisationText } from './eval-format.js';
 import { progressLine } from './progress-line.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { writeRunReport } from '../eval/run-report.js';
 import { reportSummary } from '../eval/report-summary.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 
 const positiveInt = (name: string, min: number) => (value: string) => {
   const n = Number(value);

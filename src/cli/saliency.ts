@@ -6,7 +6,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { openModel } from '../eval/open-model.js';
 import { exportSaliency } from '../eval/saliency-export.js';
 import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { progressLine } from './progress-line.js';
 
 const positiveInt = (name: string, min: number) => (value: string) => {

@@ -4,10 +4,10 @@
 // for the mask statistics and the top-1 accuracy, but have no LE/OM/F1 (score.py has no definition).
 import { BatchLoader } from '../data/loader.js';
 import type { Dataset, SkipRecord } from '../data/types.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
-import { MaxBoxAccAccumulator } from '../metrics/maxBoxAcc.js';
-import { MaskStatisticsAccumulator, maskStatistics, type MaskStatisticsSummary } from '../metrics/maskStatistics.js';
-import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/scoreMask.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { MaxBoxAccAccumulator } from '../metrics/max-box-acc.js';
+import { MaskStatisticsAccumulator, maskStatistics, type MaskStatisticsSummary } from '../metrics/mask-statistics.js';
+import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/score-mask.js';
 import type { Model } from '../native/model.js';
 import { argmaxRows } from '../train/masked-input.js';
 import { limitDataset } from './dataset-limit.js';

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readImageBytes, readImageHeader } from '../data/decode.js';
 import type { Sample } from '../data/types.js';
-import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/scoreMask.js';
+import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/score-mask.js';
 import type { NativeModel } from '../native/types.js';
 import type { TrainData } from './data-source.js';
 import type { LocalizationSummary } from './events.js';

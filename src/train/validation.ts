@@ -5,7 +5,7 @@ import type { ImageBatch } from '../data/types.js';
 import type { NativeModel } from '../native/types.js';
 import type { ValidationSummary } from './events.js';
 import { argmaxRows, maskedOutInput } from './masked-input.js';
-import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/maskStatistics.js';
+import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/mask-statistics.js';
 
 export async function validate(
   model: NativeModel,

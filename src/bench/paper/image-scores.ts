@@ -5,10 +5,10 @@
 import { readImageBytes, readImageHeader } from '../../data/decode.js';
 import type { Dataset, Sample } from '../../data/types.js';
 import { binarizeTopFraction } from '../../metrics/binarize.js';
-import { clipBox } from '../../metrics/groundTruthBoxes.js';
-import type { ResizeMode } from '../../metrics/groundTruthBoxes.js';
-import { maskStatistics, type MaskStatistics } from '../../metrics/maskStatistics.js';
-import { createScoreScratch, scoreMask } from '../../metrics/scoreMask.js';
+import { clipBox } from '../../metrics/ground-truth-boxes.js';
+import type { ResizeMode } from '../../metrics/ground-truth-boxes.js';
+import { maskStatistics, type MaskStatistics } from '../../metrics/mask-statistics.js';
+import { createScoreScratch, scoreMask } from '../../metrics/score-mask.js';
 import { argmaxRows } from '../../train/masked-input.js';
 import type { BatchConsumer } from './saliency-pass.js';
 

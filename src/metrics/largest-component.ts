@@ -10,7 +10,7 @@
 // Labelling works on runs (maximal horizontal stretches of set pixels): a run joins the runs of the
 // row above that share a column with it. Masks are smooth, so there are few runs per row, and this
 // is several times faster than a per-pixel flood fill; sizes and boxes are kept per label.
-import type { PixelBox } from './tightBox.js';
+import type { PixelBox } from './tight-box.js';
 
 export interface ComponentScratch {
   /** Per run: start column, end column (inclusive), row, label. */

@@ -4,11 +4,11 @@
 // vectors' `expected` object so results can be compared and serialised as they are.
 import type { Box } from '../data/types.js';
 import { binarizeTopFraction } from './binarize.js';
-import { componentScratch, largestComponent4, type ComponentScratch } from './largestComponent.js';
-import type { PixelBox } from './tightBox.js';
-import { resizeGroundTruthBox, type ResizeMode } from './groundTruthBoxes.js';
-import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './boxIou.js';
-import { boxF1, maskSum } from './boxF1.js';
+import { componentScratch, largestComponent4, type ComponentScratch } from './largest-component.js';
+import type { PixelBox } from './tight-box.js';
+import { resizeGroundTruthBox, type ResizeMode } from './ground-truth-boxes.js';
+import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './box-iou.js';
+import { boxF1, maskSum } from './box-f1.js';
 
 export interface ScoreOptions {
   resize: ResizeMode;

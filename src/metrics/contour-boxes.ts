@@ -11,7 +11,7 @@
 //    its extreme rows and columns), so its rectangle is the hole's bounding box grown by one pixel on
 //    each side (which always stays inside the image, since a hole never touches the frame).
 // Both facts were checked against OpenCV 4.5 (opencv.js) on random blob images while writing this.
-import type { PixelBox } from './tightBox.js';
+import type { PixelBox } from './tight-box.js';
 
 export interface ContourScratch {
   parent: Int32Array;
