@@ -37,13 +37,14 @@ export type { Box, Dataset, ImageBatch, Sample, SkipRecord } from './data/types.
 export type { Region, TransformKind, TransformPlan } from './data/transform-geometry.js';
 export type { ResizeMode } from './metrics/ground-truth-boxes.js';
 export type { MaskStatistics, MaskStatisticsSummary } from './metrics/mask-statistics.js';
+export type { LocalisationSummary, MaskScore } from './metrics/score-mask.js';
 export type { PixelBox } from './metrics/tight-box.js';
 export type { ComponentScratch } from './metrics/largest-component.js';
 export type { AddonDecision, CandidateKind, CandidateVerdict } from './native/addon-decision.js';
 export type { LibTorchDetection, LibTorchInstall, LibTorchSource } from './native/libtorch-detect.js';
 export type { SourceBuildResult } from './native/source-build.js';
 export type { NativeAddon, NativeModel, NativeTrainer } from './native/types.js';
-export type { Rng, RngState } from './train/rng.js';
+export type { Random, RandomState } from './data/random.js';
 export type { LambdaAdjustment, MaskAreaTargetOptions } from './train/mask-area-target.js';
 export type { LearningRates } from './train/schedule.js';
 export type { PoolOptions } from './train/policies/snapshot-pool.js';

@@ -1,4 +1,5 @@
-// Small seeded random numbers for data order and augmentation.
+// The project's one seeded random number generator: data order, augmentation, the demo data and the
+// snapshot pool's draws.
 //
 // Every random choice of the data pipeline is drawn from a stream keyed by integers such as
 // (seed, epoch, position, attempt). Keying by position rather than drawing from one shared
@@ -30,6 +31,12 @@ export function hashKeys(keys: readonly number[]): number {
 }
 
 /**
+ * A generator's whole state, four uint32 words: a checkpoint stores it so that a resumed run draws
+ * exactly the numbers the uninterrupted run would have drawn (Math.random cannot do that).
+ */
+export type RandomState = [number, number, number, number];
+
+/**
  * sfc32 (Chris Doty-Humphrey's small fast counter generator): 128 bits of state, passes
  * PractRand far beyond what augmentation needs, and is four lines of integer arithmetic.
  */
@@ -42,6 +49,13 @@ export class Random {
   /** A generator for the stream named by `keys`, e.g. `Random.stream(seed, epoch, position)`. */
   static stream(...keys: number[]): Random {
     return new Random(hashKeys(keys));
+  }
+
+  /** A generator continuing from a saved state(). */
+  static fromState(state: RandomState): Random {
+    const random = new Random(0);
+    random.restore(state);
+    return random;
   }
 
   constructor(seed: number) {
@@ -84,5 +98,16 @@ export class Random {
   /** True with probability p. */
   chance(p: number): boolean {
     return this.next() < p;
+  }
+
+  state(): RandomState {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  restore(state: RandomState): void {
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
+      throw new Error('Random.restore: expected four uint32 words');
+    }
+    [this.a, this.b, this.c, this.d] = state;
   }
 }

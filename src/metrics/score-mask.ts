@@ -105,8 +105,9 @@ export function scoreMask(
   };
 }
 
+/** Means of the per-image scores over the images scored (fractions in [0,1]). */
 export interface LocalisationSummary {
-  count: number;
+  images: number;
   F1: number;
   F1a: number;
   LE: number;
@@ -136,6 +137,6 @@ export class LocalisationAccumulator {
   summary(): LocalisationSummary {
     const n = this.n;
     const d = n || 1;
-    return { count: n, F1: this.f1 / d, F1a: this.f1a / d, LE: this.le / d, OM: this.om / d };
+    return { images: n, F1: this.f1 / d, F1a: this.f1a / d, LE: this.le / d, OM: this.om / d };
   }
 }

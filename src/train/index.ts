@@ -14,6 +14,6 @@ export { loadTrainedModel } from './load-trained.js';
 export type { TrainedModel } from './load-trained.js';
 export { createProgressRenderer, pickProgressMode } from './progress.js';
 export type { ProgressMode, ProgressRenderer } from './progress.js';
-export type { TrainEvent, TrainEventType, ValidationSummary, LocalizationSummary, PretrainSummary, CheckpointReason } from './events.js';
+export type { TrainEvent, TrainEventType, ValidationSummary, RunLocalisation, PretrainSummary, CheckpointReason } from './events.js';
 export type { StatsSummary } from './running-stats.js';
 export type { TrainData } from './data-source.js';

@@ -11,7 +11,7 @@ import type { NativeAddon, NativeModel, NativeTrainer, StepStats } from '../nati
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
-import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
+import type { CheckpointReason, RunLocalisation, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
 import { MaskAreaController } from './mask-area-target.js';
 import { MetricsLog, recordsSeenByCheckpoint } from './metrics-log.js';
@@ -39,7 +39,7 @@ export interface TrainOptions {
   /** The data to use (default: opened from config.data by src/data). */
   data?: TrainData;
   /** Scores localisation at the end when the validation split has boxes (default: the src/metrics scorer). */
-  scoreLocalization?: (model: NativeModel, data: TrainData, runDir: string) => Promise<LocalizationSummary | null>;
+  scoreLocalization?: (model: NativeModel, data: TrainData, runDir: string) => Promise<RunLocalisation | null>;
 }
 
 export interface TrainResult {
@@ -53,7 +53,7 @@ export interface TrainResult {
   /** runDir/model.safetensors once training has finished. */
   weights: string | null;
   lastEpoch: { train: StatsSummary; val: ValidationSummary | null } | null;
-  localization: LocalizationSummary | null;
+  localization: RunLocalisation | null;
   lambdaR: number;
 }
 
@@ -266,7 +266,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     // --- end of training ------------------------------------------------------------------------
     const weights = path.join(runDir, FINAL_WEIGHTS_FILE);
     await model.saveWeights(weights);
-    let localization: LocalizationSummary | null = null;
+    let localization: RunLocalisation | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
     if (data.valHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());

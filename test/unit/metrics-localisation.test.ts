@@ -260,6 +260,6 @@ describe('scoreMask', () => {
     const acc = new LocalisationAccumulator();
     acc.add({ F1: 0.5, F1a: 0.25, LE: 1, OM: 1 });
     acc.add({ F1: 1, F1a: 0.75, LE: 0, OM: 1 });
-    expect(acc.summary()).toEqual({ count: 2, F1: 0.75, F1a: 0.5, LE: 0.5, OM: 1 });
+    expect(acc.summary()).toEqual({ images: 2, F1: 0.75, F1a: 0.5, LE: 0.5, OM: 1 });
   });
 });
