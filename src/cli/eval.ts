@@ -4,7 +4,7 @@
 // scripts and on read-only run folders, where an unasked file is a surprise).
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { evaluateClassifierAgnosticism, type NamedClassifier } from '../eval/classifier-agnosticism.js';
@@ -17,12 +17,7 @@ import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import { formatAgnosticism as formatAgnosticismText, formatLocalisation as formatLocalisationText } from './eval-format.js';
 import { progressLine } from './progress-line.js';
 import { UsageError } from './usage-error.js';
-
-const positiveInt = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+import { integerAtLeast } from './option-parsers.js';
 
 interface EvalFlags {
   checkpoint?: string;
@@ -50,10 +45,10 @@ export function registerEval(program: Command): void {
     .option('--split <name>', 'split to score', 'val')
     .option('--json', 'print the result as one JSON line instead of a table', false)
     .addOption(new Option('--resize <mode>', 'scoring transform: short side + centre crop, or direct resize').choices(['crop', 'direct']).default('crop'))
-    .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 32)
-    .option('--limit <n>', 'score only the first N images (0: all)', positiveInt('--limit', 0), 0)
+    .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 32)
+    .option('--limit <n>', 'score only the first N images (0: all)', integerAtLeast('--limit', 0), 0)
     .addOption(new Option('--toy <kind>', "score a trivial baseline instead of a model, as score.py --toy: centre box (33 px margin at 224) or the whole image").choices(['center', 'full']))
-    .option('--size <px>', "side of the scoring frame (default: the model's training size, else 224)", positiveInt('--size', 32))
+    .option('--size <px>', "side of the scoring frame (default: the model's training size, else 224)", integerAtLeast('--size', 32))
     .option('--classifiers <paths...>', 'Fig. 3: top-1 of these classifiers (runs, checkpoints or model.safetensors) on masked-in, masked-out and inpainted images')
     .option('--report [file]', "also write the run's HTML report (default file: <run>/report.html)")
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")

@@ -101,7 +101,8 @@ export class Random {
   }
 
   state(): RandomState {
-    return [this.a, this.b, this.c, this.d];
+    // The words as unsigned (a XOR leaves `a` a signed int32; every use reads the bits alike).
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
 
   restore(state: RandomState): void {

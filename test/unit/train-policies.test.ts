@@ -48,6 +48,14 @@ describe('Random (the policies\' generator)', () => {
     expect(() => rng.int(0)).toThrow();
   });
 
+  it('saves a restorable state after any number of draws', () => {
+    const a = new Random(3);
+    for (let i = 0; i < 1000; i++) {
+      const copy = Random.fromState(a.state());
+      expect(copy.nextUint32()).toBe(a.nextUint32());
+    }
+  });
+
   it('refuses a state that is not four uint32 words', () => {
     expect(() => new Random(1).restore([1, 2, 3] as never)).toThrow(/four uint32/);
     expect(() => new Random(1).restore([1, 2, 3, -1])).toThrow(/four uint32/);
