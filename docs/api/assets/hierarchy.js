@@ -1,1 +1,1 @@
-window.hierarchyData = "eJyrVirKzy8pVrKKjtVRKkpNy0lNLsnMzytWsqqurQUAmx4Kpg=="
+window.hierarchyData = "eJyVz70OgjAUBeB3OXNRBBHSNzDRRUbi0JQiDf1J2jIYwrubLoaoiTB1uOf2O3eCszZ40CYvK5JXxzuBE50SPEhrPOiEvKziY5gWoLhYzpT0LI7rUWvmniAYpGlBs+JEMDoFCmmCcB3jwu9/bOz6oBUIuGLegyL4NolfJO+1OOylap0woM0hLcv7TJBXx0WVK/NDza0Tfwq8c5vZLC0iG/mFexvN8qY/+kd6RYcoZmmxEM+aPcQG8yu/Rp3nF7epr7g="
