@@ -44,7 +44,7 @@ export type { AddonDecision, CandidateKind, CandidateVerdict } from './native/ad
 export type { LibTorchDetection, LibTorchInstall, LibTorchSource } from './native/libtorch-detect.js';
 export type { SourceBuildResult } from './native/source-build.js';
 export type { NativeAddon, NativeModel, NativeTrainer } from './native/types.js';
-export type { Random, RandomState } from './data/random.js';
+export type { Rng, RngState } from './train/rng.js';
 export type { LambdaAdjustment, MaskAreaTargetOptions } from './train/mask-area-target.js';
 export type { LearningRates } from './train/schedule.js';
 export type { PoolOptions } from './train/policies/snapshot-pool.js';

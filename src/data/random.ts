@@ -1,5 +1,4 @@
-// The project's one seeded random number generator: data order, augmentation, the demo data and the
-// snapshot pool's draws.
+// Small seeded random numbers for data order and augmentation.
 //
 // Every random choice of the data pipeline is drawn from a stream keyed by integers such as
 // (seed, epoch, position, attempt). Keying by position rather than drawing from one shared
@@ -31,12 +30,6 @@ export function hashKeys(keys: readonly number[]): number {
 }
 
 /**
- * A generator's whole state, four uint32 words: a checkpoint stores it so that a resumed run draws
- * exactly the numbers the uninterrupted run would have drawn (Math.random cannot do that).
- */
-export type RandomState = [number, number, number, number];
-
-/**
  * sfc32 (Chris Doty-Humphrey's small fast counter generator): 128 bits of state, passes
  * PractRand far beyond what augmentation needs, and is four lines of integer arithmetic.
  */
@@ -49,13 +42,6 @@ export class Random {
   /** A generator for the stream named by `keys`, e.g. `Random.stream(seed, epoch, position)`. */
   static stream(...keys: number[]): Random {
     return new Random(hashKeys(keys));
-  }
-
-  /** A generator continuing from a saved state(). */
-  static fromState(state: RandomState): Random {
-    const random = new Random(0);
-    random.restore(state);
-    return random;
   }
 
   constructor(seed: number) {
@@ -98,17 +84,5 @@ export class Random {
   /** True with probability p. */
   chance(p: number): boolean {
     return this.next() < p;
-  }
-
-  state(): RandomState {
-    // The words as unsigned (a XOR leaves `a` a signed int32; every use reads the bits alike).
-    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
-  }
-
-  restore(state: RandomState): void {
-    if (!Array.isArray(state) || state.length !== 4 || !state.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
-      throw new Error('Random.restore: expected four uint32 words');
-    }
-    [this.a, this.b, this.c, this.d] = state;
   }
 }

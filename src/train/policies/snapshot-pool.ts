@@ -1,7 +1,7 @@
 // What the pooled policies (FL and L-every-N) share: a bounded pool of snapshot ids, id allocation,
 // and the adversary draw "with probability hp a uniformly chosen pooled snapshot, else the current
 // classifier". Subclasses only decide when a snapshot is taken.
-import { Random } from '../../data/random.js';
+import { Rng } from '../rng.js';
 import type { PolicyKind, PolicyState, SnapshotDecision, ThinningPolicy } from './types.js';
 import { CURRENT_CLASSIFIER } from './types.js';
 
@@ -23,14 +23,14 @@ export abstract class SnapshotPoolPolicy implements ThinningPolicy {
   protected readonly capacity: number;
   protected pool: number[] = [];
   protected nextId = 0;
-  protected rng: Random;
+  protected rng: Rng;
 
   constructor(opts: PoolOptions) {
     if (!(opts.hp >= 0 && opts.hp <= 1)) throw new RangeError(`hp must be in [0, 1], got ${opts.hp}`);
     if (!(Number.isInteger(opts.capacity) && opts.capacity >= 1)) throw new RangeError(`pool capacity must be a positive integer, got ${opts.capacity}`);
     this.hp = opts.hp;
     this.capacity = opts.capacity;
-    this.rng = Random.stream(opts.seed, POLICY_RNG_STREAM);
+    this.rng = new Rng(opts.seed, POLICY_RNG_STREAM);
   }
 
   abstract decide(step: number): SnapshotDecision;

@@ -3,7 +3,7 @@
 // it replaces), then which classifier the mask network is trained against. Native code only stores
 // snapshots by the ids chosen here, so the whole policy (and its randomness) is checkpointable from
 // TypeScript.
-import type { RandomState } from '../../data/random.js';
+import type { RngState } from '../rng.js';
 
 export type PolicyKind = 'fixed' | 'current' | 'first' | 'every';
 
@@ -27,7 +27,7 @@ export interface PolicyState {
   /** Ids of the pooled snapshots, in slot order. */
   pool: number[];
   nextId: number;
-  rng: RandomState | null;
+  rng: RngState | null;
 }
 
 export interface ThinningPolicy {
