@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { HANG_MS } from './test/budget.js';
 import { testLibTorch } from './test/test-libtorch.js';
 
 // GPU tests only run where CUDA is expected (see test/gpu and ../shared/device/README.md).
@@ -12,8 +13,10 @@ const libtorch = process.env.LIBTORCH || testLibTorch();
 export default defineConfig({
   test: {
     include: gpu ? ['test/**/*.test.ts'] : ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 300_000,
+    globalSetup: ['test/global-setup.ts'],
+    // Limits only catch hangs: see test/budget.ts (no test may fail because the machine is slow).
+    testTimeout: HANG_MS,
+    hookTimeout: HANG_MS,
     // LibTorch already uses both cores; parallel native test files only fight over them.
     fileParallelism: false,
     env: libtorch ? { LIBTORCH: libtorch } : {},

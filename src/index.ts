@@ -41,10 +41,11 @@ export { renderReportHtml, type ReportData } from './viz/report-html.js';
 // reference, `npm run docs:api`, can document them).
 export type { Box, Dataset, ImageBatch, Sample, SkipRecord } from './data/types.js';
 export type { Region, TransformKind, TransformPlan } from './data/transform-geometry.js';
-export type { ResizeMode } from './metrics/groundTruthBoxes.js';
-export type { MaskStatistics, MaskStatisticsSummary } from './metrics/maskStatistics.js';
-export type { PixelBox } from './metrics/tightBox.js';
-export type { ComponentScratch } from './metrics/largestComponent.js';
+export type { ResizeMode } from './metrics/ground-truth-boxes.js';
+export type { MaskStatistics, MaskStatisticsSummary } from './metrics/mask-statistics.js';
+export type { LocalisationSummary, MaskScore } from './metrics/score-mask.js';
+export type { PixelBox } from './metrics/tight-box.js';
+export type { ComponentScratch } from './metrics/largest-component.js';
 export type { AddonDecision, CandidateKind, CandidateVerdict } from './native/addon-decision.js';
 export type { LibTorchDetection, LibTorchInstall, LibTorchSource } from './native/libtorch-detect.js';
 export type { SourceBuildResult } from './native/source-build.js';

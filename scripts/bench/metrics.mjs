@@ -7,8 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const load = (p) => import(pathToFileURL(path.join(root, 'dist', 'metrics', p)).href);
-const { scoreMask, createScoreScratch, LocalisationAccumulator } = await load('scoreMask.js');
-const { maskStatistics, MaskStatisticsAccumulator } = await load('maskStatistics.js');
+const { scoreMask, createScoreScratch, LocalisationAccumulator } = await load('score-mask.js');
+const { maskStatistics, MaskStatisticsAccumulator } = await load('mask-statistics.js');
 
 const N = Number(process.argv[2] ?? 10000);
 const S = 224;

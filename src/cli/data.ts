@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { generateFashionLoc, FASHION_CLASSES, FASHION_MNIST_DIR } from '../data/fashion-loc.js';
 import { loadDataset, type DatasetFormat } from '../data/load.js';
 import { formatSkipReport } from '../data/skips.js';
-import { integerAtLeast as integer } from './flag-table.js';
+import { integerAtLeast } from './option-parsers.js';
 
 const fractionRange = (value: string): [number, number] => {
   const [min, max] = value.split(',').map(Number);
@@ -20,14 +20,14 @@ export function registerData(program: Command): void {
     .command('fashion-loc')
     .description('write Fashion-MNIST items on cluttered backgrounds as PNG + wsolevaluation metadata (train, val, test)')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--size <px>', 'side of one scene', integer('--size', 32), 128)
+    .option('--size <px>', 'side of one scene', integerAtLeast('--size', 32), 128)
     .option('--duplicate', 'two identical copies side by side per image, one box each (paper Section 2.1)', false)
-    .option('--train <n>', 'train images (items from the official train split)', integer('--train', 0), 2000)
-    .option('--val <n>', 'val images (other items of the official train split)', integer('--val', 0), 500)
-    .option('--test <n>', 'test images (items from the official t10k split)', integer('--test', 0), 500)
+    .option('--train <n>', 'train images (items from the official train split)', integerAtLeast('--train', 0), 2000)
+    .option('--val <n>', 'val images (other items of the official train split)', integerAtLeast('--val', 0), 500)
+    .option('--test <n>', 'test images (items from the official t10k split)', integerAtLeast('--test', 0), 500)
     .option('--classes <ids>', `only these classes, comma-separated (labelled in this order; default all: ${FASHION_CLASSES.map((c) => c.id).join(',')})`, (v: string) => v.split(',').map((id) => id.trim()))
     .option('--item-scale <min,max>', 'item side as a fraction of the scene side (default 0.3,0.6)', fractionRange)
-    .option('--seed <n>', 'random seed', integer('--seed', 0), 0)
+    .option('--seed <n>', 'random seed', integerAtLeast('--seed', 0), 0)
     .option('--source <dir>', 'folder of the Fashion-MNIST IDX files', FASHION_MNIST_DIR)
     .option('--json', 'print the summary as one JSON line', false)
     .action(async (flags: { out: string; size: number; duplicate: boolean; train: number; val: number; test: number; seed: number; source: string; classes?: string[]; itemScale?: [number, number]; json: boolean }) => {

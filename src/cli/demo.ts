@@ -4,7 +4,6 @@
 // centre-box baseline beside it. The recipe and its measurements are in README.md.
 import type { TrainConfig } from '../train/config.js';
 import type { FashionLocOptions } from '../data/fashion-loc.js';
-import { formatDuration } from '../train/progress.js';
 
 /**
  * The demo's dataset: four Fashion-MNIST classes with distinct silhouettes, placed anywhere on
@@ -55,20 +54,8 @@ export const DEMO_TRAIN = {
   logEvery: 25,
 } as const satisfies Partial<TrainConfig>;
 
-/** The demo dataset's folder, generated on first use. */
+/** The demo dataset's folder, generated on first use (progress on stderr). */
 export async function ensureDemoData(): Promise<string> {
   const { ensureFashionLoc } = await import('../data/demo/fashion-loc.js');
-  const started = Date.now();
-  let generated = false;
-  const dir = await ensureFashionLoc({
-    ...DEMO_DATA,
-    classes: [...DEMO_DATA.classes],
-    itemScale: [...DEMO_DATA.itemScale],
-    onProgress: (line) => {
-      generated = true;
-      process.stderr.write(`${line}\n`);
-    },
-  });
-  if (generated) process.stderr.write(`demo data: ${DEMO_DATA.train} train, ${DEMO_DATA.val} val, ${DEMO_DATA.test} test images in ${formatDuration((Date.now() - started) / 1000)} (${dir})\n`);
-  return dir;
+  return ensureFashionLoc({ ...DEMO_DATA, classes: [...DEMO_DATA.classes], itemScale: [...DEMO_DATA.itemScale], onProgress: (line) => process.stderr.write(`${line}\n`) });
 }

@@ -12,12 +12,12 @@ import { evaluateLocalisation, type LocalisationEvalResult } from '../eval/local
 import { openModel, type OpenedModel } from '../eval/open-model.js';
 import { writeRunReport } from '../eval/run-report.js';
 import type { ToyKind } from '../eval/toy-masks.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import { formatAgnosticism as formatAgnosticismText, formatLocalisation as formatLocalisationText } from './eval-format.js';
 import { progressLine } from './progress-line.js';
 import { UsageError } from './usage-error.js';
-import { integerAtLeast as positiveInt } from './flag-table.js';
+import { integerAtLeast } from './option-parsers.js';
 
 interface EvalFlags {
   checkpoint?: string;
@@ -45,10 +45,10 @@ export function registerEval(program: Command): void {
     .option('--split <name>', 'split to score', 'val')
     .option('--json', 'print the result as one JSON line instead of a table', false)
     .addOption(new Option('--resize <mode>', 'scoring transform: short side + centre crop, or direct resize').choices(['crop', 'direct']).default('crop'))
-    .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 32)
-    .option('--limit <n>', 'score only the first N images (0: all)', positiveInt('--limit', 0), 0)
+    .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 32)
+    .option('--limit <n>', 'score only the first N images (0: all)', integerAtLeast('--limit', 0), 0)
     .addOption(new Option('--toy <kind>', "score a trivial baseline instead of a model, as score.py --toy: centre box (33 px margin at 224) or the whole image").choices(['center', 'full']))
-    .option('--size <px>', "side of the scoring frame (default: the model's training size, else 224)", positiveInt('--size', 32))
+    .option('--size <px>', "side of the scoring frame (default: the model's training size, else 224)", integerAtLeast('--size', 32))
     .option('--classifiers <paths...>', 'Fig. 3: top-1 of these classifiers (runs, checkpoints or model.safetensors) on masked-in, masked-out and inpainted images')
     .option('--report [file]', "also write the run's HTML report (default file: <run>/report.html)")
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")

@@ -2,7 +2,7 @@
 // option (flag, help, parser, choices) and the mapping of parsed values onto a configuration are
 // derived from it, so a flag cannot be declared in one place and forgotten in another.
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 
 export interface FlagSpec<K extends string> {
   /** The parsed value's key (commander's camelCase of the flag); the flag is its kebab-case. */
@@ -25,18 +25,6 @@ export interface FlagSpec<K extends string> {
 export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
-
-export const int = (value: string, flag: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} must be an integer`);
-  return n;
-};
-
-export const num = (value: string, flag: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${flag} must be a number`);
-  return n;
-};
 
 // Commander stores a parser's null as '' (its mark of a failed parse), so a parsed null (e.g.
 // `--val-split none`) travels as this until configFlags turns it back.
@@ -75,10 +63,3 @@ export function configFlags<K extends string>(flags: Partial<Record<K, unknown>>
   }
   return out;
 }
-
-/** A parser for commander's argParser: an integer of at least `min`, named `name` in the error. */
-export const integerAtLeast = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};

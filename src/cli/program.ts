@@ -1,7 +1,7 @@
 // The `casm-native` command tree: one commander command per file in this folder. Kept apart from
 // main.ts so tests can build the same tree in-process.
 import { Command } from 'commander';
-import { readPackageVersion } from './version.js';
+import { packageVersion } from '../native/package-root.js';
 import { registerBench } from './bench.js';
 import { registerDoctor } from './doctor.js';
 import { registerConformance } from './conformance.js';
@@ -13,7 +13,7 @@ import { registerReport } from './report.js';
 
 export function createProgram(): Command {
   const program = new Command();
-  program.name('casm-native').description('Classifier-agnostic saliency maps (CASM) on LibTorch').version(readPackageVersion());
+  program.name('casm-native').description('Classifier-agnostic saliency maps (CASM) on LibTorch').version(packageVersion());
   registerDoctor(program);
   registerConformance(program);
   registerTrain(program);

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { writeRunReport } from '../eval/run-report.js';
 import { reportSummary } from '../eval/report-summary.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
-import { integerAtLeast as positiveInt } from './flag-table.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { integerAtLeast } from './option-parsers.js';
 
 interface ReportFlags {
   out?: string;
@@ -27,10 +27,10 @@ export function registerReport(program: Command): void {
     .option('--out <file>', 'output file (default <run-dir>/report.html)')
     .option('--data <path>', "evaluation dataset (default: the run's training data)")
     .option('--split <name>', "evaluation split (default: the run's validation split)")
-    .option('--limit <n>', 'images scored for the tables (0: all)', positiveInt('--limit', 0), 500)
-    .option('--examples <n>', 'rows of the example grid', positiveInt('--examples', 0), 6)
+    .option('--limit <n>', 'images scored for the tables (0: all)', integerAtLeast('--limit', 0), 500)
+    .option('--examples <n>', 'rows of the example grid', integerAtLeast('--examples', 0), 6)
     .addOption(new Option('--resize <mode>', 'scoring transform').choices(['crop', 'direct']).default('crop'))
-    .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 32)
+    .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 32)
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--json', 'print what the report shows (file, settings, scores, boxes, predictions) as one JSON line', false)
     .action(async (runDir: string, flags: ReportFlags) => {

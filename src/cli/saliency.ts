@@ -6,9 +6,9 @@ import { Option } from 'commander';
 import { openModel } from '../eval/open-model.js';
 import { exportSaliency } from '../eval/saliency-export.js';
 import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { progressLine } from './progress-line.js';
-import { integerAtLeast as positiveInt } from './flag-table.js';
+import { integerAtLeast } from './option-parsers.js';
 
 interface SaliencyFlags {
   checkpoint: string;
@@ -30,9 +30,9 @@ export function registerSaliency(program: Command): void {
     .argument('<inputs...>', 'image files, folders of images, .jsonl manifests or dataset folders')
     .requiredOption('--checkpoint <path>', 'run folder, checkpoint folder or model.safetensors')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--size <px>', "side of the model input (default: the model's training size, else 224)", positiveInt('--size', 32))
+    .option('--size <px>', "side of the model input (default: the model's training size, else 224)", integerAtLeast('--size', 32))
     .addOption(new Option('--resize <mode>', 'short side + centre crop, or direct resize').choices(['crop', 'direct']).default('crop'))
-    .option('--batch-size <n>', 'images per model call', positiveInt('--batch-size', 1), 16)
+    .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 16)
     .option('--split <name>', 'split to read from a dataset folder', 'val')
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--strict', 'fail at the first unreadable image instead of skipping it', false)

@@ -16,7 +16,8 @@ import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
 import { DEMO_TRAIN, ensureDemoData } from './demo.js';
 import { PROCESS_GROUP_DEFAULTS, processGroupOptions } from '../native/defaults.js';
 import { ARCHS, type NativeAddon } from '../native/types.js';
-import { addFlags, configFlags, flagName, int, num } from './flag-table.js';
+import { addFlags, configFlags, flagName } from './flag-table.js';
+import { int, num } from './option-parsers.js';
 import type { FlagSpec } from './flag-table.js';
 import { LAUNCHED_ENV, launchWorkers, workerArgsFrom } from './train-launcher.js';
 

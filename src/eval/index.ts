@@ -1,6 +1,7 @@
 // Evaluation and outputs (re-exported by src/index.ts): localisation scores with the trivial
 // baselines, the Fig. 3 classifier check, saliency export and the HTML run report.
 export { evaluateLocalisation, type LocalisationEvalOptions, type LocalisationEvalResult, type MaskSource } from './localisation.js';
+export { LocalisationScorer, type ImageLocalisation } from './localisation-scorer.js';
 export { toyMask, centerMargin, TOY_KINDS, CENTER_MARGIN_AT_224, type ToyKind } from './toy-masks.js';
 export {
   evaluateClassifierAgnosticism,

@@ -4,14 +4,13 @@
 // for the mask statistics and the top-1 accuracy, but have no LE/OM/F1 (score.py has no definition).
 import { BatchLoader } from '../data/loader.js';
 import type { Dataset, SkipRecord } from '../data/types.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
-import { MaxBoxAccAccumulator } from '../metrics/maxBoxAcc.js';
-import { MaskStatisticsAccumulator, maskStatistics, type MaskStatisticsSummary } from '../metrics/maskStatistics.js';
-import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/scoreMask.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { MaxBoxAccAccumulator } from '../metrics/max-box-acc.js';
+import { MaskStatisticsAccumulator, maskStatistics, type MaskStatisticsSummary } from '../metrics/mask-statistics.js';
 import type { Model } from '../native/model.js';
 import { argmaxRows } from '../train/masked-input.js';
 import { limitDataset } from './dataset-limit.js';
-import { originalSize } from './original-size.js';
+import { LocalisationScorer } from './localisation-scorer.js';
 import { toyMask, type ToyKind } from './toy-masks.js';
 
 export type MaskSource = { kind: 'model'; model: Model } | { kind: 'toy'; toy: ToyKind };
@@ -68,10 +67,9 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
     strict: opts.strict,
     concurrency: opts.concurrency,
   });
-  const loc = new LocalisationAccumulator();
+  const loc = new LocalisationScorer(resize);
   const boxAcc = new MaxBoxAccAccumulator();
   const stats = new MaskStatisticsAccumulator();
-  const scratch = createScoreScratch(size * size);
   const toy = opts.masks.kind === 'toy' ? toyMask(opts.masks.toy, size) : null;
   let images = 0;
   let correct = 0;
@@ -95,10 +93,9 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
       images++;
       if (isCorrect) correct++;
       stats.add(maskStatistics(mask, h, w));
-      const sample = dataset.samples[batch.indices[i]!]!;
-      if (sample.boxes.length === 0) continue;
-      const score = scoreMask(mask, h, w, sample.boxes, await originalSize(sample), { resize, size, isCorrect, scratch });
-      loc.add(score);
+      const index = batch.indices[i]!;
+      const score = await loc.add(mask, h, w, dataset.samples[index]!, index, isCorrect);
+      if (!score) continue;
       boxAcc.add(mask, h, w, score.resized_boxes.map(([x0, y0, x1, y1]) => ({ x0, y0, x1, y1 })));
     }
     seen = Math.max(seen, ...batch.indices.map((k) => k + 1));
@@ -106,20 +103,19 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
   }
   const s = loc.summary();
   const box = boxAcc.result();
-  const has = loc.count > 0;
   return {
     source: opts.masks.kind === 'model' ? 'model' : `toy-${opts.masks.toy}`,
     split: dataset.split,
     size,
     resize,
     images,
-    imagesWithBoxes: loc.count,
-    LE: has ? s.LE : null,
-    OM: has ? s.OM : null,
-    F1: has ? s.F1 : null,
-    F1a: has ? s.F1a : null,
-    MaxBoxAccV2: has ? box.maxBoxAccV2 : null,
-    maxBoxAcc: has ? box.iouThresholds.map((iou, k) => ({ iou, accuracy: box.maxBoxAcc[k]!, camThreshold: box.bestCamThreshold[k]! })) : [],
+    imagesWithBoxes: loc.images,
+    LE: s ? s.LE : null,
+    OM: s ? s.OM : null,
+    F1: s ? s.F1 : null,
+    F1a: s ? s.F1a : null,
+    MaxBoxAccV2: s ? box.maxBoxAccV2 : null,
+    maxBoxAcc: s ? box.iouThresholds.map((iou, k) => ({ iou, accuracy: box.maxBoxAcc[k]!, camThreshold: box.bestCamThreshold[k]! })) : [],
     top1: opts.masks.kind === 'model' && images > 0 ? correct / images : null,
     maskStats: { ...stats.summary(), stdByBatch: stats.count > 1 ? stats.stdOfMeansByBatch(128) : 0 },
     skipped: [...dataset.skipped, ...loader.skipped],

@@ -1,8 +1,8 @@
 // The predicted object box of a continuous mask, the way the authors' scorer derives it: binarise
 // (top fraction = mask mean), keep the largest 4-connected component, take its tight box.
 import { binarizeTopFraction } from '../metrics/binarize.js';
-import { componentScratch, largestComponent4, type ComponentScratch } from '../metrics/largestComponent.js';
-import type { PixelBox } from '../metrics/tightBox.js';
+import { componentScratch, largestComponent4, type ComponentScratch } from '../metrics/largest-component.js';
+import type { PixelBox } from '../metrics/tight-box.js';
 
 export interface MaskBox {
   /** The binarised mask b (1 = kept), h×w. */

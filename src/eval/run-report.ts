@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadDataset } from '../data/load.js';
 import { transformImage } from '../data/transforms.js';
 import type { Dataset } from '../data/types.js';
-import type { ResizeMode } from '../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
 import { heatmapOverlay } from '../viz/heatmap.js';
 import { maskedImages } from '../viz/masked-images.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readSafetensors } from '../util/safetensors.js';
 import type { Box } from '../data/types.js';
-import { createScoreScratch, LocalisationAccumulator, scoreMask, type MaskScore } from './scoreMask.js';
+import { createScoreScratch, LocalisationAccumulator, scoreMask, type MaskScore } from './score-mask.js';
 
 export const FLOAT_TOLERANCE = 1e-6;
 

@@ -5,7 +5,7 @@
 //  - tp/fp at each edge = counts of scores >= that edge (reverse cumulative sums);
 //  - AP = Σ_{j>=1} precision_j · (recall_j − recall_{j−1}) over edges where tp+fp > 0.
 // Returned as a fraction in [0,1] (the reference prints percent).
-import { camThresholds } from './camThresholds.js';
+import { camThresholds } from './cam-thresholds.js';
 
 export class PxapAccumulator {
   readonly edges: number[];

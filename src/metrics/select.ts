@@ -13,6 +13,26 @@ const lowCounts = new Uint32Array(65536);
 const oneBits = new Uint32Array(1);
 const oneFloat = new Float32Array(oneBits.buffer);
 
+/** Values counted below the bucket the last bucketOfRank() returned. */
+let counted = 0;
+
+/**
+ * The bucket in counts[lo..hi] that holds rank `index` (counting up from lo); sets `counted` to the
+ * values in the buckets below it, and clears the counts for the next call.
+ */
+function bucketOfRank(counts: Uint32Array, lo: number, hi: number, index: number): number {
+  let below = 0;
+  let bucket = lo;
+  for (; bucket < hi; bucket++) {
+    const c = counts[bucket]!;
+    if (below + c > index) break;
+    below += c;
+  }
+  counts.fill(0, lo, hi + 1);
+  counted = below;
+  return bucket;
+}
+
 /** Returns the value of rank `index` (0-based) in ascending order of `a`. Does not modify `a`. */
 export function kthSmallest(a: Float32Array, index: number): number {
   const n = a.length;
@@ -28,15 +48,8 @@ export function kthSmallest(a: Float32Array, index: number): number {
     if (k < lo) lo = k;
     if (k > hi) hi = k;
   }
-  let below = 0;
-  let bucket = lo;
-  for (; bucket < hi; bucket++) {
-    const c = highCounts[bucket]!;
-    if (below + c > index) break;
-    below += c;
-  }
-  highCounts.fill(0, lo, hi + 1);
-  const rank = index - below;
+  const bucket = bucketOfRank(highCounts, lo, hi, index);
+  const rank = index - counted;
 
   let lo2 = 65535;
   let hi2 = 0;
@@ -49,14 +62,7 @@ export function kthSmallest(a: Float32Array, index: number): number {
     if (l < lo2) lo2 = l;
     if (l > hi2) hi2 = l;
   }
-  below = 0;
-  let low = lo2;
-  for (; low < hi2; low++) {
-    const c = lowCounts[low]!;
-    if (below + c > rank) break;
-    below += c;
-  }
-  lowCounts.fill(0, lo2, hi2 + 1);
+  const low = bucketOfRank(lowCounts, lo2, hi2, rank);
 
   const key = ((bucket << 16) | low) >>> 0;
   oneBits[0] = key & 0x80000000 ? key ^ 0x80000000 : ~key >>> 0;

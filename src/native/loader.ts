@@ -3,11 +3,9 @@
 // detected LibTorch, then a source build when allowed); this file does the in-process part and
 // remembers the outcome.
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decideAddon, type AddonDecision, type CandidateVerdict } from './addon-decision.js';
 import { loadErrorMessage } from './decision-report.js';
-import { packageRoot } from './package-root.js';
+import { packageRoot, packageVersion } from './package-root.js';
 import { preloadLibraries } from './preload.js';
 import { sourceBuildRequested } from './source-build.js';
 import type { NativeAddon } from './types.js';
@@ -23,10 +21,6 @@ export interface AddonLocation {
 
 let loaded: { addon: NativeAddon; location: AddonLocation } | undefined;
 let lastDecision: AddonDecision | undefined;
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 function loadInProcess(c: CandidateVerdict): void {
   preloadLibraries(c.preload);

@@ -1,6 +1,7 @@
 // What train() reports through onProgress. The CLI renders these (bar, plain lines or JSON); API
 // users get the same objects. Every event carries the global step it belongs to.
 import type { ModelInfo, StepStats } from '../native/types.js';
+import type { LocalisationSummary } from '../metrics/score-mask.js';
 import type { TrainConfig } from './config.js';
 import type { StatsSummary } from './running-stats.js';
 
@@ -18,12 +19,8 @@ export interface ValidationSummary {
   seconds: number;
 }
 
-export interface LocalizationSummary {
-  images: number;
-  LE: number;
-  OM: number;
-  F1: number;
-  F1a?: number;
+/** The end-of-training score: the scorer's means, the file they were written to and the baseline. */
+export interface RunLocalisation extends LocalisationSummary {
   file: string;
   /** Split the scores are on. */
   split?: string | null;
@@ -153,7 +150,7 @@ export type TrainEvent =
   | { type: 'phase'; step: number; phase: 'pretrain' | 'casm' }
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; seconds: number }
   | { type: 'warning'; step: number; message: string }
-  | { type: 'localization'; step: number; result: LocalizationSummary }
+  | { type: 'localization'; step: number; result: RunLocalisation }
   | { type: 'done'; step: number; runDir: string; interrupted: boolean; checkpoint: string | null; weights: string | null; seconds: number };
 
 export type TrainEventType = TrainEvent['type'];

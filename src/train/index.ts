@@ -14,7 +14,7 @@ export { loadTrainedModel } from './load-trained.js';
 export type { TrainedModel } from './load-trained.js';
 export { createProgressRenderer, pickProgressMode } from './progress.js';
 export type { ProgressMode, ProgressRenderer } from './progress.js';
-export type { TrainEvent, TrainEventType, ValidationSummary, LocalizationSummary, PretrainSummary, CheckpointReason } from './events.js';
+export type { TrainEvent, TrainEventType, ValidationSummary, RunLocalisation, PretrainSummary, CheckpointReason } from './events.js';
 export type { StatsSummary } from './running-stats.js';
 export type { TrainData } from './data-source.js';
 export type { DistributedRun } from './distributed.js';

@@ -1,25 +1,23 @@
 // End-of-training localisation score (LE, OM, F1) on the validation split, as the authors score it:
-// masks on the score-crop transform (short side = size, centre crop), ground-truth boxes mapped from
-// original pixels by src/metrics, classifier correctness from the clean logits; the centre-box
+// masks on the score-crop transform (short side = size, centre crop), scored by the one scorer of
+// src/eval/localisation-scorer.ts with classifier correctness from the clean logits; the centre-box
 // baseline (score.py --toy center) on the same images beside it, because a score means little
 // without it. Writes runDir/localization.json with the means and the setting they were computed in.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { readImageBytes, readImageHeader } from '../data/decode.js';
-import type { Sample } from '../data/types.js';
-import { LocalisationAccumulator, createScoreScratch, scoreMask } from '../metrics/scoreMask.js';
 import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { TrainData } from './data-source.js';
-import type { LocalizationSummary } from './events.js';
+import type { RunLocalisation } from './events.js';
 import { argmaxRows } from './masked-input.js';
+import { LocalisationScorer } from '../eval/localisation-scorer.js';
 import { toyMask } from '../eval/toy-masks.js';
 
 export const LOCALIZATION_FILE = 'localization.json';
 
-export async function scoreLocalization(model: NativeModel, data: TrainData, runDir: string): Promise<LocalizationSummary | null> {
-  const acc = new LocalisationAccumulator();
-  const center = new LocalisationAccumulator();
+export async function scoreLocalization(model: NativeModel, data: TrainData, runDir: string): Promise<RunLocalisation | null> {
+  const scorer = new LocalisationScorer('crop');
+  const center = new LocalisationScorer('crop');
   let centerMask: Float32Array | null = null;
   let withoutBoxes = 0;
   let size = 0;
@@ -28,35 +26,26 @@ export async function scoreLocalization(model: NativeModel, data: TrainData, run
     size = h;
     const result = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w }, saliencyOptions());
     const predicted = argmaxRows(result.logits, n);
-    const scratch = createScoreScratch(h * w);
+    if (!centerMask || centerMask.length !== h * w) centerMask = toyMask('center', h);
     for (let i = 0; i < n; i++) {
-      const sample = data.valSamples[batch.indices[i]!]!;
-      // The reference scorer has no definition for an image without boxes; leave it out.
-      if (sample.boxes.length === 0) {
+      const index = batch.indices[i]!;
+      const sample = data.valSamples[index]!;
+      const scored = await scorer.add(result.masks.subarray(i * h * w, (i + 1) * h * w), h, w, sample, index, predicted[i] === batch.labels[i]);
+      if (!scored) {
         withoutBoxes++;
         continue;
       }
-      const original = await originalSize(sample);
-      acc.add(scoreMask(result.masks.subarray(i * h * w, (i + 1) * h * w), h, w, sample.boxes, original, { resize: 'crop', size: h, isCorrect: predicted[i] === batch.labels[i], scratch }));
-      if (!centerMask || centerMask.length !== h * w) centerMask = toyMask('center', h);
       // score.py counts every toy prediction as correctly classified.
-      center.add(scoreMask(centerMask, h, w, sample.boxes, original, { resize: 'crop', size: h, isCorrect: true, scratch }));
+      await center.add(centerMask, h, w, sample, index, true);
     }
   }
-  if (acc.count === 0) return null;
-  const s = acc.summary();
+  const s = scorer.summary();
   const c = center.summary();
+  if (!s || !c) return null;
   const centerBaseline = { LE: c.LE, F1: c.F1 };
   const file = path.join(runDir, LOCALIZATION_FILE);
   const split = data.scoreSplit;
-  const report = { split, images: s.count, LE: s.LE, OM: s.OM, F1: s.F1, F1a: s.F1a, centerBaseline, imagesWithoutBoxes: withoutBoxes, resize: 'crop', size, scoredAt: new Date().toISOString() };
+  const report = { split, images: s.images, LE: s.LE, OM: s.OM, F1: s.F1, F1a: s.F1a, centerBaseline, imagesWithoutBoxes: withoutBoxes, resize: 'crop', size, scoredAt: new Date().toISOString() };
   await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return { images: s.count, LE: s.LE, OM: s.OM, F1: s.F1, F1a: s.F1a, split, centerBaseline, file };
-}
-
-/** Original [width, height]: from the manifest when it states it, else from the file's header. */
-async function originalSize(sample: Sample): Promise<[number, number]> {
-  if (sample.width && sample.height) return [sample.width, sample.height];
-  const header = await readImageHeader(await readImageBytes(sample.path), sample.path);
-  return [header.width, header.height];
+  return { images: s.images, LE: s.LE, OM: s.OM, F1: s.F1, F1a: s.F1a, split, centerBaseline, file };
 }

@@ -14,7 +14,7 @@ import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
 import { runFingerprint, worldSizeMismatch } from './distributed.js';
 import type { DistributedRun } from './distributed.js';
-import type { CheckpointReason, LocalizationSummary, TrainEvent, ValidationSummary } from './events.js';
+import type { CheckpointReason, RunLocalisation, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
 import { MaskAreaController } from './mask-area-target.js';
 import { MetricsLog, recordsSeenByCheckpoint } from './metrics-log.js';
@@ -42,7 +42,7 @@ export interface TrainOptions {
   /** The data to use (default: opened from config.data by src/data). */
   data?: TrainData;
   /** Scores localisation at the end when the validation split has boxes (default: the src/metrics scorer). */
-  scoreLocalization?: (model: NativeModel, data: TrainData, runDir: string) => Promise<LocalizationSummary | null>;
+  scoreLocalization?: (model: NativeModel, data: TrainData, runDir: string) => Promise<RunLocalisation | null>;
   /**
    * Data-parallel training (src/train/distributed.ts): this process is one rank of a group. Every
    * rank runs this loop on its slice of each batch; rank 0 alone validates and writes the run
@@ -62,7 +62,7 @@ export interface TrainResult {
   /** runDir/model.safetensors once training has finished. */
   weights: string | null;
   lastEpoch: { train: StatsSummary; val: ValidationSummary | null } | null;
-  localization: LocalizationSummary | null;
+  localization: RunLocalisation | null;
   lambdaR: number;
 }
 
@@ -309,7 +309,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     // --- end of training ------------------------------------------------------------------------
     const weights = leader ? path.join(runDir, FINAL_WEIGHTS_FILE) : null;
     if (weights) await model.saveWeights(weights);
-    let localization: LocalizationSummary | null = null;
+    let localization: RunLocalisation | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
     if (leader && data.valHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());

@@ -6,7 +6,7 @@ import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { ValidationSummary } from './events.js';
 import { argmaxRows, maskedOutInput } from './masked-input.js';
-import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/maskStatistics.js';
+import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/mask-statistics.js';
 
 export async function validate(
   model: NativeModel,

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HANG_MS } from '../budget.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const out = mkdtempSync(path.join(tmpdir(), 'casm-api-docs-'));
@@ -13,7 +14,7 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('API reference', () => {
   it('npm run docs:api generates pages for the public classes and functions without warnings', () => {
-    const r = spawnSync('npm', ['run', '--silent', 'docs:api', '--', '--out', out], { cwd: repo, encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync('npm', ['run', '--silent', 'docs:api', '--', '--out', out], { cwd: repo, encoding: 'utf8', timeout: HANG_MS });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\[warning\]/);
     const model = readFileSync(path.join(out, 'classes', 'Model.html'), 'utf8');
@@ -22,5 +23,5 @@ describe('API reference', () => {
     expect(existsSync(path.join(out, 'functions', 'exportSaliency.html'))).toBe(true);
     expect(readFileSync(path.join(out, 'interfaces', 'SaliencyRecord.html'), 'utf8')).toContain('coverage');
     expect(readdirSync(path.join(out, 'functions')).length).toBeGreaterThan(20);
-  }, 300_000);
+  });
 });

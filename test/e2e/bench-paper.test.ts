@@ -43,7 +43,7 @@ describe('bench:paper', () => {
     // Again: every run is reused, nothing is trained.
     expect(await main(['--budget', 'tiny', '--only', 'stats', '--out', out, '--work', work, '--seed', '3'])).toBe(0);
     expect(json(join(out, 'stats.json')).runs.every((r: { reused: boolean }) => r.reused)).toBe(true);
-  }, 600_000);
+  });
 
   it('--smoke: the ImageNet path on an ImageNet-layout fixture', async () => {
     const out = join(dir, 'smoke');
@@ -58,5 +58,5 @@ describe('bench:paper', () => {
     expect(stats.rows[0].images).toBe(16);
     const run = stats.runs[0];
     expect(run.config.train.initWeights).toMatch(/resnet50-stand-in\.safetensors$/);
-  }, 600_000);
+  });
 });

@@ -10,6 +10,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyDemoRun, type TinyRun } from '../native/eval-fixture.js';
 import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
+import { missing } from '../environment.js';
+import { HANG_MS } from '../budget.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const example = (name: string) => path.join(repo, 'examples', name);
@@ -23,23 +25,22 @@ interface Finished {
   stderr: string;
 }
 
-function runNode(args: string[], timeoutMs = 180_000): Finished {
+function runNode(args: string[], timeoutMs = HANG_MS): Finished {
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, OMP_NUM_THREADS: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe.skipIf(!addon)('examples/', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('examples/', () => {
   let run: TinyRun;
   let classIds: string[];
   beforeAll(async () => {
-    // The examples import the compiled package (dist/), as an installed one would.
-    spawnSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')], { cwd: repo, stdio: 'ignore' });
+    // The examples import the compiled package (dist/, built by test/global-setup.ts), as an installed one would.
     run = await tinyDemoRun();
     const { loadTrainedModel } = await import('../../src/train/load-trained.js');
     const trained = await loadTrainedModel(run.runDir);
     classIds = trained.classIds;
     trained.model.dispose();
-  }, 300_000);
+  });
 
   it('train-with-progress.mjs trains, draws its bar and reports the run', async () => {
     const data = await makeToyDataset(path.join(root, 'toy'), { classes: 2, trainPerClass: 4, valPerClass: 2 });

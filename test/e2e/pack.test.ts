@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformDir } from '../../src/native/variant.js';
 import { debianTorchConfigDir, venvTorchDir } from '../test-libtorch.js';
+import { missing } from '../environment.js';
+import { HANG_MS } from '../budget.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'casm-pack-'));
@@ -39,7 +41,7 @@ const run = (cmd: string, args: string[], cwd: string, extra: NodeJS.ProcessEnv 
   const e: NodeJS.ProcessEnv = { ...env, ...extra };
   // Only the named LibTorch: an install with LIBTORCH would otherwise shadow Torch_DIR.
   if (extra.Torch_DIR) delete e.LIBTORCH;
-  return execFileSync(cmd, args, { cwd, env: e, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  return execFileSync(cmd, args, { cwd, env: e, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: HANG_MS });
 };
 
 let tarball = '';
@@ -68,11 +70,11 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'casm-pack-test', version: '1.0.0', private: true }));
   run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
   for (const tool of BUILD_TOOLS) rmSync(join(project, 'node_modules', tool), { recursive: true, force: true });
-}, 300_000);
+});
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe.skipIf(!hasPrebuild)('npm pack and install', () => {
+describe.skipIf(missing(hasPrebuild, `prebuilds/${platformDir()}`))('npm pack and install', () => {
   it('finds the LibTorch installs CI has (Debian 1.13 and pip 2.13) with their prebuilds', () => {
     expect(installs.map((i) => i.variant)).toEqual(expect.arrayContaining(['torch1.13-cpu', 'torch2.13-cpu']));
   });

@@ -15,6 +15,8 @@ import { registerReport } from '../../src/cli/report.js';
 import { loadDataset } from '../../src/data/load.js';
 import { runCommand, tinyDemoRun, type TinyRun } from '../native/eval-fixture.js';
 import { tryLoadAddon } from '../native/train-fixture.js';
+import { missing } from '../environment.js';
+import { HANG_MS } from '../budget.js';
 
 const addon = await tryLoadAddon();
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -32,12 +34,12 @@ function runChromium(args: string[]): { stdout: string; stderr: string; status: 
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profile}`, ...args,
     ],
-    { encoding: 'utf8', timeout: 60_000 },
+    { encoding: 'utf8', timeout: HANG_MS },
   );
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-describe.skipIf(!addon)('report (native, CPU)', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('report (native, CPU)', () => {
   let run: TinyRun;
   let html: string;
   const file = path.join(root, 'report.html');
@@ -46,7 +48,7 @@ describe.skipIf(!addon)('report (native, CPU)', () => {
     const { stdout } = await runCommand([registerReport], ['report', run.runDir, '--out', file, '--limit', '8', '--examples', '4']);
     expect(stdout).toContain(`report: ${file}`);
     html = readFileSync(file, 'utf8');
-  }, 240_000);
+  });
 
   it('is one self-contained file with the tables, the example grid and the curves', () => {
     expect(html).not.toMatch(/<script|<link|<iframe|@import|url\(/i);
@@ -114,7 +116,7 @@ describe.skipIf(!addon)('report (native, CPU)', () => {
     expect(lines[0]).not.toContain('data:image');
   });
 
-  it.skipIf(!haveChromium)('renders in headless Chromium: images decode, the screenshot is not blank', async () => {
+  it.skipIf(missing(haveChromium, `chromium (${chromium})`))('renders in headless Chromium: images decode, the screenshot is not blank', async () => {
     // A copy of the page with a probe that records, after load, what the browser made of the images.
     const probe = path.join(root, 'probe.html');
     const script = `<script>addEventListener('load', () => { const imgs = [...document.images];

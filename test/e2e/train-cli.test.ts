@@ -1,14 +1,15 @@
 // The `casm-native train` command as a user runs it, in child processes: a real SIGKILL mid-epoch
 // followed by --resume ends with the same weights as an uninterrupted run; SIGINT writes a
 // checkpoint and prints how to resume; unreadable images are skipped by default and stop the run
-// with --strict. Needs the compiled addon and the compiled CLI (built here with tsc).
-import { spawn, spawnSync } from 'node:child_process';
+// with --strict. Needs the compiled addon and the compiled CLI (dist/, built by test/global-setup.ts).
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/util/safetensors.js';
 import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
+import { missing } from '../environment.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli', 'main.js');
@@ -19,12 +20,10 @@ const badData = path.join(root, 'bad-data');
 
 beforeAll(async () => {
   if (!addon) return;
-  // The CLI runs from dist/: compile it (type errors elsewhere in the tree do not stop emission).
-  spawnSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')], { cwd: repo, stdio: 'ignore' });
   // 3 classes × 16 = 48 images, batch 4: 12 steps per epoch.
   await makeToyDataset(data, { classes: 3, trainPerClass: 16, valPerClass: 2 });
   await makeToyDataset(badData, { classes: 3, trainPerClass: 4, valPerClass: 2, corruptTrain: 2, seed: 3 });
-}, 300_000);
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const common = (out: string, dataset = data) => [
@@ -54,11 +53,14 @@ function runCli(args: string[], onStart?: (child: ReturnType<typeof spawn>) => v
   });
 }
 
-/** Polls until `check()` is true, then calls `act()`. */
-function when(check: () => boolean, act: () => void, timeoutMs = 240_000): void {
-  const started = Date.now();
+/**
+ * Polls until `check()` is true, then calls `act()`; gives up when the child exits first (the test
+ * then fails on what it finds). No clock: a slow machine only makes the wait longer.
+ */
+function when(child: ReturnType<typeof spawn>, check: () => boolean, act: () => void): void {
   const timer = setInterval(() => {
-    if (check() || Date.now() - started > timeoutMs) {
+    if (child.exitCode !== null || child.signalCode !== null) clearInterval(timer);
+    else if (check()) {
       clearInterval(timer);
       act();
     }
@@ -87,7 +89,7 @@ function sameWeights(a: string, b: string): string[] {
   return differing;
 }
 
-describe.skipIf(!addon)('casm-native train (CLI)', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('casm-native train (CLI)', () => {
   it('SIGKILL mid-epoch, then --resume, ends with the weights of an uninterrupted run', async () => {
     const reference = await runCli(common('reference'));
     expect(reference.stderr).not.toMatch(/error/i);
@@ -98,6 +100,7 @@ describe.skipIf(!addon)('casm-native train (CLI)', () => {
     // Kill once the step-6 checkpoint is published: the process is then inside epoch 0 (steps 7+).
     const killed = await runCli(common('killed'), (child) =>
       when(
+        child,
         () => (latest(killedDir) ?? '') >= 'step-0000006',
         () => child.kill('SIGKILL'),
       ),
@@ -134,6 +137,7 @@ describe.skipIf(!addon)('casm-native train (CLI)', () => {
     // 12 pretraining steps per epoch, a checkpoint every 2: kill inside pretraining epoch 0.
     const killed = await runCli(args('pre-killed'), (child) =>
       when(
+        child,
         () => (latest(killedDir) ?? '') >= 'pretrain-0000006',
         () => child.kill('SIGKILL'),
       ),
@@ -158,6 +162,7 @@ describe.skipIf(!addon)('casm-native train (CLI)', () => {
     const runDir = path.join(root, 'interrupted');
     const result = await runCli(common('interrupted'), (child) =>
       when(
+        child,
         () => latest(runDir) !== null,
         () => child.kill('SIGINT'),
       ),

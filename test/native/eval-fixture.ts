@@ -2,7 +2,8 @@
 // scenes (few and small) and a ResNet-18 trained for six steps at 32 px on the CPU. The weights are
 // far from useful, but every file a real run has is there (checkpoints, metrics.jsonl,
 // model.safetensors), which is what these tests exercise. Training takes ~25 s here, so the run is
-// built once into a versioned folder under the temp directory and shared by the test files.
+// built once into a folder under the temp directory, keyed on a hash of the sources, the addon and
+// this file (test/fixture-key.ts), and shared by the test files.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -10,17 +11,15 @@ import { Command } from 'commander';
 import { vi } from 'vitest';
 import { generateFashionLoc } from '../../src/data/fashion-loc.js';
 import { train } from '../../src/train/loop.js';
+import { fixtureKey } from '../fixture-key.js';
 
 export interface TinyRun {
   data: string;
   runDir: string;
 }
 
-/** Bump when the recipe below changes, so stale caches are not reused. */
-const FIXTURE_VERSION = 1;
-
 export async function tinyDemoRun(): Promise<TinyRun> {
-  const root = path.join(tmpdir(), `casm-native-eval-fixture-v${FIXTURE_VERSION}-${process.getuid?.() ?? 0}`);
+  const root = path.join(tmpdir(), `casm-native-eval-fixture-${fixtureKey([import.meta.filename])}-${process.getuid?.() ?? 0}`);
   const data = path.join(root, 'fashion-loc');
   const runDir = path.join(root, 'run');
   const ready = path.join(root, 'READY');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEval } from '../../src/cli/eval.js';
 import { runCommand, tinyDemoRun, type TinyRun } from './eval-fixture.js';
 import { tryLoadAddon } from './train-fixture.js';
+import { missing } from '../environment.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-eval-'));
@@ -96,11 +97,11 @@ describe('eval --toy (trivial baselines, no model needed)', () => {
   });
 });
 
-describe.skipIf(!addon)('eval on a model trained on demo data (native, CPU)', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('eval on a model trained on demo data (native, CPU)', () => {
   let run: TinyRun;
   beforeAll(async () => {
     run = await tinyDemoRun();
-  }, 240_000);
+  });
 
   it('--json: one line with LE, OM, F1, F1a, MaxBoxAccV2 in [0,1] and mask statistics', async () => {
     const { stdout } = await evalCli(['--checkpoint', run.runDir, '--data', run.data, '--json', '--batch-size', '3']);

@@ -4,18 +4,24 @@ import type { Batch, ModelOptions, TrainerOptions } from '../../src/native/types
 
 export const SMALL: ModelOptions = { arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 5, seed: 1 };
 
-/** A deterministic uint8 NHWC batch with some structure (not constant, so BN statistics vary). */
-export function pixelBatch(n: number, h: number, w: number, seed = 0): Batch {
-  const data = new Uint8Array(n * h * w * 3);
+/** A seeded xorshift32 stream of uint32 values: cheap, fixed test inputs (not the product's RNG). */
+export function xorshift32(seed: number): () => number {
   let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
+  return () => {
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    data[i] = (s & 0xff) ^ ((i >> 6) & 0x3f);
-  }
+    return s;
+  };
+}
+
+/** A deterministic uint8 NHWC batch with some structure (not constant, so BN statistics vary). */
+export function pixelBatch(n: number, h: number, w: number, seed = 0): Batch {
+  const data = new Uint8Array(n * h * w * 3);
+  const next = xorshift32(seed);
+  for (let i = 0; i < data.length; i++) data[i] = (next() & 0xff) ^ ((i >> 6) & 0x3f);
   return { kind: 'uint8', data, n, h, w };
 }
 

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HANG_MS } from '../budget.js';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -92,7 +93,7 @@ let outcome = 'loaded';
 try { await m.importWeights(process.argv[1]); } catch (e) { outcome = e.message; }
 console.log(JSON.stringify({ outcome, peakKiB: process.resourceUsage().maxRSS }));
 `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, file], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, file], { encoding: 'utf8', timeout: HANG_MS });
   let parsed = { outcome: `no result (stderr: ${r.stderr.slice(-500)})`, peakKiB: 0 };
   try {
     parsed = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');

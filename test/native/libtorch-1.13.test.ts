@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { debianBuildBinary, debianTorchConfigDir, repoRoot } from '../test-libtorch.js';
+import { missing } from '../environment.js';
+import { HANG_MS } from '../budget.js';
 
 const debianConfig = debianTorchConfigDir();
 const cli = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -20,10 +22,10 @@ function cliOn113(args: string[], extra: NodeJS.ProcessEnv = {}) {
   delete env.LIBTORCH;
   delete env.CMAKE_PREFIX_PATH;
   if (!extra.CASM_NATIVE_BINARY) delete env.CASM_NATIVE_BINARY;
-  return spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: 600_000 });
+  return spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: HANG_MS });
 }
 
-describe.skipIf(!debianConfig)('Debian\'s LibTorch 1.13', () => {
+describe.skipIf(missing(debianConfig, 'Debian\'s libtorch-dev 1.13'))('Debian\'s LibTorch 1.13', () => {
   const binary = { CASM_NATIVE_BINARY: debianBuildBinary };
 
   it('build-torch1.13/ exists (scripts/setup.sh --test builds it)', () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { debianBuildBinary, debianTorchConfigDir, repoRoot, testLibTorch } from '../test-libtorch.js';
+import { missing } from '../environment.js';
 
 const pipTorch = testLibTorch();
 const debianConfig = debianTorchConfigDir();
@@ -72,7 +73,7 @@ function expectAllFrom(l: Linked, libDir: string) {
 const debianLibDir = debianConfig ? realpathSync(join(debianConfig, '..', '..')) : '';
 const probe = (dir: string) => join(dir, 'liblink_probe.so');
 
-describe.skipIf(!pipTorch || !debianConfig)('LibTorch chosen = LibTorch linked, with Debian 1.13 and pip 2.13 both installed', () => {
+describe.skipIf(missing(pipTorch && debianConfig, 'PyTorch 2.13 from pip and Debian\'s libtorch-dev 1.13'))('LibTorch chosen = LibTorch linked, with Debian 1.13 and pip 2.13 both installed', () => {
   it('LIBTORCH=<pip torch> in a fresh build folder links pip\'s libraries only, as C++20', () => {
     const dir = join(tmp, 'fresh-pip');
     const log = configureAndBuild(dir, envWith({ LIBTORCH: pipTorch! }));
@@ -109,14 +110,14 @@ describe.skipIf(!pipTorch || !debianConfig)('LibTorch chosen = LibTorch linked, 
 });
 
 describe('the addons scripts/setup.sh --test built', () => {
-  it.skipIf(!process.env.LIBTORCH || !existsSync(join(repoRoot, 'build', 'Release', 'casm_native.node')))(
+  it.skipIf(missing(process.env.LIBTORCH && existsSync(join(repoRoot, 'build', 'Release', 'casm_native.node')), 'LIBTORCH and build/Release/casm_native.node'))(
     'build/ is linked to the suite\'s LibTorch (LIBTORCH) only',
     () => {
       expectAllFrom(linked(join(repoRoot, 'build', 'Release', 'casm_native.node')), join(process.env.LIBTORCH!, 'lib'));
     },
   );
 
-  it.skipIf(!debianConfig || !existsSync(debianBuildBinary))('build-torch1.13/ is linked to Debian\'s LibTorch 1.13 only', () => {
+  it.skipIf(missing(debianConfig && existsSync(debianBuildBinary), 'build-torch1.13/ against Debian\'s LibTorch 1.13'))('build-torch1.13/ is linked to Debian\'s LibTorch 1.13 only', () => {
     const l = linked(debianBuildBinary);
     expectAllFrom(l, debianLibDir);
     expect(l.needed).toContain('libtorch.so.1.13');

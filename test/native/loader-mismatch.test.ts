@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decideAddon } from '../../src/native/addon-decision.js';
-import { packageVersion } from '../../src/native/loader.js';
+import { packageVersion } from '../../src/native/package-root.js';
 import { patchElfString, realPrebuild } from './loader-fixtures.js';
+import { missing } from '../environment.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'casm-mismatch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -48,18 +49,18 @@ describe('mismatched binaries', () => {
     expect(refusalOf(garbage)).toMatch(/load test failed: .*invalid ELF header/);
   });
 
-  it.skipIf(!existsSync(working))('an addon linked against a LibTorch that is not installed', () => {
+  it.skipIf(missing(existsSync(working), `a working addon (${working})`))('an addon linked against a LibTorch that is not installed', () => {
     const patched = join(tmp, 'torch-9.99.node');
     writeFileSync(patched, patchElfString(readFileSync(working), 'libtorch.so.1.13', 'libtorch.so.9.99'));
     expect(refusalOf(patched)).toMatch(/load test failed: .*libtorch\.so\.9\.99: cannot open shared object file/);
   });
 
   const crash = crashingLibrary();
-  it.skipIf(!crash)('a library that kills the process while loading', () => {
+  it.skipIf(missing(crash, 'a C compiler for the crashing library'))('a library that kills the process while loading', () => {
     expect(refusalOf(crash!)).toMatch(/crashed the child process \(it was killed by SIGSEGV\)/);
   });
 
-  it.skipIf(!crash)('loadAddon() turns it into one error with the fixes, and this process lives on', async () => {
+  it.skipIf(missing(crash, 'a C compiler for the crashing library'))('loadAddon() turns it into one error with the fixes, and this process lives on', async () => {
     const saved = process.env.CASM_NATIVE_BINARY;
     const savedCache = process.env.CASM_NATIVE_CACHE_DIR;
     process.env.CASM_NATIVE_BINARY = crash!;

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideAddon, type AddonDecision } from '../../src/native/addon-decision.js';
 import { detectLibTorch, type LibTorchInstall } from '../../src/native/libtorch-detect.js';
-import { packageVersion } from '../../src/native/loader.js';
+import { packageVersion } from '../../src/native/package-root.js';
 import { variantName, type PrebuildManifest } from '../../src/native/variant.js';
 import { fakeLibTorch, linkedLibTorch, patchElfString, realPrebuild, writeVariant } from './loader-fixtures.js';
+import { missing, skipUnless } from '../environment.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'casm-loader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ describe('variant names', () => {
 });
 
 describe('LibTorch detection', () => {
-  it.skipIf(!existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch'))('finds the system LibTorch 1.13 (CPU, C++11 ABI) of this machine', () => {
+  it.skipIf(missing(existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch'), 'Debian\'s libtorch-dev 1.13'))('finds the system LibTorch 1.13 (CPU, C++11 ABI) of this machine', () => {
     expect(detectedHere).toMatchObject({ source: 'system', variant: 'torch1.13-cpu', cxx11Abi: 1 });
   });
 
@@ -75,7 +76,7 @@ describe('this environment', () => {
   const detected = detectLibTorch().found;
   const repoPrebuilds = join(import.meta.dirname, '..', '..', 'prebuilds');
   it('picks the shipped prebuild of the detected LibTorch', (ctx) => {
-    if (!detected?.variant) ctx.skip('no LibTorch with a known variant here');
+    skipUnless(ctx, detected?.variant, 'a LibTorch with a known variant');
     const d = decideAddon({
       packageRoot: tmp,
       addonVersion: packageVersion(),
@@ -91,7 +92,7 @@ describe('this environment', () => {
   });
 });
 
-describe.skipIf(!system || !prebuild)('choosing a prebuild', () => {
+describe.skipIf(missing(system && prebuild, 'Debian\'s LibTorch 1.13 and its torch1.13-cpu prebuild'))('choosing a prebuild', () => {
   const base = prebuild?.manifest as PrebuildManifest;
   const good = prebuild ? readFileSync(prebuild.binary) : Buffer.alloc(0);
   const decide = (prebuildsRoot: string, libtorch: LibTorchInstall | null, buildBinary = noBuild) =>
@@ -167,7 +168,7 @@ describe.skipIf(!system || !prebuild)('choosing a prebuild', () => {
   it('loads a prebuild whose build-machine LibTorch folder is gone, from the detected folder', (ctx) => {
     const linked = join(tmp, 'libtorch-elsewhere');
     const sonames = base.needed.filter((n) => /^lib(c10|torch)/.test(n));
-    if (!linkedLibTorch(linked, system!.libDir, sonames)) ctx.skip('no hard links from the temp folder to the system LibTorch');
+    skipUnless(ctx, linkedLibTorch(linked, system!.libDir, sonames), 'hard links from the temp folder to the system LibTorch (same file system)');
     // RUNPATH now names a folder that does not exist: only the preload can find LibTorch.
     expect(base.libtorchLibDir).toBe('/usr/lib/x86_64-linux-gnu');
     const moved = patchElfString(good, '/usr/lib/x86_64-linux-gnu', '/nonexistent-libtorch/lib');

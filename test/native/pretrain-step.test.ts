@@ -2,7 +2,7 @@
 // nothing else, leaves preset F's classifier fixed for the CASM phase, and learns.
 import { describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/native/types.js';
-import { SMALL, labelsFor, maxAbsDiff, pixelBatch, smallTrainer } from './helpers.js';
+import { SMALL, labelsFor, maxAbsDiff, pixelBatch, smallTrainer, xorshift32 } from './helpers.js';
 
 /**
  * Two classes a classifier can tell apart only by where the bright square is (left or right half):
@@ -11,15 +11,8 @@ import { SMALL, labelsFor, maxAbsDiff, pixelBatch, smallTrainer } from './helper
 function squaresBatch(n: number, size: number, seed: number): { batch: Batch; labels: Int32Array } {
   const data = new Uint8Array(n * size * size * 3);
   const labels = new Int32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const rand = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(seed);
+  const rand = () => next() / 4294967296;
   const side = size / 4;
   for (let i = 0; i < n; i++) {
     const label = rand() < 0.5 ? 0 : 1;

@@ -15,13 +15,14 @@ import { registerSaliency } from '../../src/cli/saliency.js';
 import { SALIENCY_FILES, type SaliencyRecord } from '../../src/eval/saliency-export.js';
 import { runCommand, tinyDemoRun, type TinyRun } from './eval-fixture.js';
 import { tryLoadAddon } from './train-fixture.js';
+import { missing } from '../environment.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-saliency-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const saliencyCli = (args: string[]) => runCommand([registerSaliency], ['saliency', ...args]);
 
-describe.skipIf(!addon)('saliency (native, CPU)', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('saliency (native, CPU)', () => {
   let run: TinyRun;
   let loose: string;
   let broken: string;
@@ -35,7 +36,7 @@ describe.skipIf(!addon)('saliency (native, CPU)', () => {
     copyFileSync(path.join(trainImages, first), loose);
     broken = path.join(extra, 'broken.png');
     writeFileSync(broken, 'not a png at all');
-  }, 240_000);
+  });
 
   it('writes mask, masked-in/out, inpainted, overlay PNGs and a JSON per image; skips the bad file', async () => {
     const out = path.join(root, 'out');

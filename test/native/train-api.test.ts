@@ -7,12 +7,13 @@ import sharp from 'sharp';
 import { afterAll, expect, it } from 'vitest';
 import { loadTrainedModel, train } from '../../src/index.js';
 import { makeToyDataset, tryLoadAddon } from './train-fixture.js';
+import { missing } from '../environment.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-train-api-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it.skipIf(!addon)('README example: train, reload, saliency on a Buffer', async () => {
+it.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('README example: train, reload, saliency on a Buffer', async () => {
   const dataDir = await makeToyDataset(path.join(root, 'data'), { classes: 3, trainPerClass: 4, valPerClass: 2 });
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);

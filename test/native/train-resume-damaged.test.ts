@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { train } from '../../src/train/loop.js';
 import { makeToyDataset, tryLoadAddon } from './train-fixture.js';
+import { missing } from '../environment.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-resume-damaged-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe.skipIf(!addon)('resume from a damaged state.json', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('resume from a damaged state.json', () => {
   it('refuses wrong types and ranges, naming the field, and leaves the checkpoint usable', async () => {
     const data = await makeToyDataset(path.join(root, 'data'), { classes: 2, trainPerClass: 4, valPerClass: 1 });
     const run = await train(
@@ -42,5 +43,5 @@ describe.skipIf(!addon)('resume from a damaged state.json', () => {
     writeFileSync(stateFile, original);
     const resumed = await train({ data, epochs: 2 }, { addon: addon!, resume: run.runDir });
     expect(resumed.steps).toBe(2 * run.steps);
-  }, 600_000);
+  });
 });

@@ -11,6 +11,7 @@ import type { TrainEvent } from '../../src/train/events.js';
 import { train } from '../../src/train/loop.js';
 import { readSafetensors } from '../../src/util/safetensors.js';
 import { makeToyDataset, tryLoadAddon } from './train-fixture.js';
+import { missing } from '../environment.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-small-batches-'));
@@ -34,7 +35,7 @@ function weights(file: string): Map<string, string> {
   return new Map([...readSafetensors(file)].map(([n, t]) => [n, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64')]));
 }
 
-describe.skipIf(!addon)('training with batches BatchNorm cannot take alone', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('training with batches BatchNorm cannot take alone', () => {
   it('8 images at 32 px with --batch-size 7 trains (one merged batch of 8) and checkpoints', async () => {
     const data = await makeToyDataset(path.join(root, 'eight'), { classes: 2, trainPerClass: 4, valPerClass: 1 });
     const events: TrainEvent[] = [];
@@ -45,7 +46,7 @@ describe.skipIf(!addon)('training with batches BatchNorm cannot take alone', () 
     expect(sizes).toEqual([8]);
     expect(result.checkpoint).not.toBeNull();
     expect(existsSync(path.join(result.runDir, 'model.safetensors'))).toBe(true);
-  }, 600_000);
+  });
 
   it('a merged last batch resumes exactly', async () => {
     // 15 images, batch 7: batches of 7 and 8 per epoch (the 15th image joins the second batch).
@@ -66,7 +67,7 @@ describe.skipIf(!addon)('training with batches BatchNorm cannot take alone', () 
     const a = weights(path.join(reference.runDir, 'model.safetensors'));
     const b = weights(path.join(resumed.runDir, 'model.safetensors'));
     expect([...a.keys()].filter((k) => a.get(k) !== b.get(k))).toEqual([]);
-  }, 600_000);
+  });
 
   it('--batch-size 1 at 32 px is refused before training, naming the ways out', async () => {
     const data = await makeToyDataset(path.join(root, 'ones'), { classes: 2, trainPerClass: 1, valPerClass: 1 });
@@ -76,5 +77,5 @@ describe.skipIf(!addon)('training with batches BatchNorm cannot take alone', () 
     // At 64 px the last stage is 2×2: a batch of one trains.
     const ok = await train(config(data, 'ones-64', { batchSize: 1, imageSize: 64 }), { addon: addon! });
     expect(ok.steps).toBe(2);
-  }, 600_000);
+  });
 });

@@ -1,6 +1,8 @@
 // Orchestration overhead of the training loop: images/s of train() fed from memory versus the bare
-// fused native step on the same batches. Timing on a shared machine is noisy, so this only runs
-// when asked: CASM_TRAIN_BENCH=1 npx vitest run test/native/train-throughput
+// fused native step on the same batches. A measurement, not a check: timing on a shared machine is
+// noisy and no test may fail because the machine is slow, so it prints the numbers and checks only
+// that the loop ran every step. Runs only when asked:
+// CASM_TRAIN_BENCH=1 npx vitest run test/native/train-throughput
 // (knobs: CASM_TRAIN_BENCH_SIZE, _BATCH, _STEPS, _ARCH).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { tryLoadAddon } from './train-fixture.js';
 
 const enabled = process.env.CASM_TRAIN_BENCH === '1';
 const addon = enabled ? await tryLoadAddon() : null;
+if (enabled && !addon) throw new Error('CASM_TRAIN_BENCH=1 needs the compiled addon (bash scripts/setup.sh --test)');
 const size = Number(process.env.CASM_TRAIN_BENCH_SIZE ?? 64);
 const batchSize = Number(process.env.CASM_TRAIN_BENCH_BATCH ?? 32);
 const steps = Number(process.env.CASM_TRAIN_BENCH_STEPS ?? 24);
@@ -75,7 +78,7 @@ function timedAddon(a: NativeAddon) {
   return { addon: { ...a, Model: a.Model, Trainer }, timing };
 }
 
-it.skipIf(!addon)('the loop adds at most a few percent to the fused step', async () => {
+it.runIf(enabled)('measures what the loop adds to the fused step', async () => {
   const a = addon!;
   a.setThreads(availableParallelism());
   const batches = makeBatches(steps);
@@ -112,5 +115,6 @@ it.skipIf(!addon)('the loop adds at most a few percent to the fused step', async
     `${arch} @ ${size}px, batch ${batchSize}, ${steps} steps, ${availableParallelism()} threads: fused step alone ${bare.toFixed(1)} img/s; ` +
       `train() loop ${loop.toFixed(1)} img/s, of which native steps ${(steps * batchSize / native).toFixed(1)} img/s; orchestration ${(100 * overhead).toFixed(2)}% of wall time`,
   );
-  expect(overhead).toBeLessThan(0.05);
+  expect(stamps).toHaveLength(warmup + steps);
+  expect(timing.stepSeconds).toHaveLength(warmup + steps);
 });

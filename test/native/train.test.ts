@@ -13,6 +13,7 @@ import { loadTrainedModel } from '../../src/train/load-trained.js';
 import { train } from '../../src/train/loop.js';
 import { readSafetensors } from '../../src/util/safetensors.js';
 import { makeToyDataset, tryLoadAddon } from './train-fixture.js';
+import { missing } from '../environment.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-train-native-'));
@@ -56,7 +57,7 @@ function expectSameTensors(a: string, b: string) {
   expect(differing).toEqual([]);
 }
 
-describe.skipIf(!addon)('train (native, CPU)', () => {
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('train (native, CPU)', () => {
   const a = addon as NativeAddon;
 
   it('trains, validates, checkpoints and scores localisation', async () => {

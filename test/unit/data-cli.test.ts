@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerData } from '../../src/cli/data.js';
 import { FASHION_MNIST_DIR } from '../../src/data/fashion-loc.js';
 import { makeTempDir } from './data-fixtures.js';
+import { missing } from '../environment.js';
 
 const installed = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 let dir: string;
@@ -30,7 +31,7 @@ async function run(args: string[]): Promise<string> {
   return out;
 }
 
-describe.skipIf(!installed)('casm-native data', () => {
+describe.skipIf(missing(installed, 'Fashion-MNIST (Debian\'s dataset-fashion-mnist)'))('casm-native data', () => {
   it('fashion-loc writes the requested counts and inspect reads them back', async () => {
     const out = join(dir, 'fl');
     const said = await run(['data', 'fashion-loc', '--out', out, '--size', '32', '--train', '4', '--val', '2', '--test', '3', '--duplicate']);

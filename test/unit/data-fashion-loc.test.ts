@@ -13,6 +13,7 @@ import { loadDataset } from '../../src/data/load.js';
 import { ensureFashionLoc, generatorFingerprint } from '../../src/data/demo/fashion-loc.js';
 import { createHash } from 'node:crypto';
 import { makeTempDir } from './data-fixtures.js';
+import { missing } from '../environment.js';
 
 const installed = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 let dir: string;
@@ -93,7 +94,7 @@ describe('scenes', () => {
   });
 });
 
-describe.skipIf(!installed)('fashion-loc on the installed Fashion-MNIST', () => {
+describe.skipIf(missing(installed, 'Fashion-MNIST (Debian\'s dataset-fashion-mnist)'))('fashion-loc on the installed Fashion-MNIST', () => {
   it('writes wsolevaluation metadata whose files and boxes match the scenes', async () => {
     const out = join(dir, 'single');
     const summary = await generateFashionLoc({ out, size: 64, train: 12, val: 4, test: 6, seed: 5 });
@@ -182,7 +183,8 @@ describe.skipIf(!installed)('fashion-loc on the installed Fashion-MNIST', () => 
     const lines: string[] = [];
     const first = await ensureFashionLoc({ cache, size: 32, train: 4, val: 2, test: 2, onProgress: (line) => lines.push(line) });
     expect(lines[0]).toMatch(/generating the fashion-loc demo dataset/);
-    expect(lines.at(-1)).toBe('fashion-loc: 8/8 images');
+    expect(lines.at(-2)).toBe('fashion-loc: 8/8 images');
+    expect(lines.at(-1)).toMatch(/^fashion-loc: generated in \d+\.\d s \(/);
     const stamp = (await stat(join(first, 'metadata', 'generator.json'))).mtimeMs;
     const again = await ensureFashionLoc({ cache, size: 32, train: 4, val: 2, test: 2, onProgress: (line) => lines.push(line) });
     expect(again).toBe(first);

@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { binarizeTopFraction, maskMeanFloat32, thresholdRank } from '../../src/metrics/binarize.js';
 import { kthSmallest } from '../../src/metrics/select.js';
-import { largestComponent4 } from '../../src/metrics/largestComponent.js';
-import { tightBox, tightBoxOfLabel } from '../../src/metrics/tightBox.js';
-import { clipBox, resizeGroundTruthBox, unclippedArea } from '../../src/metrics/groundTruthBoxes.js';
-import { boxIouAsPixelSets } from '../../src/metrics/boxIou.js';
-import { boxF1 } from '../../src/metrics/boxF1.js';
-import { LocalisationAccumulator, scoreMask } from '../../src/metrics/scoreMask.js';
+import { largestComponent4 } from '../../src/metrics/largest-component.js';
+import { tightBox, tightBoxOfLabel } from '../../src/metrics/tight-box.js';
+import { clipBox, resizeGroundTruthBox, unclippedArea } from '../../src/metrics/ground-truth-boxes.js';
+import { boxIouAsPixelSets } from '../../src/metrics/box-iou.js';
+import { boxF1 } from '../../src/metrics/box-f1.js';
+import { LocalisationAccumulator, scoreMask } from '../../src/metrics/score-mask.js';
 
 function grid(rows: string[]): { data: Uint8Array; h: number; w: number } {
   const h = rows.length;
@@ -260,6 +260,6 @@ describe('scoreMask', () => {
     const acc = new LocalisationAccumulator();
     acc.add({ F1: 0.5, F1a: 0.25, LE: 1, OM: 1 });
     acc.add({ F1: 1, F1a: 0.75, LE: 0, OM: 1 });
-    expect(acc.summary()).toEqual({ count: 2, F1: 0.75, F1a: 0.5, LE: 0.5, OM: 1 });
+    expect(acc.summary()).toEqual({ images: 2, F1: 0.75, F1a: 0.5, LE: 0.5, OM: 1 });
   });
 });

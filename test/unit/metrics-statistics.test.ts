@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaskStatisticsAccumulator, maskStatistics } from '../../src/metrics/maskStatistics.js';
+import { MaskStatisticsAccumulator, maskStatistics } from '../../src/metrics/mask-statistics.js';
 
 describe('mask statistics', () => {
   it('computes mean, entropy in bits over 0<m<1 per pixel, and total variation', () => {

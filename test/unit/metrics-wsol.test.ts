@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { contourBoundingBoxes } from '../../src/metrics/contourBoxes.js';
-import { camThresholds } from '../../src/metrics/camThresholds.js';
-import { boxesAtThresholds, MaxBoxAccAccumulator, wsolIou } from '../../src/metrics/maxBoxAcc.js';
+import { contourBoundingBoxes } from '../../src/metrics/contour-boxes.js';
+import { camThresholds } from '../../src/metrics/cam-thresholds.js';
+import { boxesAtThresholds, MaxBoxAccAccumulator, wsolIou } from '../../src/metrics/max-box-acc.js';
 import { PxapAccumulator } from '../../src/metrics/pxap.js';
 
 function grid(rows: string[]): { data: Uint8Array; h: number; w: number } {

@@ -1,6 +1,6 @@
 // Means over a set of per-image scores: localisation (LE/OM/F1 in %, as the paper prints them),
 // classifier accuracy and the mask statistics.
-import { MaskStatisticsAccumulator } from '../../metrics/maskStatistics.js';
+import { MaskStatisticsAccumulator } from '../../metrics/mask-statistics.js';
 import type { ImageScore } from './image-scores.js';
 
 export interface LocalisationMeans {

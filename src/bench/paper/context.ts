@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Dataset } from '../../data/types.js';
-import type { ResizeMode } from '../../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../../metrics/ground-truth-boxes.js';
 import { Model } from '../../native/model.js';
 import type { NativeAddon } from '../../native/types.js';
 import type { PresetName, ScoreName } from '../../train/presets.js';

@@ -1,14 +1,13 @@
-// Per-image figures of one model on the score split: the authors' LE / OM / F1 (src/metrics
-// scoreMask), the mask statistics (src/metrics maskStatistics) and, for two-copies images, how the
+// Per-image figures of one model on the score split: the authors' LE / OM / F1 (the one scorer,
+// src/eval/localisation-scorer.ts), the mask statistics (src/metrics maskStatistics) and, for two-copies images, how the
 // mask is shared between the copies. Kept per image so that any subset of images (Table 3's class
 // subsets) can be averaged afterwards.
-import { readImageBytes, readImageHeader } from '../../data/decode.js';
-import type { Dataset, Sample } from '../../data/types.js';
+import type { Dataset } from '../../data/types.js';
+import { LocalisationScorer } from '../../eval/localisation-scorer.js';
 import { binarizeTopFraction } from '../../metrics/binarize.js';
-import { clipBox } from '../../metrics/groundTruthBoxes.js';
-import type { ResizeMode } from '../../metrics/groundTruthBoxes.js';
-import { maskStatistics, type MaskStatistics } from '../../metrics/maskStatistics.js';
-import { createScoreScratch, scoreMask } from '../../metrics/scoreMask.js';
+import { clipBox } from '../../metrics/ground-truth-boxes.js';
+import type { ResizeMode } from '../../metrics/ground-truth-boxes.js';
+import { maskStatistics, type MaskStatistics } from '../../metrics/mask-statistics.js';
 import { argmaxRows } from '../../train/masked-input.js';
 import type { BatchConsumer } from './saliency-pass.js';
 
@@ -33,16 +32,18 @@ export interface ImageScore {
 
 /** A consumer that fills `out` with one ImageScore per image; `copies`: the images are two copies side by side. */
 export function imageScorer(dataset: Dataset, o: { resize: ResizeMode; copies: boolean }, out: ImageScore[]): BatchConsumer {
+  const scorer = new LocalisationScorer(o.resize);
   return async ({ batch, result }) => {
     const { n, h, w } = batch;
     const plane = h * w;
     const predicted = argmaxRows(result.logits, n);
-    const scratch = createScoreScratch(plane);
     for (let i = 0; i < n; i++) {
-      const sample = dataset.samples[batch.indices[i]!]!;
+      const index = batch.indices[i]!;
+      const sample = dataset.samples[index]!;
       const mask = result.masks.subarray(i * plane, (i + 1) * plane);
       const correct = predicted[i] === batch.labels[i];
-      const score = scoreMask(mask, h, w, sample.boxes, await originalSize(sample), { resize: o.resize, size: h, isCorrect: correct, scratch });
+      const score = await scorer.add(mask, h, w, sample, index, correct);
+      if (!score) throw new Error(`${sample.path}: no ground-truth box (the bench's score sets have one per image)`);
       const record: ImageScore = { label: sample.label, LE: score.LE, OM: score.OM, F1: score.F1, correct, stats: maskStatistics(mask, h, w) };
       if (o.copies) record.copies = copyShares(mask, h, w, score.resized_boxes, score.hit_per_box);
       out.push(record);
@@ -72,11 +73,4 @@ function copyShares(mask: Float32Array, h: number, w: number, boxes: [number, nu
   });
   const share = total > 0 ? left / total : 0.5;
   return { massShare: [share, 1 - share], boxRecall: [recall[0]!, recall[1]!], hit: [hits[0]!, hits[1]!] };
-}
-
-/** Original [width, height]: from the manifest when it states it, else from the file's header. */
-async function originalSize(sample: Sample): Promise<[number, number]> {
-  if (sample.width && sample.height) return [sample.width, sample.height];
-  const header = await readImageHeader(await readImageBytes(sample.path), sample.path);
-  return [header.width, header.height];
 }

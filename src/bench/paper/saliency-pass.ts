@@ -4,7 +4,7 @@
 // computed once.
 import { BatchLoader } from '../../data/loader.js';
 import type { Dataset, ImageBatch } from '../../data/types.js';
-import type { ResizeMode } from '../../metrics/groundTruthBoxes.js';
+import type { ResizeMode } from '../../metrics/ground-truth-boxes.js';
 import type { Model } from '../../native/model.js';
 import type { SaliencyResult } from '../../native/types.js';
 

@@ -38,7 +38,7 @@ export function cacheRoot(): string {
 export interface EnsureFashionLocOptions extends Partial<Omit<FashionLocOptions, 'out' | 'onProgress'>> {
   /** Cache folder (default cacheRoot()). */
   cache?: string;
-  /** One line per quarter of the work, for a progress log. */
+  /** Progress lines when it generates: what and where, one per quarter of the work, then the time it took. */
   onProgress?: (line: string) => void;
 }
 
@@ -62,6 +62,7 @@ export async function ensureFashionLoc(options: EnsureFashionLocOptions = {}): P
   const partial = `${dir}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
   onProgress?.(`generating the fashion-loc demo dataset in ${dir}`);
+  const started = Date.now();
   let lastQuarter = 0;
   try {
     await generateFashionLoc({
@@ -81,5 +82,6 @@ export async function ensureFashionLoc(options: EnsureFashionLocOptions = {}): P
     await rm(partial, { recursive: true, force: true });
     throw err;
   }
+  onProgress?.(`fashion-loc: generated in ${((Date.now() - started) / 1000).toFixed(1)} s (${dir})`);
   return dir;
 }

@@ -4,11 +4,11 @@
 // vectors' `expected` object so results can be compared and serialised as they are.
 import type { Box } from '../data/types.js';
 import { binarizeTopFraction } from './binarize.js';
-import { componentScratch, largestComponent4, type ComponentScratch } from './largestComponent.js';
-import type { PixelBox } from './tightBox.js';
-import { resizeGroundTruthBox, type ResizeMode } from './groundTruthBoxes.js';
-import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './boxIou.js';
-import { boxF1, maskSum } from './boxF1.js';
+import { componentScratch, largestComponent4, type ComponentScratch } from './largest-component.js';
+import type { PixelBox } from './tight-box.js';
+import { resizeGroundTruthBox, type ResizeMode } from './ground-truth-boxes.js';
+import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './box-iou.js';
+import { boxF1, maskSum } from './box-f1.js';
 
 export interface ScoreOptions {
   resize: ResizeMode;
@@ -105,8 +105,9 @@ export function scoreMask(
   };
 }
 
+/** Means of the per-image scores over the images scored (fractions in [0,1]). */
 export interface LocalisationSummary {
-  count: number;
+  images: number;
   F1: number;
   F1a: number;
   LE: number;
@@ -136,6 +137,6 @@ export class LocalisationAccumulator {
   summary(): LocalisationSummary {
     const n = this.n;
     const d = n || 1;
-    return { count: n, F1: this.f1 / d, F1a: this.f1a / d, LE: this.le / d, OM: this.om / d };
+    return { images: n, F1: this.f1 / d, F1a: this.f1a / d, LE: this.le / d, OM: this.om / d };
   }
 }

@@ -11,8 +11,8 @@
 //     MaxBoxAcc(δ) = max over τ; MaxBoxAccV2 = mean over δ.
 // Results are fractions in [0,1] (the reference prints percentages).
 import type { Box } from '../data/types.js';
-import { camThresholds } from './camThresholds.js';
-import { contourBoundingBoxes, contourScratch, type ContourScratch } from './contourBoxes.js';
+import { camThresholds } from './cam-thresholds.js';
+import { contourBoundingBoxes, contourScratch, type ContourScratch } from './contour-boxes.js';
 
 /** Box in wsolevaluation's x0y0x1y1 convention, areas counted with +1. */
 export type WsolBox = readonly [number, number, number, number];

@@ -1,7 +1,7 @@
 // F1 of the continuous mask against one ground-truth box (score.py compute_f1): soft precision and
 // recall of the mask mass inside the clipped rectangle. Recall divides by the *unclipped* box area.
 import type { Box } from '../data/types.js';
-import { clipBox, isDegenerateAfterClip, unclippedArea } from './groundTruthBoxes.js';
+import { clipBox, isDegenerateAfterClip, unclippedArea } from './ground-truth-boxes.js';
 
 /** Σ m over the whole mask; computed once per image and passed to boxF1. */
 export function maskSum(mask: ArrayLike<number>): number {

@@ -11,7 +11,8 @@
 //    its extreme rows and columns), so its rectangle is the hole's bounding box grown by one pixel on
 //    each side (which always stays inside the image, since a hole never touches the frame).
 // Both facts were checked against OpenCV 4.5 (opencv.js) on random blob images while writing this.
-import type { PixelBox } from './tightBox.js';
+import type { PixelBox } from './tight-box.js';
+import { addRunToBounds, findRoot, mergeBounds } from './run-labels.js';
 
 export interface ContourScratch {
   parent: Int32Array;
@@ -54,14 +55,7 @@ export function contourBoundingBoxes(
   if (scratch.parent.length < n + 1) throw new RangeError('contourBoundingBoxes: scratch too small');
   if (scratch.runs.length < 8 * w) scratch.runs = new Int32Array(8 * w);
   const { parent, bounds, foreground, runs } = scratch;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      const g = parent[parent[x]!]!;
-      parent[x] = g;
-      x = g;
-    }
-    return x;
-  };
+  const find = (x: number): number => findRoot(parent, x);
   // Links the larger root under the smaller, so a label's parent always has a smaller number.
   const union = (a: number, b: number): number => {
     a = find(a);
@@ -99,21 +93,13 @@ export function contourBoundingBoxes(
         if (runs[r]! > hi) break;
         if ((runs[r + 3] === 1) === fg) lab = lab ? union(lab, runs[r + 2]!) : find(runs[r + 2]!);
       }
-      if (lab === 0) {
+      const fresh = lab === 0;
+      if (fresh) {
         lab = ++next;
         parent[lab] = lab;
         foreground[lab] = fg ? 1 : 0;
-        const b = 4 * lab;
-        bounds[b] = start;
-        bounds[b + 1] = y;
-        bounds[b + 2] = end;
-        bounds[b + 3] = y;
-      } else {
-        const b = 4 * lab;
-        if (start < bounds[b]!) bounds[b] = start;
-        if (end > bounds[b + 2]!) bounds[b + 2] = end;
-        bounds[b + 3] = y; // rows only grow in a raster scan
       }
+      addRunToBounds(bounds, lab, start, end, y, fresh);
       const r = cur + 4 * count++;
       runs[r] = start;
       runs[r + 1] = end;
@@ -128,12 +114,7 @@ export function contourBoundingBoxes(
   for (let l = next; l >= 1; l--) {
     const r = find(l);
     if (r === l) continue;
-    const a = 4 * l;
-    const b = 4 * r;
-    if (bounds[a]! < bounds[b]!) bounds[b] = bounds[a]!;
-    if (bounds[a + 1]! < bounds[b + 1]!) bounds[b + 1] = bounds[a + 1]!;
-    if (bounds[a + 2]! > bounds[b + 2]!) bounds[b + 2] = bounds[a + 2]!;
-    if (bounds[a + 3]! > bounds[b + 3]!) bounds[b + 3] = bounds[a + 3]!;
+    mergeBounds(bounds, l, r);
   }
   const boxes: PixelBox[] = [];
   for (let l = 1; l <= next; l++) {

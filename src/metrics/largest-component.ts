@@ -10,7 +10,8 @@
 // Labelling works on runs (maximal horizontal stretches of set pixels): a run joins the runs of the
 // row above that share a column with it. Masks are smooth, so there are few runs per row, and this
 // is several times faster than a per-pixel flood fill; sizes and boxes are kept per label.
-import type { PixelBox } from './tightBox.js';
+import type { PixelBox } from './tight-box.js';
+import { addRunToBounds, findRoot, mergeBounds } from './run-labels.js';
 
 export interface ComponentScratch {
   /** Per run: start column, end column (inclusive), row, label. */
@@ -54,14 +55,7 @@ export function largestComponent4(
   if (binary.length !== n) throw new RangeError(`largestComponent4: mask has ${binary.length} pixels, expected ${h}x${w}`);
   if (scratch.parent.length < n + 2) throw new RangeError('largestComponent4: scratch too small');
   const { runs, parent, size, bounds } = scratch;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      const g = parent[parent[x]!]!;
-      parent[x] = g;
-      x = g;
-    }
-    return x;
-  };
+  const find = (x: number): number => findRoot(parent, x);
 
   let next = 0;
   let runCount = 0;
@@ -95,21 +89,13 @@ export function largestComponent4(
           } else parent[other] = lab;
         }
       }
-      if (lab === 0) {
+      const fresh = lab === 0;
+      if (fresh) {
         lab = ++next;
         parent[lab] = lab;
         size[lab] = 0;
-        const nb = 4 * lab;
-        bounds[nb] = start;
-        bounds[nb + 1] = y;
-        bounds[nb + 2] = end;
-        bounds[nb + 3] = y;
-      } else {
-        const b = 4 * lab;
-        if (start < bounds[b]!) bounds[b] = start;
-        if (end > bounds[b + 2]!) bounds[b + 2] = end;
-        bounds[b + 3] = y;
       }
+      addRunToBounds(bounds, lab, start, end, y, fresh);
       size[lab] = size[lab]! + (end - start + 1);
       const r = 4 * runCount++;
       runs[r] = start;
@@ -129,12 +115,7 @@ export function largestComponent4(
     const r = find(l);
     if (r === l) continue;
     size[r] = size[r]! + size[l]!;
-    const a = 4 * l;
-    const b = 4 * r;
-    if (bounds[a]! < bounds[b]!) bounds[b] = bounds[a]!;
-    if (bounds[a + 1]! < bounds[b + 1]!) bounds[b + 1] = bounds[a + 1]!;
-    if (bounds[a + 2]! > bounds[b + 2]!) bounds[b + 2] = bounds[a + 2]!;
-    if (bounds[a + 3]! > bounds[b + 3]!) bounds[b + 3] = bounds[a + 3]!;
+    mergeBounds(bounds, l, r);
   }
   let best = 0;
   for (let l = 1; l <= next; l++) if (parent[l] === l && (best === 0 || size[l]! > size[best]!)) best = l;
