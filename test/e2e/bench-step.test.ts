@@ -22,12 +22,15 @@ describe.skipIf(!python || !process.env.LIBTORCH)('scripts/bench/step --compare-
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^reference: authors' step semantics, .*torch 2\.13/m);
     for (const kind of ['step, current classifier', 'step, pooled adversary', 'saliency inference'])
-      expect(r.stdout).toMatch(new RegExp(`^median ${kind} .* ratio \\d+\\.\\d+×$`, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^median ${kind} .* ratio \\d+\\.\\d+× \\(median of paired ratios \\d+\\.\\d+×; CPU time \\d+\\.\\d+×\\)$`, 'm'));
     const out = JSON.parse(readFileSync(json, 'utf8'));
     expect(out.rounds).toHaveLength(2);
     for (const round of out.rounds)
       for (const side of [round.casm, round.reference])
-        for (const k of ['current', 'pooled', 'inference']) expect(side[k]).toBeGreaterThan(0);
+        for (const k of ['current', 'pooled', 'inference']) {
+          expect(side[k].imgPerSec).toBeGreaterThan(0);
+          expect(side[k].cpuSecPerBatch).toBeGreaterThan(0);
+        }
     expect(out.reference.torch).toMatch(/^2\.13\./);
     expect(out.memory.steps).toBe(20);
     expect(out.memory.samples.at(-1).step).toBe(20);
