@@ -1,7 +1,8 @@
 // Throughput of the fused CASM step and of saliency inference through the real addon.
-// Defaults: the configuration of issue 13 (ResNet-50, 64 px, batch 32, 10 classes, CPU, 2 threads).
+// Defaults: the configuration of issue 13 (ResNet-50, 64 px, batch 32, 10 classes, CPU); threads:
+// the addon's default (one per core) unless --threads is given; the reference uses the same number.
 // Usage: node scripts/bench/step.mjs [--arch resnet50] [--size 64] [--batch 32] [--classes 10]
-//        [--device cpu] [--threads 2] [--steps 10] [--warmup 2] [--rounds 1] [--amp] [--json FILE]
+//        [--device cpu] [--threads 2] [--steps 10] [--warmup 2] [--rounds 3] [--amp] [--json FILE]
 //        [--compare-reference [--python PATH]] [--memory-steps N]
 // --compare-reference: the authors' step semantics in plain PyTorch (reference/casm_reference.py)
 //   runs in a python3 process beside this one, on the PyTorch of the same major.minor as the
@@ -34,8 +35,8 @@ const { values: o } = parseArgs({
     steps: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     classes: { type: 'string', default: '10' },
-    threads: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '1' },
+    threads: { type: 'string', default: '0' },
+    rounds: { type: 'string', default: '3' },
     amp: { type: 'boolean', default: false },
     'compare-reference': { type: 'boolean', default: false },
     python: { type: 'string' },
@@ -116,7 +117,7 @@ async function startReference(libtorch) {
   const { python, torch } = referencePython(libtorch);
   const script = join(here, 'reference', 'casm_reference.py');
   const args = [script, '--serve', '--variant', 'authors', '--device', o.device, '--layers', LAYERS[o.arch], '--size', String(size),
-    '--batch', String(batch), '--classes', String(classes), '--threads', String(threads), '--iters', String(steps), '--warmup', String(warmup)];
+    '--batch', String(batch), '--classes', String(classes), '--threads', String(env.threads), '--iters', String(steps), '--warmup', String(warmup)];
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
@@ -222,6 +223,10 @@ if (o.json) {
     rounds: casm.map((c, i) => ({ casm: c, reference: ref[i] ?? null })),
     median: summary,
     memory,
+    // The medians under the names scripts/bench/gpu-table.mjs reads.
+    currentClassifier: { imgPerSec: summary.current.casmImgPerSec, msPerBatch: summary.current.casmMsPerBatch },
+    pooledAdversary: { imgPerSec: summary.pooled.casmImgPerSec, msPerBatch: summary.pooled.casmMsPerBatch },
+    inference: { imgPerSec: summary.inference.casmImgPerSec, msPerBatch: summary.inference.casmMsPerBatch },
     peakMemoryGiB: gpu ? gpu.peak / 2 ** 30 : undefined,
   };
   writeFileSync(o.json, JSON.stringify(results, null, 2) + '\n');
