@@ -11,6 +11,7 @@
 
 #include "../native/env/cuda_runtime.h"
 #include "../native/env/environment.h"
+#include "../native/env/malloc_tuning.h"
 
 namespace casm::binding {
 
@@ -80,6 +81,7 @@ static Napi::Value ResetCudaPeak(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env::tune_malloc_for_tensors();
   // Some OpenMP builds (Debian's among them) start with one thread; use every core unless the
   // user chose a number with OMP_NUM_THREADS.
   if (!std::getenv("OMP_NUM_THREADS")) env::set_threads(static_cast<int>(std::thread::hardware_concurrency()));

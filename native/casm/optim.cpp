@@ -23,13 +23,15 @@ static torch::Tensor restore_like(const std::map<std::string, torch::Tensor>& m,
 Sgd::Sgd(std::vector<NamedParam> params, double lr, double momentum, double weight_decay)
     : params_(std::move(params)), momentum_(params_.size()), lr_(lr), momentum_coef_(momentum), weight_decay_(weight_decay) {}
 
-void Sgd::step(const std::vector<torch::Tensor>& grads) {
+// The same operations in the same order as torch.optim.SGD's single-tensor loop (so the numbers
+// match it bit for bit), but in place on the gradient: no temporary per parameter.
+void Sgd::step(std::vector<torch::Tensor> grads) {
   torch::NoGradGuard g;
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!grads[i].defined()) continue;
     auto& p = params_[i].param;
     auto d = grads[i].to(p.scalar_type());
-    if (weight_decay_ != 0) d = d.add(p, weight_decay_);
+    if (weight_decay_ != 0) d.add_(p, weight_decay_);
     if (momentum_coef_ != 0) {
       if (!momentum_[i].defined())
         momentum_[i] = d.clone();
@@ -62,13 +64,13 @@ Adam::Adam(std::vector<NamedParam> params, double lr, double weight_decay, doubl
       beta2_(beta2),
       eps_(eps) {}
 
-void Adam::step(const std::vector<torch::Tensor>& grads) {
+void Adam::step(std::vector<torch::Tensor> grads) {
   torch::NoGradGuard g;
   for (size_t i = 0; i < params_.size(); ++i) {
     if (!grads[i].defined()) continue;
     auto& p = params_[i].param;
     auto d = grads[i].to(p.scalar_type());
-    if (weight_decay_ != 0) d = d.add(p, weight_decay_);
+    if (weight_decay_ != 0) d.add_(p, weight_decay_);
     if (!exp_avg_[i].defined()) {
       exp_avg_[i] = torch::zeros_like(p, at::MemoryFormat::Preserve);
       exp_avg_sq_[i] = torch::zeros_like(p, at::MemoryFormat::Preserve);
@@ -78,7 +80,7 @@ void Adam::step(const std::vector<torch::Tensor>& grads) {
     exp_avg_sq_[i].mul_(beta2_).addcmul_(d, d, 1 - beta2_);
     const double bc1 = 1 - std::pow(beta1_, static_cast<double>(t));
     const double bc2 = 1 - std::pow(beta2_, static_cast<double>(t));
-    auto denom = (exp_avg_sq_[i].sqrt() / std::sqrt(bc2)).add_(eps_);
+    auto denom = exp_avg_sq_[i].sqrt().div_(std::sqrt(bc2)).add_(eps_);
     p.addcdiv_(exp_avg_[i], denom, -lr_ / bc1);
   }
 }

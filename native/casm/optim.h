@@ -20,7 +20,9 @@ class Sgd {
  public:
   Sgd(std::vector<NamedParam> params, double lr, double momentum, double weight_decay);
   // grads[i] belongs to params[i]; undefined grads are skipped (as params whose .grad is None).
-  void step(const std::vector<torch::Tensor>& grads);
+  // The gradients are the step's scratch space (weight decay is added to them in place), so a
+  // step allocates nothing after the first: pass gradients nothing else reads afterwards.
+  void step(std::vector<torch::Tensor> grads);
   void set_lr(double lr) { lr_ = lr; }
   double lr() const { return lr_; }
   void save(const std::string& prefix, std::vector<std::pair<std::string, torch::Tensor>>& out) const;
@@ -37,7 +39,8 @@ class Adam {
  public:
   Adam(std::vector<NamedParam> params, double lr, double weight_decay, double beta1 = 0.9, double beta2 = 0.999,
        double eps = 1e-8);
-  void step(const std::vector<torch::Tensor>& grads);
+  // As Sgd::step: the gradients are updated in place.
+  void step(std::vector<torch::Tensor> grads);
   void set_lr(double lr) { lr_ = lr; }
   double lr() const { return lr_; }
   void save(const std::string& prefix, std::vector<std::pair<std::string, torch::Tensor>>& out) const;

@@ -136,10 +136,10 @@ PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tenso
       if (!distributed()) grads = classifier_grads(loss, false);
       if (optimizer == PretrainOptimizer::Adam) {
         pretrain_adam_.set_lr(lr);
-        pretrain_adam_.step(grads);
+        pretrain_adam_.step(std::move(grads));
       } else {
         pretrain_sgd_.set_lr(lr);
-        pretrain_sgd_.step(grads);
+        pretrain_sgd_.step(std::move(grads));
       }
     }
   } catch (...) {
@@ -306,12 +306,12 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
 
   if (classifier_masked_loss.defined()) {
     if (std::isfinite(classifier_masked_value))
-      sgd_.step(classifier_masked_grads);
+      sgd_.step(std::move(classifier_masked_grads));
     else
       r.skipped.push_back(config_.mixed_classifier_loss ? "clean" : "masked");
   }
   if (std::isfinite(r.loss_mapping) && std::isfinite(r.decoder_grad_norm))
-    adam_.step(mapping_grads);
+    adam_.step(std::move(mapping_grads));
   else
     r.skipped.push_back("mapping");
 

@@ -9,7 +9,7 @@ static nn::Sequential conv1x1_bn_relu(int64_t in) {
   nn::Sequential s;
   s->push_back(nn::Conv2d(nn::Conv2dOptions(in, 64, 1).bias(false)));
   s->push_back(nn::BatchNorm2d(64));
-  s->push_back(nn::ReLU());
+  s->push_back(nn::ReLU(nn::ReLUOptions().inplace(true)));  // on the BN output, as in resnet.cpp
   return s;
 }
 

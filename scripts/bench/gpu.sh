@@ -31,8 +31,8 @@ section "gpu tests"
 npx vitest run test/gpu --reporter=default
 
 section "casm-native benchmarks (resnet50, 224 px, batch 128)"
-node scripts/bench/step.mjs --arch resnet50 --size 224 --batch 128 --device cuda --amp --steps 30 --warmup 5 --json "$OUT/casm-bf16.json"
-node scripts/bench/step.mjs --arch resnet50 --size 224 --batch 128 --device cuda --steps 20 --warmup 3 --json "$OUT/casm-fp32.json"
+node scripts/bench/step.mjs --arch resnet50 --size 224 --batch 128 --device cuda --amp --classes 1000 --rounds 1 --steps 30 --warmup 5 --json "$OUT/casm-bf16.json"
+node scripts/bench/step.mjs --arch resnet50 --size 224 --batch 128 --device cuda --classes 1000 --rounds 1 --steps 20 --warmup 3 --json "$OUT/casm-fp32.json"
 
 section "reference implementations, same GPU, same call"
 python3 scripts/bench/reference/casm_reference.py --variant authors > "$OUT/ref-authors.json"

@@ -18,6 +18,19 @@ describe('conformance runner', () => {
     }
   });
 
+  it('the malloc settings the addon applies (native/env/malloc_tuning.cpp) change no result: the same deviations with glibc\'s defaults', () => {
+    const cli = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+    const run = (extra: NodeJS.ProcessEnv) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+      // Anything the user set for malloc turns the addon's settings off: none here.
+      for (const k of Object.keys(env)) if (k === 'GLIBC_TUNABLES' || k.startsWith('MALLOC_')) delete env[k];
+      return execFileSync(process.execPath, [cli, 'conformance', join(SHARED, 'step')], { env, encoding: 'utf8' });
+    };
+    const tuned = run({ CASM_NATIVE_MALLOC: '' });
+    expect(tuned).toMatch(/^4 of 4 conformance cases passed$/m);
+    expect(run({ CASM_NATIVE_MALLOC: 'system' })).toBe(tuned);
+  });
+
   it('fails (and the CLI exits non-zero) when an expected value is perturbed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'casm-conf-'));
     cpSync(join(SHARED, 'step'), dir, { recursive: true });

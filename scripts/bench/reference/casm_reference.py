@@ -12,6 +12,11 @@ Variants:
   compiled the tuned port under torch.compile (optional: --compile; slow to compile).
 Prints one JSON object: img/s of the current-classifier step, the pooled-adversary step and mask
 inference, and peak GPU memory. Runs on CPU too (tiny sizes) so it can be checked without a GPU.
+
+--serve: stays up for scripts/bench/step.mjs --compare-reference, which interleaves its own
+measurements with these on the same machine: each line "current", "pooled" or "inference" on stdin
+runs --warmup then --iters timed calls of that kind and answers one JSON line (img/s and process
+CPU seconds per batch); the models are built once, so every answer times the same warm process.
 """
 import argparse
 import copy
@@ -197,6 +202,33 @@ def timeit(fn, device, warmup, iters, batch):
     return batch * iters / (time.perf_counter() - t0)
 
 
+def measure(runner, x, y, device, a):
+    return {
+        "current_img_s": timeit(lambda: runner.step(x, y, False), device, a.warmup, a.iters, a.batch),
+        "pooled_img_s": timeit(lambda: runner.step(x, y, True), device, a.warmup, a.iters, a.batch),
+        "inference_img_s": timeit(lambda: runner.infer(x), device, a.warmup, a.iters, a.batch),
+    }
+
+
+def serve(runner, x, y, device, a):
+    import sys
+
+    kinds = {
+        "current": lambda: runner.step(x, y, False),
+        "pooled": lambda: runner.step(x, y, True),
+        "inference": lambda: runner.infer(x),
+    }
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        fn = kinds.get(line.strip())
+        if fn is None:
+            break
+        cpu0 = time.process_time()
+        img_s = timeit(fn, device, a.warmup, a.iters, a.batch)
+        cpu_s = (time.process_time() - cpu0) / (a.warmup + a.iters)
+        print(json.dumps({"img_s": img_s, "cpu_s_per_batch": cpu_s}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--variant", choices=["authors", "tuned", "compiled"], default="authors")
@@ -206,12 +238,17 @@ def main():
     ap.add_argument("--layers", default="3,4,6,3")
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--classes", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+    ap.add_argument("--serve", action="store_true", help="answer one timed round per 'round' line on stdin")
     a = ap.parse_args()
     device = torch.device(a.device)
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    clf = ResNetTaps(tuple(int(v) for v in a.layers.split(",")), 1000).to(device)
+    clf = ResNetTaps(tuple(int(v) for v in a.layers.split(",")), a.classes).to(device)
     dec = Decoder().to(device)
     if a.variant != "authors":
         clf = clf.to(memory_format=torch.channels_last)
@@ -222,7 +259,9 @@ def main():
     x = torch.randn(a.batch, 3, a.size, a.size, device=device)
     if a.variant != "authors":
         x = x.contiguous(memory_format=torch.channels_last)
-    y = torch.randint(0, 1000, (a.batch,), device=device)
+    y = torch.arange(a.batch, device=device) % a.classes  # the labels scripts/bench/step.mjs uses
+    if a.serve:
+        return serve(runner, x, y, device, a)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     t_compile = time.perf_counter()
@@ -235,9 +274,7 @@ def main():
         "batch": a.batch,
         "size": a.size,
         "first_step_s": first_step_s,
-        "current_img_s": timeit(lambda: runner.step(x, y, False), device, a.warmup, a.iters, a.batch),
-        "pooled_img_s": timeit(lambda: runner.step(x, y, True), device, a.warmup, a.iters, a.batch),
-        "inference_img_s": timeit(lambda: runner.infer(x), device, a.warmup, a.iters, a.batch),
+        **measure(runner, x, y, device, a),
     }
     if device.type == "cuda":
         out["peak_memory_gib"] = torch.cuda.max_memory_allocated() / 2**30
