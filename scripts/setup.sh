@@ -80,6 +80,18 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# A build folder configured against one LibTorch keeps that install's library paths in CMake's
+# cache, and find-libtorch.cmake then refuses the mix: start the folder afresh when the choice of
+# LibTorch changed since it was configured.
+use_build_dir() {
+  local dir="$1" choice="$2"
+  if [ -d "$dir" ] && [ "$(cat "$dir/.casm-libtorch-choice" 2>/dev/null)" != "$choice" ]; then
+    log "$dir/ was configured for another LibTorch: removing it"
+    rm -rf "$dir"
+  fi
+  mkdir -p "$dir"
+  printf '%s\n' "$choice" > "$dir/.casm-libtorch-choice"
+}
 if [ $want_test_deps -eq 1 ]; then
   # The suite's LibTorch: PyTorch 2.13 from pip, unless LIBTORCH names another (vitest.config.ts
   # makes the same choice, so build/ and the tests agree).
@@ -87,15 +99,18 @@ if [ $want_test_deps -eq 1 ]; then
   else test_libtorch="$(bash scripts/torch-venv.sh torch2.13-cpu 2.13.0)"
   fi
   log "building the native addon against $test_libtorch"
+  use_build_dir build "$test_libtorch"
   LIBTORCH="$test_libtorch" npm run --silent build:native
   # The floor: Debian's 1.13, in its own build folder, chosen by Torch_DIR whatever python3 has.
   multiarch="$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
   log "building the native addon against Debian's LibTorch 1.13 (build-torch1.13/)"
+  use_build_dir build-torch1.13 "debian /usr/lib/$multiarch/cmake/Torch"
   env -u LIBTORCH -u CMAKE_PREFIX_PATH Torch_DIR="/usr/lib/$multiarch/cmake/Torch" \
     sh -c 'node node_modules/cmake-js/bin/cmake-js configure --out build-torch1.13 &&
            node node_modules/cmake-js/bin/cmake-js build --out build-torch1.13'
 else
   log "building the native addon"
+  use_build_dir build "${LIBTORCH:-${Torch_DIR:-${CMAKE_PREFIX_PATH:-found by scripts/find-libtorch.cmake}}}"
   npm run --silent build:native
 fi
 log "building the TypeScript"

@@ -187,7 +187,7 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
     avg.mean(loss);
     avg.run();
     if (finite(loss))
-      sgd_.step(grads);
+      sgd_.step(std::move(grads));
     else
       r.skipped.push_back("clean");
   } else if (!fixed && !config_.mixed_classifier_loss) {
