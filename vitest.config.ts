@@ -12,7 +12,9 @@ const libtorch = process.env.LIBTORCH || testLibTorch();
 
 export default defineConfig({
   test: {
-    include: gpu ? ['test/**/*.test.ts'] : ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+    include: gpu
+      ? ['test/**/*.test.ts']
+      : ['test/unit/**/*.test.ts', 'test/native/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Limits only catch hangs: see test/budget.ts (no test may fail because the machine is slow).
     testTimeout: HANG_MS,

@@ -37,7 +37,8 @@ static Napi::Value Environment(const Napi::CallbackInfo& info) {
     o.Set("threads", e.threads);
     o.Set("mkldnn", e.mkldnn);
     auto backends = Napi::Array::New(env, e.distributed_backends.size());
-    for (size_t i = 0; i < e.distributed_backends.size(); ++i) backends.Set(static_cast<uint32_t>(i), e.distributed_backends[i]);
+    for (size_t i = 0; i < e.distributed_backends.size(); ++i)
+      backends.Set(static_cast<uint32_t>(i), e.distributed_backends[i]);
     o.Set("distributed", backends);
     return o;
   });

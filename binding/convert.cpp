@@ -75,10 +75,11 @@ HostBatch batch_from_js(const Napi::Value& v, bool pinned) {
   const size_t count = static_cast<size_t>(n * h * w * 3);
   HostBatch b;
   if (kind == "uint8") {
-    if (ta.TypedArrayType() != napi_uint8_array) throw type_error(env, "batch.kind 'uint8' needs a Uint8Array or Buffer");
+    if (ta.TypedArrayType() != napi_uint8_array)
+      throw type_error(env, "batch.kind 'uint8' needs a Uint8Array or Buffer");
     if (ta.ElementLength() != count)
-      throw type_error(env, "uint8 batch has " + std::to_string(ta.ElementLength()) + " bytes, expected n*h*w*3 = " +
-                                std::to_string(count));
+      throw type_error(env, "uint8 batch has " + std::to_string(ta.ElementLength()) +
+                                " bytes, expected n*h*w*3 = " + std::to_string(count));
     b.data = torch::empty({n, h, w, 3}, torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(pinned));
     auto u8 = data.As<Napi::Uint8Array>();
     std::memcpy(b.data.data_ptr(), u8.Data(), count);
@@ -86,8 +87,8 @@ HostBatch batch_from_js(const Napi::Value& v, bool pinned) {
   } else if (kind == "float32") {
     if (ta.TypedArrayType() != napi_float32_array) throw type_error(env, "batch.kind 'float32' needs a Float32Array");
     if (ta.ElementLength() != count)
-      throw type_error(env, "float32 batch has " + std::to_string(ta.ElementLength()) + " values, expected n*3*h*w = " +
-                                std::to_string(count));
+      throw type_error(env, "float32 batch has " + std::to_string(ta.ElementLength()) +
+                                " values, expected n*3*h*w = " + std::to_string(count));
     b.data = torch::empty({n, 3, h, w}, torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(pinned));
     auto f32 = data.As<Napi::Float32Array>();
     std::memcpy(b.data.data_ptr(), f32.Data(), count * sizeof(float));
@@ -103,7 +104,8 @@ torch::Tensor labels_from_js(const Napi::Value& v, int64_t n) {
     throw type_error(env, "labels must be an Int32Array");
   auto a = v.As<Napi::Int32Array>();
   if (static_cast<int64_t>(a.ElementLength()) != n)
-    throw type_error(env, "labels has " + std::to_string(a.ElementLength()) + " entries for a batch of " + std::to_string(n));
+    throw type_error(
+        env, "labels has " + std::to_string(a.ElementLength()) + " entries for a batch of " + std::to_string(n));
   auto t = torch::empty({n}, torch::kInt32);
   std::memcpy(t.data_ptr(), a.Data(), static_cast<size_t>(n) * sizeof(int32_t));
   return t.to(torch::kInt64);
@@ -125,7 +127,8 @@ Napi::Uint8Array uint8_from_tensor(Napi::Env env, const torch::Tensor& t) {
 
 Napi::Array shape_to_js(Napi::Env env, at::IntArrayRef sizes) {
   auto a = Napi::Array::New(env, sizes.size());
-  for (size_t i = 0; i < sizes.size(); ++i) a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(sizes[i])));
+  for (size_t i = 0; i < sizes.size(); ++i)
+    a.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(sizes[i])));
   return a;
 }
 

@@ -13,14 +13,12 @@ namespace casm::binding {
 static Napi::FunctionReference* model_constructor = nullptr;
 
 Napi::Function ModelWrap::Define(Napi::Env env) {
-  Napi::Function f = DefineClass(env, "Model",
-                                 {InstanceMethod("init", &ModelWrap::Init), InstanceMethod("info", &ModelWrap::Info),
-                                  InstanceMethod("saliency", &ModelWrap::Saliency),
-                                  InstanceMethod("importWeights", &ModelWrap::ImportWeights),
-                                  InstanceMethod("saveWeights", &ModelWrap::SaveWeights),
-                                  InstanceMethod("stateDict", &ModelWrap::StateDict),
-                                  InstanceMethod("tapShapes", &ModelWrap::TapShapes),
-                                  InstanceMethod("dispose", &ModelWrap::Dispose)});
+  Napi::Function f = DefineClass(
+      env, "Model",
+      {InstanceMethod("init", &ModelWrap::Init), InstanceMethod("info", &ModelWrap::Info),
+       InstanceMethod("saliency", &ModelWrap::Saliency), InstanceMethod("importWeights", &ModelWrap::ImportWeights),
+       InstanceMethod("saveWeights", &ModelWrap::SaveWeights), InstanceMethod("stateDict", &ModelWrap::StateDict),
+       InstanceMethod("tapShapes", &ModelWrap::TapShapes), InstanceMethod("dispose", &ModelWrap::Dispose)});
   model_constructor = new Napi::FunctionReference(Napi::Persistent(f));
   return f;
 }
@@ -35,7 +33,8 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
     config_.arch = get_string(o, "arch");
     const int64_t classes = get_int(o, "numClasses");
     const bool custom = config_.arch == "custom";
-    config_.resnet = resnet_config(config_.arch, custom ? get_string(o, "block") : "", custom ? get_int_array(o, "layers") : std::vector<int64_t>{}, classes);
+    config_.resnet = resnet_config(config_.arch, custom ? get_string(o, "block") : "",
+                                   custom ? get_int_array(o, "layers") : std::vector<int64_t>{}, classes);
     config_.device = get_string(o, "device");
     parse_device(config_.device);  // fail here, synchronously, on a bad or unavailable device
     config_.separate_encoder = get_bool(o, "separateEncoder");
@@ -90,7 +89,8 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("arch", c.arch);
   o.Set("block", c.resnet.block);
   auto layers = Napi::Array::New(env, c.resnet.layers.size());
-  for (size_t i = 0; i < c.resnet.layers.size(); ++i) layers.Set(static_cast<uint32_t>(i), static_cast<double>(c.resnet.layers[i]));
+  for (size_t i = 0; i < c.resnet.layers.size(); ++i)
+    layers.Set(static_cast<uint32_t>(i), static_cast<double>(c.resnet.layers[i]));
   o.Set("layers", layers);
   o.Set("numClasses", static_cast<double>(c.resnet.num_classes));
   o.Set("device", m->device().str());
@@ -112,7 +112,8 @@ Napi::Value ModelWrap::Saliency(const Napi::CallbackInfo& info) {
   return PromiseWorker<SaliencyOutput>::run(
       env, lock_,
       [m, batch, amp] {
-        auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m->device()) : prepare_float_nchw(batch.data, m->device());
+        auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m->device())
+                                : prepare_float_nchw(batch.data, m->device());
         return saliency(*m, x, amp);
       },
       [](Napi::Env env, SaliencyOutput& r) -> Napi::Value {

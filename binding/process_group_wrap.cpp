@@ -11,13 +11,12 @@ namespace casm::binding {
 static Napi::FunctionReference* group_constructor = nullptr;
 
 Napi::Function ProcessGroupWrap::Define(Napi::Env env) {
-  Napi::Function f = DefineClass(env, "ProcessGroup",
-                                 {StaticMethod("connect", &ProcessGroupWrap::Connect),
-                                  InstanceAccessor("rank", &ProcessGroupWrap::Rank, nullptr),
-                                  InstanceAccessor("worldSize", &ProcessGroupWrap::WorldSize, nullptr),
-                                  InstanceAccessor("backend", &ProcessGroupWrap::Backend, nullptr),
-                                  InstanceMethod("allEqual", &ProcessGroupWrap::AllEqual),
-                                  InstanceMethod("any", &ProcessGroupWrap::Any)});
+  Napi::Function f = DefineClass(
+      env, "ProcessGroup",
+      {StaticMethod("connect", &ProcessGroupWrap::Connect), InstanceAccessor("rank", &ProcessGroupWrap::Rank, nullptr),
+       InstanceAccessor("worldSize", &ProcessGroupWrap::WorldSize, nullptr),
+       InstanceAccessor("backend", &ProcessGroupWrap::Backend, nullptr),
+       InstanceMethod("allEqual", &ProcessGroupWrap::AllEqual), InstanceMethod("any", &ProcessGroupWrap::Any)});
   group_constructor = new Napi::FunctionReference(Napi::Persistent(f));
   return f;
 }
@@ -52,21 +51,29 @@ Napi::Value ProcessGroupWrap::Connect(const Napi::CallbackInfo& info) {
     o.backend = get_string(opts, "backend");
     o.device = parse_device(get_string(opts, "device"));
     if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
-      throw std::invalid_argument("rank must be in 0..worldSize-1 (got rank " + std::to_string(o.rank) + ", worldSize " + std::to_string(o.world_size) + ")");
+      throw std::invalid_argument("rank must be in 0..worldSize-1 (got rank " + std::to_string(o.rank) +
+                                  ", worldSize " + std::to_string(o.world_size) + ")");
     return 0;
   });
   // No lock: the rendezvous only blocks this call's worker thread.
   return PromiseWorker<GroupHandle>::run(
       env, nullptr, [o] { return dist::ProcessGroup::connect(o); },
       [](Napi::Env env, GroupHandle& g) -> Napi::Value {
-        auto handle = Napi::External<GroupHandle>::New(env, new GroupHandle(g), [](Napi::Env, GroupHandle* p) { delete p; });
+        auto handle =
+            Napi::External<GroupHandle>::New(env, new GroupHandle(g), [](Napi::Env, GroupHandle* p) { delete p; });
         return group_constructor->New({handle});
       });
 }
 
-Napi::Value ProcessGroupWrap::Rank(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), group_->rank()); }
-Napi::Value ProcessGroupWrap::WorldSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), group_->world_size()); }
-Napi::Value ProcessGroupWrap::Backend(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), group_->backend()); }
+Napi::Value ProcessGroupWrap::Rank(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), group_->rank());
+}
+Napi::Value ProcessGroupWrap::WorldSize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), group_->world_size());
+}
+Napi::Value ProcessGroupWrap::Backend(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), group_->backend());
+}
 
 // FNV-1a: a stable 63-bit digest of the text (std::hash may differ between machines).
 static int64_t digest(const std::string& text) {

@@ -11,16 +11,17 @@
 namespace casm::binding {
 
 Napi::Function TrainerWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Trainer",
-                     {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("pretrainStep", &TrainerWrap::PretrainStep),
-                      InstanceMethod("snapshot", &TrainerWrap::Snapshot),
-                      InstanceMethod("release", &TrainerWrap::Release), InstanceMethod("poolIds", &TrainerWrap::PoolIds),
-                      InstanceMethod("setLearningRates", &TrainerWrap::SetLearningRates),
-                      InstanceMethod("setLambdaR", &TrainerWrap::SetLambdaR),
-                      InstanceMethod("saveCheckpoint", &TrainerWrap::SaveCheckpoint),
-                      InstanceMethod("loadCheckpoint", &TrainerWrap::LoadCheckpoint),
-                      InstanceMethod("broadcastModel", &TrainerWrap::BroadcastModel),
-                      InstanceMethod("dispose", &TrainerWrap::Dispose)});
+  return DefineClass(
+      env, "Trainer",
+      {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("pretrainStep", &TrainerWrap::PretrainStep),
+       InstanceMethod("snapshot", &TrainerWrap::Snapshot), InstanceMethod("release", &TrainerWrap::Release),
+       InstanceMethod("poolIds", &TrainerWrap::PoolIds),
+       InstanceMethod("setLearningRates", &TrainerWrap::SetLearningRates),
+       InstanceMethod("setLambdaR", &TrainerWrap::SetLambdaR),
+       InstanceMethod("saveCheckpoint", &TrainerWrap::SaveCheckpoint),
+       InstanceMethod("loadCheckpoint", &TrainerWrap::LoadCheckpoint),
+       InstanceMethod("broadcastModel", &TrainerWrap::BroadcastModel),
+       InstanceMethod("dispose", &TrainerWrap::Dispose)});
 }
 
 static double non_negative(const Napi::Object& o, const char* key) {
@@ -45,10 +46,12 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     c.momentum = non_negative(o, "momentum");
     c.lambda_r = non_negative(o, "lambdaR");
     const std::string score = get_string(o, "score");
-    if (score != "entropy" && score != "classification") throw std::invalid_argument("score must be 'entropy' or 'classification'");
+    if (score != "entropy" && score != "classification")
+      throw std::invalid_argument("score must be 'entropy' or 'classification'");
     c.classification_score = score == "classification";
     const std::string loss = get_string(o, "classifierLoss");
-    if (loss != "two-step" && loss != "mixed") throw std::invalid_argument("classifierLoss must be 'two-step' or 'mixed'");
+    if (loss != "two-step" && loss != "mixed")
+      throw std::invalid_argument("classifierLoss must be 'two-step' or 'mixed'");
     c.mixed_classifier_loss = loss == "mixed";
     c.fixed_classifier = get_bool(o, "fixedClassifier");
     c.clip_norm = non_negative(o, "clipNorm");
@@ -114,7 +117,8 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
       env, lock_,
       [trainer, batch, labels, req] {
         auto& m = trainer->model();
-        auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
+        auto x =
+            batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
         return trainer->step(x, labels, req);
       },
       stats_to_js);
@@ -135,7 +139,8 @@ Napi::Value TrainerWrap::PretrainStep(const Napi::CallbackInfo& info) {
       env, lock_,
       [trainer, batch, labels, lr, optimizer] {
         auto& m = trainer->model();
-        auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
+        auto x =
+            batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m.device()) : prepare_float_nchw(batch.data, m.device());
         return trainer->pretrain_step(x, labels, lr, optimizer);
       },
       [](Napi::Env env, PretrainResult& r) -> Napi::Value {
@@ -187,7 +192,8 @@ Napi::Value TrainerWrap::PoolIds(const Napi::CallbackInfo& info) {
 // during a step waits for the step instead of racing it.
 Napi::Value TrainerWrap::SetLearningRates(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber()) throw Napi::TypeError::New(env, "setLearningRates(lr, lrMapping) needs two numbers");
+  if (!info[0].IsNumber() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "setLearningRates(lr, lrMapping) needs two numbers");
   const double lr = info[0].As<Napi::Number>().DoubleValue(), lrm = info[1].As<Napi::Number>().DoubleValue();
   if (!(lr >= 0) || !(lrm >= 0) || !std::isfinite(lr) || !std::isfinite(lrm))
     throw Napi::TypeError::New(env, "learning rates must be finite and non-negative");
@@ -249,7 +255,8 @@ Napi::Value TrainerWrap::BroadcastModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int root = 0;
   if (info.Length() > 0 && !info[0].IsUndefined()) {
-    if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 0) throw Napi::TypeError::New(env, "broadcastModel(root) needs a non-negative rank");
+    if (!info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 0)
+      throw Napi::TypeError::New(env, "broadcastModel(root) needs a non-negative rank");
     root = info[0].As<Napi::Number>().Int32Value();
   }
   auto trainer = this->trainer(env);

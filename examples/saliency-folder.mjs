@@ -8,8 +8,8 @@
 // masked images use `casm-native saliency` or exportSaliency() instead.
 import { mkdir, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { loadTrainedModel } from 'casm-native';
+import sharp from 'sharp';
 
 const [runDir, imageDir, outDir] = process.argv.slice(2);
 if (!runDir || !imageDir || !outDir) {
@@ -44,10 +44,23 @@ try {
       const grey = Uint8Array.from(mask, (v) => Math.round(255 * v));
       // Back to the image's own size: a (sharp) bilinear resize of the grey mask.
       const out = path.join(outDir, `${path.parse(im.file).name}.mask.png`);
-      await sharp(grey, { raw: { width: size, height: size, channels: 1 } }).resize(im.width, im.height, { fit: 'fill', kernel: 'linear' }).toColourspace('b-w').png().toFile(out);
+      await sharp(grey, { raw: { width: size, height: size, channels: 1 } })
+        .resize(im.width, im.height, { fit: 'fill', kernel: 'linear' })
+        .toColourspace('b-w')
+        .png()
+        .toFile(out);
       const row = Array.from(logits.subarray(i * k, (i + 1) * k));
       const best = row.indexOf(Math.max(...row));
-      console.log(JSON.stringify({ file: im.file, width: im.width, height: im.height, mask: out, predicted: classIds[best], meanMask: grey.reduce((s, v) => s + v, 0) / grey.length / 255 }));
+      console.log(
+        JSON.stringify({
+          file: im.file,
+          width: im.width,
+          height: im.height,
+          mask: out,
+          predicted: classIds[best],
+          meanMask: grey.reduce((s, v) => s + v, 0) / grey.length / 255,
+        }),
+      );
     }
   }
 } finally {

@@ -7,8 +7,8 @@
 //
 // Requests are handled concurrently; the model queues its native calls, one at a time.
 import { createServer } from 'node:http';
-import sharp from 'sharp';
 import { loadTrainedModel, softmaxTop1 } from 'casm-native';
+import sharp from 'sharp';
 
 const [runDir, port = '0'] = process.argv.slice(2);
 if (!runDir) {
@@ -36,7 +36,11 @@ async function maskFor(bytes) {
   const data = await image.clone().resize(size, size, { fit: 'fill' }).removeAlpha().raw().toBuffer();
   const { masks, logits } = await model.saliency({ kind: 'uint8', data, n: 1, h: size, w: size });
   const grey = Uint8Array.from(masks, (v) => Math.round(255 * v));
-  const png = await sharp(grey, { raw: { width: size, height: size, channels: 1 } }).resize(width, height, { fit: 'fill' }).toColourspace('b-w').png().toBuffer();
+  const png = await sharp(grey, { raw: { width: size, height: size, channels: 1 } })
+    .resize(width, height, { fit: 'fill' })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
   const top = softmaxTop1(logits);
   return { png, classId: classIds[top.index], probability: top.probability };
 }
@@ -44,7 +48,9 @@ async function maskFor(bytes) {
 const server = createServer(async (req, res) => {
   try {
     if (req.method === 'GET' && req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, size, classes: classIds.length }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, size, classes: classIds.length }));
       return;
     }
     if (req.method !== 'POST' || req.url !== '/saliency') {
@@ -52,7 +58,13 @@ const server = createServer(async (req, res) => {
       return;
     }
     const { png, classId, probability } = await maskFor(await readBody(req));
-    res.writeHead(200, { 'content-type': 'image/png', 'x-predicted-class': classId, 'x-probability': probability.toFixed(4) }).end(png);
+    res
+      .writeHead(200, {
+        'content-type': 'image/png',
+        'x-predicted-class': classId,
+        'x-probability': probability.toFixed(4),
+      })
+      .end(png);
   } catch (err) {
     // sharp rejects what is not an image; that is the client's mistake, not the server's.
     const status = err.status ?? (/unsupported image format|Input buffer/i.test(err.message) ? 400 : 500);

@@ -17,7 +17,9 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.data) {
-  console.error('usage: node examples/train-with-progress.mjs --data DATA_DIR [--out DIR] [--size PX] [--epochs N] [--batch N]');
+  console.error(
+    'usage: node examples/train-with-progress.mjs --data DATA_DIR [--out DIR] [--size PX] [--epochs N] [--batch N]',
+  );
   process.exit(2);
 }
 
@@ -42,16 +44,29 @@ const result = await train(
       // One event per training step; the other kinds mark epochs, checkpoints and the final scores.
       if (e.type === 'step') {
         const done = Math.round((20 * (e.batch + 1)) / e.batches);
-        process.stderr.write(`\repoch ${e.epoch + 1}/${e.epochs} [${'#'.repeat(done)}${'.'.repeat(20 - done)}] step ${e.step}/${e.totalSteps} mask ${e.stats.maskMean.toFixed(2)}`);
+        process.stderr.write(
+          `\repoch ${e.epoch + 1}/${e.epochs} [${'#'.repeat(done)}${'.'.repeat(20 - done)}] step ${e.step}/${e.totalSteps} mask ${e.stats.maskMean.toFixed(2)}`,
+        );
       } else if (e.type === 'epoch') {
         process.stderr.write('\n');
-        console.log(`epoch ${e.epoch + 1}: train masked accuracy ${(100 * e.train.accMasked).toFixed(1)}%, mean mask ${e.train.maskMean.toFixed(3)}`);
+        console.log(
+          `epoch ${e.epoch + 1}: train masked accuracy ${(100 * e.train.accMasked).toFixed(1)}%, mean mask ${e.train.maskMean.toFixed(3)}`,
+        );
       } else if (e.type === 'localization') {
-        console.log(`localisation: LE ${(100 * e.result.LE).toFixed(1)}%  OM ${(100 * e.result.OM).toFixed(1)}%  F1 ${(100 * e.result.F1).toFixed(1)}%`);
+        console.log(
+          `localisation: LE ${(100 * e.result.LE).toFixed(1)}%  OM ${(100 * e.result.OM).toFixed(1)}%  F1 ${(100 * e.result.F1).toFixed(1)}%`,
+        );
       } else if (e.type === 'warning') {
         console.warn(`warning: ${e.message}`);
       }
     },
   },
 );
-console.log(JSON.stringify({ runDir: result.runDir, steps: result.steps, interrupted: result.interrupted, weights: result.weights }));
+console.log(
+  JSON.stringify({
+    runDir: result.runDir,
+    steps: result.steps,
+    interrupted: result.interrupted,
+    weights: result.weights,
+  }),
+);

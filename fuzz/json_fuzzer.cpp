@@ -31,7 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // nlohmann treats a NUL byte as the end of the input, so "[1]\0junk" is valid to it; RFC 8259
   // (and json_lite) refuse it. Inputs with a NUL only check the first direction.
   const bool has_nul = text.find('\0') != std::string::npos;
-  if (!accepted && valid && !has_nul && error.find("duplicate key") == std::string::npos && error.find("nesting deeper") == std::string::npos) abort();
+  if (!accepted && valid && !has_nul && error.find("duplicate key") == std::string::npos &&
+      error.find("nesting deeper") == std::string::npos)
+    abort();
 #endif
   return 0;
 }

@@ -28,7 +28,23 @@ function rand(n) {
 
 const seeds = readdirSync(corpusDir).map((f) => readFileSync(join(corpusDir, f)));
 const FILE = 'fuzz.safetensors';
-const interesting = ['-1', '0', '1', '1e400', '9007199254740993', '2.5', 'null', '"F32"', '[]', '{}', '[0,0]', '"x"', 'true', '[1,2,3]', '18446744073709551616'];
+const interesting = [
+  '-1',
+  '0',
+  '1',
+  '1e400',
+  '9007199254740993',
+  '2.5',
+  'null',
+  '"F32"',
+  '[]',
+  '{}',
+  '[0,0]',
+  '"x"',
+  'true',
+  '[1,2,3]',
+  '18446744073709551616',
+];
 
 function mutateHeaderJson(buf) {
   if (buf.length < 8) return buf;
@@ -36,7 +52,7 @@ function mutateHeaderJson(buf) {
   const len = Number(buf.readBigUInt64LE(0));
   if (8 + len > buf.length) return buf;
   const text = buf.subarray(8, 8 + len).toString('latin1');
-  const tokens = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?|"(?:[^"\\]|\\.)*"|\[[^\[\]]*\]|true|false|null/g)];
+  const tokens = [...text.matchAll(/-?\d+(\.\d+)?([eE][+-]?\d+)?|"(?:[^"\\]|\\.)*"|\[[^[\]]*\]|true|false|null/g)];
   if (tokens.length === 0) return buf;
   const t = tokens[rand(tokens.length)];
   const next = text.slice(0, t.index) + interesting[rand(interesting.length)] + text.slice(t.index + t[0].length);
@@ -52,12 +68,26 @@ function mutate(input) {
   let buf = Buffer.from(input);
   for (let k = 1 + rand(4); k > 0; k--) {
     switch (rand(6)) {
-      case 0: if (buf.length) buf[rand(buf.length)] ^= 1 << rand(8); break;
-      case 1: if (buf.length) buf[rand(buf.length)] = rand(256); break;
-      case 2: buf = buf.subarray(0, rand(buf.length + 1)); break;
-      case 3: { const at = rand(buf.length + 1); buf = Buffer.concat([buf.subarray(0, at), Buffer.from([rand(256)]), buf.subarray(at)]); break; }
-      case 4: buf = mutateHeaderJson(buf); break;
-      case 5: if (buf.length >= 8) buf.writeBigUInt64LE(BigInt(rand(2) ? rand(buf.length) : rand(0x7fffffff)), 0); break;
+      case 0:
+        if (buf.length) buf[rand(buf.length)] ^= 1 << rand(8);
+        break;
+      case 1:
+        if (buf.length) buf[rand(buf.length)] = rand(256);
+        break;
+      case 2:
+        buf = buf.subarray(0, rand(buf.length + 1));
+        break;
+      case 3: {
+        const at = rand(buf.length + 1);
+        buf = Buffer.concat([buf.subarray(0, at), Buffer.from([rand(256)]), buf.subarray(at)]);
+        break;
+      }
+      case 4:
+        buf = mutateHeaderJson(buf);
+        break;
+      case 5:
+        if (buf.length >= 8) buf.writeBigUInt64LE(BigInt(rand(2) ? rand(buf.length) : rand(0x7fffffff)), 0);
+        break;
     }
   }
   return buf;
@@ -70,10 +100,12 @@ function check(buf) {
     const tensors = decodeSafetensors(buf, FILE);
     for (const [name, t] of tensors) {
       const count = t.shape.reduce((a, b) => a * b, 1);
-      if (t.data.length !== count) return `tensor ${name}: ${t.data.length} values for shape ${JSON.stringify(t.shape)}`;
+      if (t.data.length !== count)
+        return `tensor ${name}: ${t.data.length} values for shape ${JSON.stringify(t.shape)}`;
     }
   } catch (e) {
-    if (!(e instanceof Error) || e.constructor !== Error || !e.message.startsWith(`${FILE}: `)) return `unexpected ${e?.constructor?.name}: ${e?.message}`;
+    if (!(e instanceof Error) || e.constructor !== Error || !e.message.startsWith(`${FILE}: `))
+      return `unexpected ${e?.constructor?.name}: ${e?.message}`;
   }
   const used = process.cpuUsage(t0);
   const ms = (used.user + used.system) / 1000;
@@ -81,7 +113,9 @@ function check(buf) {
 }
 
 const deadline = Date.now() + seconds * 1000;
-let execs = 0, accepted = 0, findings = 0;
+let execs = 0,
+  accepted = 0,
+  findings = 0;
 while (Date.now() < deadline) {
   for (let k = 0; k < 200; k++) {
     const input = mutate(seeds[rand(seeds.length)]);
@@ -103,5 +137,7 @@ for (const s of seeds) {
     console.error(`safetensors-ts: a seed is refused: ${e.message}`);
   }
 }
-console.log(`safetensors-ts: ${execs} execs in ${seconds} s, seed ${startSeed}, ${accepted}/${seeds.length} seeds accepted, ${findings} findings`);
+console.log(
+  `safetensors-ts: ${execs} execs in ${seconds} s, seed ${startSeed}, ${accepted}/${seeds.length} seeds accepted, ${findings} findings`,
+);
 process.exit(findings > 0 || accepted !== seeds.length ? 1 : 0);

@@ -2,9 +2,9 @@
 // the GPU machine). Everything else includes this header instead of guarding on versions itself.
 #pragma once
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 #include <torch/version.h>
-#include <ATen/autocast_mode.h>
 
 #include <string>
 

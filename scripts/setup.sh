@@ -13,6 +13,7 @@
 #   - Debian's python3-torch (writes real torch.save files) and chromium (renders the HTML report)
 #   - clang (libFuzzer and sanitizers for scripts/fuzz.sh) and nlohmann-json3-dev (the JSON
 #     fuzzer's oracle, a header only the fuzzer uses)
+#   - clang-format 23.1.3 from pip (.cache/venv/clang-format), for the format check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,6 +74,8 @@ command -v cmake >/dev/null 2>&1 || apt_install cmake
 command -v g++ >/dev/null 2>&1 || apt_install g++ make
 apt_install dataset-fashion-mnist
 if [ $want_test_deps -eq 1 ]; then apt_install clang nlohmann-json3-dev; fi
+# The format check's clang-format, pinned, from pip (scripts/clang-format.sh; test/unit/lint.test.ts).
+if [ $want_test_deps -eq 1 ]; then bash scripts/clang-format.sh >/dev/null; fi
 
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -9,7 +9,13 @@ import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** What shapes the binary: the C++ sources, the build description and the scripts that run it. */
-export const SOURCE_PATHS = ['native', 'binding', 'CMakeLists.txt', 'scripts/find-libtorch.cmake', 'scripts/prebuild.sh'];
+export const SOURCE_PATHS = [
+  'native',
+  'binding',
+  'CMakeLists.txt',
+  'scripts/find-libtorch.cmake',
+  'scripts/prebuild.sh',
+];
 
 function filesUnder(root, path, out) {
   const full = join(root, path);
@@ -26,11 +32,15 @@ export function sourceHash(root) {
   const files = SOURCE_PATHS.flatMap((p) => filesUnder(root, p, [])).sort();
   const hash = createHash('sha256');
   for (const file of files) {
-    hash.update(`${file}\0${createHash('sha256').update(readFileSync(join(root, file))).digest('hex')}\n`);
+    hash.update(
+      `${file}\0${createHash('sha256')
+        .update(readFileSync(join(root, file)))
+        .digest('hex')}\n`,
+    );
   }
   return hash.digest('hex');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.stdout.write(sourceHash(process.argv[2] ?? join(import.meta.dirname, '..')) + '\n');
+  process.stdout.write(`${sourceHash(process.argv[2] ?? join(import.meta.dirname, '..'))}\n`);
 }

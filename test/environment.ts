@@ -11,7 +11,8 @@ export const STRICT_SKIPS = process.env.CASM_STRICT_SKIPS === '1';
 /** True (skip) when `available` is falsy; under CASM_STRICT_SKIPS=1 it throws instead, failing the file. */
 export function missing(available: unknown, what: string): boolean {
   if (available) return false;
-  if (STRICT_SKIPS) throw new Error(`${what} is missing here; CASM_STRICT_SKIPS=1 makes that a failure instead of a skip`);
+  if (STRICT_SKIPS)
+    throw new Error(`${what} is missing here; CASM_STRICT_SKIPS=1 makes that a failure instead of a skip`);
   return true;
 }
 

@@ -14,6 +14,11 @@ export default function setup(): void {
   // tsc --incremental trusts its build info, not the outputs: without dist/ it must start over.
   if (!existsSync(path.join(repo, 'dist', 'index.js'))) rmSync(buildInfo, { force: true });
   const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(repo, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', buildInfo], { cwd: repo, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsc -p tsconfig.json failed (dist/ is what the CLI tests run):\n${r.stdout}${r.stderr}`);
+  const r = spawnSync(
+    process.execPath,
+    [tsc, '-p', path.join(repo, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', buildInfo],
+    { cwd: repo, encoding: 'utf8' },
+  );
+  if (r.status !== 0)
+    throw new Error(`tsc -p tsconfig.json failed (dist/ is what the CLI tests run):\n${r.stdout}${r.stderr}`);
 }

@@ -12,7 +12,8 @@ SaliencyOutput saliency(Model& model, const torch::Tensor& x, bool amp) {
   auto [logits, taps] = model.classifier()->forward(x);
   if (model.separate_encoder()) taps = model.encoder()->features(x);
   auto mask = model.decoder()->forward(taps);
-  return {mask.squeeze(1).to(torch::kCPU, torch::kFloat32).contiguous(), logits.to(torch::kCPU, torch::kFloat32).contiguous()};
+  return {mask.squeeze(1).to(torch::kCPU, torch::kFloat32).contiguous(),
+          logits.to(torch::kCPU, torch::kFloat32).contiguous()};
 }
 
 }  // namespace casm

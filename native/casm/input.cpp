@@ -7,8 +7,8 @@ namespace casm {
 
 void check_spatial_size(int64_t h, int64_t w) {
   if (h < 32 || w < 32 || h % 32 != 0 || w % 32 != 0)
-    throw std::invalid_argument("image height and width must be multiples of 32 (at least 32), got " + std::to_string(h) +
-                                "x" + std::to_string(w));
+    throw std::invalid_argument("image height and width must be multiples of 32 (at least 32), got " +
+                                std::to_string(h) + "x" + std::to_string(w));
 }
 
 torch::Tensor normalize_uint8_nhwc(const torch::Tensor& pixels, const torch::Device& device) {

@@ -12,7 +12,8 @@ torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::Device(torch::kCPU);
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw std::runtime_error("device '" + name + "' requested but CUDA is not available in this LibTorch build or machine");
+      throw std::runtime_error("device '" + name +
+                               "' requested but CUDA is not available in this LibTorch build or machine");
     torch::Device d(name);
     if (d.has_index() && d.index() >= static_cast<int64_t>(torch::cuda::device_count()))
       throw std::runtime_error("device '" + name + "' does not exist (" + std::to_string(torch::cuda::device_count()) +
@@ -85,7 +86,8 @@ std::vector<std::string> Model::load_state(const NamedTensors& tensors, bool str
     for (auto& [name, t] : own)
       if (!seen.count(name) && name.find("num_batches_tracked") == std::string::npos) missing.push_back(name);
     if (!missing.empty())
-      throw std::runtime_error("checkpoint lacks " + std::to_string(missing.size()) + " tensors, e.g. '" + missing[0] + "'");
+      throw std::runtime_error("checkpoint lacks " + std::to_string(missing.size()) + " tensors, e.g. '" + missing[0] +
+                               "'");
   }
   torch::NoGradGuard g;
   for (auto& [dst, src] : copies) dst.copy_(src.to(dst.device(), dst.scalar_type()));

@@ -41,7 +41,6 @@ class Model {
   // Copies tensors by name into the model; returns the names it did not use.
   std::vector<std::string> load_state(const NamedTensors& tensors, bool strict);
 
-
   // Calls on one model run one at a time (the JS side queues them too; this is the backstop).
   std::mutex& mutex() { return mutex_; }
 

@@ -17,11 +17,17 @@ static torch::Tensor restore_like(const std::map<std::string, torch::Tensor>& m,
   auto it = m.find(key);
   if (it == m.end()) return {};
   if (it->second.sizes() != like.sizes()) throw std::runtime_error("optimizer state '" + key + "' has the wrong shape");
-  return it->second.to(like.device(), like.scalar_type()).clone(at::MemoryFormat::Preserve).contiguous(like.suggest_memory_format());
+  return it->second.to(like.device(), like.scalar_type())
+      .clone(at::MemoryFormat::Preserve)
+      .contiguous(like.suggest_memory_format());
 }
 
 Sgd::Sgd(std::vector<NamedParam> params, double lr, double momentum, double weight_decay)
-    : params_(std::move(params)), momentum_(params_.size()), lr_(lr), momentum_coef_(momentum), weight_decay_(weight_decay) {}
+    : params_(std::move(params)),
+      momentum_(params_.size()),
+      lr_(lr),
+      momentum_coef_(momentum),
+      weight_decay_(weight_decay) {}
 
 // The same operations in the same order as torch.optim.SGD's single-tensor loop (so the numbers
 // match it bit for bit), but in place on the gradient: no temporary per parameter.
@@ -50,7 +56,8 @@ void Sgd::save(const std::string& prefix, Named& out) const {
 
 void Sgd::load(const std::string& prefix, const Named& in) {
   auto m = index_by_name(in);
-  for (size_t i = 0; i < params_.size(); ++i) momentum_[i] = restore_like(m, prefix + params_[i].name + ".momentum_buffer", params_[i].param);
+  for (size_t i = 0; i < params_.size(); ++i)
+    momentum_[i] = restore_like(m, prefix + params_[i].name + ".momentum_buffer", params_[i].param);
 }
 
 Adam::Adam(std::vector<NamedParam> params, double lr, double weight_decay, double beta1, double beta2, double eps)

@@ -73,7 +73,8 @@ void SnapshotPool::load_state(const NamedTensors& tensors) {
     size_t loaded = 0;
     for (auto& [n, t] : named) {
       auto it = target.find(n);
-      if (it == target.end()) throw std::runtime_error("pool snapshot " + std::to_string(id) + " has unknown tensor '" + n + "'");
+      if (it == target.end())
+        throw std::runtime_error("pool snapshot " + std::to_string(id) + " has unknown tensor '" + n + "'");
       if (it->second.sizes() != t.sizes())
         throw std::runtime_error("pool snapshot " + std::to_string(id) + " tensor '" + n + "' has the wrong shape");
       it->second.copy_(t);

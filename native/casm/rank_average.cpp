@@ -17,7 +17,8 @@ void RankAverage::sum(const torch::Tensor& t) {
 int64_t RankAverage::run() {
   torch::NoGradGuard no_grad;
   // Σ_k n_k·mean_k / Σ_k n_k. The batch size travels in the same all-reduce (float64: exact).
-  auto weight = torch::full({1}, static_cast<double>(local_batch_), torch::TensorOptions().dtype(torch::kFloat64).device(group_.device()));
+  auto weight = torch::full({1}, static_cast<double>(local_batch_),
+                            torch::TensorOptions().dtype(torch::kFloat64).device(group_.device()));
   for (auto& t : means_) t.mul_(static_cast<double>(local_batch_));
   std::vector<torch::Tensor> all = means_;
   all.insert(all.end(), sums_.begin(), sums_.end());

@@ -43,7 +43,8 @@ Trainer::Trainer(std::shared_ptr<Model> model, const TrainerConfig& config)
       pool_(*model_),
       sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
       adam_(mapping_named_params(*model_), config.lr_mapping, config.weight_decay),
-      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum, config.weight_decay),
+      pretrain_sgd_(named_params(*model_->classifier(), "classifier."), config.lr, config.momentum,
+                    config.weight_decay),
       pretrain_adam_(named_params(*model_->classifier(), "classifier."), config.lr, config.weight_decay) {
   classifier_params_ = model_->classifier()->parameters();
   mapping_params_ = tensors_of(mapping_named_params(*model_));
@@ -97,11 +98,13 @@ static void check_labels(const torch::Tensor& y, int64_t batch, int64_t classes)
     throw std::invalid_argument("labels must be in 0.." + std::to_string(classes - 1));
 }
 
-PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr, PretrainOptimizer optimizer) {
+PretrainResult Trainer::pretrain_step(const torch::Tensor& x, const torch::Tensor& y_cpu, double lr,
+                                      PretrainOptimizer optimizer) {
   auto& model = *model_;
   const int64_t batch = x.size(0);
   check_labels(y_cpu, batch, model.config().resnet.num_classes);
-  if (!(lr >= 0) || !std::isfinite(lr)) throw std::invalid_argument("pretraining learning rate must be finite and non-negative");
+  if (!(lr >= 0) || !std::isfinite(lr))
+    throw std::invalid_argument("pretraining learning rate must be finite and non-negative");
   auto y = y_cpu.to(model.device(), torch::kInt64);
   AutocastScope autocast(config_.amp, model.device());
   auto& clf = model.classifier();
@@ -159,7 +162,8 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
   if (fixed && !current) throw std::invalid_argument("a fixed classifier (preset F) is always its own adversary");
   if (req.release_id >= 0 && !pool_.contains(req.release_id))
     throw std::invalid_argument("releaseId " + std::to_string(req.release_id) + " is not in the pool");
-  if (!current && req.adversary != req.snapshot_id && (!pool_.contains(req.adversary) || req.adversary == req.release_id))
+  if (!current && req.adversary != req.snapshot_id &&
+      (!pool_.contains(req.adversary) || req.adversary == req.release_id))
     throw std::invalid_argument("adversary " + std::to_string(req.adversary) + " is not in the pool");
 
   auto y = y_cpu.to(model.device(), torch::kInt64);
@@ -264,10 +268,11 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
     const double n = static_cast<double>(batch);
     auto f64 = [](const torch::Tensor& t) { return t.detach().to(torch::kFloat64); };
     auto image_means = f64(mask).mean({1, 2, 3});
-    global_sums = torch::stack({f64(loss_clean) * n, f64(loss_masked) * n, f64(loss_mapping) * n,
-                                classifier_masked_loss.defined() ? f64(classifier_masked_loss) * n : torch::zeros({}, image_means.options()),
-                                correct_on_clean.sum().to(torch::kFloat64), logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat64),
-                                image_means.sum(), image_means.pow(2).sum()});
+    global_sums = torch::stack(
+        {f64(loss_clean) * n, f64(loss_masked) * n, f64(loss_mapping) * n,
+         classifier_masked_loss.defined() ? f64(classifier_masked_loss) * n : torch::zeros({}, image_means.options()),
+         correct_on_clean.sum().to(torch::kFloat64), logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat64),
+         image_means.sum(), image_means.pow(2).sum()});
     avg.sum(global_sums);
     global_batch = avg.run();
   }
@@ -283,11 +288,13 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
   // One transfer for every scalar the caller sees (one device sync per step).
   auto per_image_mean = mask.detach().to(torch::kFloat32).mean({1, 2, 3});
   auto mask_std = batch > 1 ? per_image_mean.std() : torch::zeros({}, per_image_mean.options());
-  auto scalars = torch::stack({loss_clean.detach(), loss_masked.detach(), loss_mapping.detach(),
-                               correct_on_clean.sum().to(torch::kFloat32), logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat32),
-                               per_image_mean.mean(), mask_std, grad_norm.to(loss_clean.device()),
-                               classifier_masked_loss.defined() ? classifier_masked_loss.detach() : torch::zeros({}, loss_clean.options())})
-                     .to(torch::kCPU, torch::kFloat64);
+  auto scalars =
+      torch::stack(
+          {loss_clean.detach(), loss_masked.detach(), loss_mapping.detach(), correct_on_clean.sum().to(torch::kFloat32),
+           logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat32), per_image_mean.mean(), mask_std,
+           grad_norm.to(loss_clean.device()),
+           classifier_masked_loss.defined() ? classifier_masked_loss.detach() : torch::zeros({}, loss_clean.options())})
+          .to(torch::kCPU, torch::kFloat64);
   auto s = scalars.accessor<double, 1>();
   r.loss_clean = s[0], r.loss_masked = s[1], r.loss_mapping = s[2];
   r.correct_clean = static_cast<int64_t>(s[3]), r.correct_masked = static_cast<int64_t>(s[4]);

@@ -33,9 +33,9 @@ struct TrainerConfig {
 
 // Set field by field by the binding, like TrainerConfig.
 struct StepRequest {
-  int64_t adversary;     // -1: the current classifier; else a pool id
-  int64_t snapshot_id;   // >= 0: snapshot after the clean classifier step
-  int64_t release_id;    // >= 0: released before the snapshot is stored
+  int64_t adversary;    // -1: the current classifier; else a pool id
+  int64_t snapshot_id;  // >= 0: snapshot after the clean classifier step
+  int64_t release_id;   // >= 0: released before the snapshot is stored
   bool return_tensors;
 };
 

@@ -130,12 +130,15 @@ ProcessGroup::~ProcessGroup() {
 
 std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions& o) {
   if (o.world_size < 1 || o.rank < 0 || o.rank >= o.world_size)
-    throw std::invalid_argument("rank must be in 0..worldSize-1, got rank " + std::to_string(o.rank) + " of " + std::to_string(o.world_size));
+    throw std::invalid_argument("rank must be in 0..worldSize-1, got rank " + std::to_string(o.rank) + " of " +
+                                std::to_string(o.world_size));
   if (o.master_port < 1 || o.master_port > 65535) throw std::invalid_argument("masterPort must be in 1..65535");
   if (o.backend != "gloo" && o.backend != "nccl") throw std::invalid_argument("backend must be 'gloo' or 'nccl'");
 #if !CASM_WITH_NCCL
   if (o.backend == "nccl")
-    throw std::runtime_error("this build of casm-native has no NCCL support (its LibTorch has no CUDA or no ProcessGroupNCCL); use --device cpu (Gloo)");
+    throw std::runtime_error(
+        "this build of casm-native has no NCCL support (its LibTorch has no CUDA or no ProcessGroupNCCL); use --device "
+        "cpu (Gloo)");
 #endif
   std::shared_ptr<ProcessGroup> group(new ProcessGroup(o));
   auto& impl = *group->impl_;
@@ -151,7 +154,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions& o) {
     impl.store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
   } catch (const std::exception& e) {
     throw std::runtime_error(where(o) + ": rendezvous at " + endpoint + " failed (" + message_of(e) +
-                             "); check that every rank uses the same --master-addr/--master-port, that the port is free on the master and reachable from here");
+                             "); check that every rank uses the same --master-addr/--master-port, that the port is "
+                             "free on the master and reachable from here");
   }
   try {
 #if CASM_WITH_NCCL
@@ -173,7 +177,8 @@ std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions& o) {
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     impl.gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(impl.store, o.rank, o.world_size, opts);
   } catch (const std::exception& e) {
-    throw std::runtime_error(where(o) + ": could not connect to the other ranks through " + endpoint + " (" + message_of(e) + ")");
+    throw std::runtime_error(where(o) + ": could not connect to the other ranks through " + endpoint + " (" +
+                             message_of(e) + ")");
   }
   return group;
 }
@@ -183,8 +188,9 @@ static void run_collective(const GroupOptions& o, const char* what, Collective&&
   try {
     c();
   } catch (const std::exception& e) {
-    throw std::runtime_error("distributed " + std::string(what) + " failed on " + where(o) +
-                             " (another rank has probably exited, or did not arrive within the timeout): " + message_of(e));
+    throw std::runtime_error(
+        "distributed " + std::string(what) + " failed on " + where(o) +
+        " (another rank has probably exited, or did not arrive within the timeout): " + message_of(e));
   }
 }
 
@@ -245,9 +251,7 @@ bool ProcessGroup::all_equal(int64_t value) {
   return m[0] == -m[1];
 }
 
-bool ProcessGroup::any(bool flag) {
-  return max_over_ranks("stop check", {flag ? int64_t{1} : int64_t{0}})[0] > 0;
-}
+bool ProcessGroup::any(bool flag) { return max_over_ranks("stop check", {flag ? int64_t{1} : int64_t{0}})[0] > 0; }
 
 #else  // no distributed support in this build
 
@@ -258,7 +262,8 @@ ProcessGroup::~ProcessGroup() = default;
 static std::runtime_error unavailable() {
   return std::runtime_error(
       "this build of casm-native has no distributed support: its LibTorch lacks c10d with Gloo, or Gloo's headers "
-      "were not found at build time (Debian/Ubuntu: apt install libgloo-dev, then rebuild); `casm-native doctor` shows it");
+      "were not found at build time (Debian/Ubuntu: apt install libgloo-dev, then rebuild); `casm-native doctor` shows "
+      "it");
 }
 
 std::shared_ptr<ProcessGroup> ProcessGroup::connect(const GroupOptions&) { throw unavailable(); }

@@ -183,10 +183,14 @@ class Parser {
   void utf8_sequence(std::string& out, unsigned char lead) {
     size_t extra;
     uint32_t code, min;
-    if (lead >= 0xC2 && lead <= 0xDF) extra = 1, code = lead & 0x1F, min = 0x80;
-    else if (lead >= 0xE0 && lead <= 0xEF) extra = 2, code = lead & 0x0F, min = 0x800;
-    else if (lead >= 0xF0 && lead <= 0xF4) extra = 3, code = lead & 0x07, min = 0x10000;
-    else fail("invalid UTF-8 in a string");
+    if (lead >= 0xC2 && lead <= 0xDF)
+      extra = 1, code = lead & 0x1F, min = 0x80;
+    else if (lead >= 0xE0 && lead <= 0xEF)
+      extra = 2, code = lead & 0x0F, min = 0x800;
+    else if (lead >= 0xF0 && lead <= 0xF4)
+      extra = 3, code = lead & 0x07, min = 0x10000;
+    else
+      fail("invalid UTF-8 in a string");
     if (s_.size() - i_ < extra) fail("invalid UTF-8 in a string");
     for (size_t k = 0; k < extra; ++k) {
       const auto b = static_cast<unsigned char>(s_[i_ + k]);
@@ -218,12 +222,26 @@ class Parser {
       if (i_ >= s_.size()) fail("unterminated string");
       const char e = s_[i_++];
       switch (e) {
-        case '"': case '\\': case '/': out.push_back(e); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+        case '\\':
+        case '/':
+          out.push_back(e);
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           uint32_t code = hex4();
           if (code >= 0xDC00 && code <= 0xDFFF) fail("bad \\u escape (lone low surrogate)");
@@ -237,7 +255,8 @@ class Parser {
           append_utf8(out, code);
           break;
         }
-        default: fail("bad escape");
+        default:
+          fail("bad escape");
       }
     }
   }

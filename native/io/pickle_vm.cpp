@@ -19,25 +19,36 @@ constexpr size_t kMaxDims = 64;
 
 struct Value {
   enum Kind : uint8_t { None, Bool, Int, Float, String, Tuple, List, Dict, Global, Tensor, Storage } kind = None;
-  int64_t i = 0;       // Bool, Int; Tensor: index into tensors_; Storage: index into storages
-  double f = 0;        // Float
-  std::string s;       // String; Global: "module.name"
+  int64_t i = 0;              // Bool, Int; Tensor: index into tensors_; Storage: index into storages
+  double f = 0;               // Float
+  std::string s;              // String; Global: "module.name"
   std::vector<Value*> items;  // Tuple, List; Dict: key, value, key, value, … (insertion order)
 };
 
 const char* kind_name(Value::Kind k) {
   switch (k) {
-    case Value::None: return "None";
-    case Value::Bool: return "bool";
-    case Value::Int: return "int";
-    case Value::Float: return "float";
-    case Value::String: return "str";
-    case Value::Tuple: return "tuple";
-    case Value::List: return "list";
-    case Value::Dict: return "dict";
-    case Value::Global: return "global";
-    case Value::Tensor: return "tensor";
-    case Value::Storage: return "storage";
+    case Value::None:
+      return "None";
+    case Value::Bool:
+      return "bool";
+    case Value::Int:
+      return "int";
+    case Value::Float:
+      return "float";
+    case Value::String:
+      return "str";
+    case Value::Tuple:
+      return "tuple";
+    case Value::List:
+      return "list";
+    case Value::Dict:
+      return "dict";
+    case Value::Global:
+      return "global";
+    case Value::Tensor:
+      return "tensor";
+    case Value::Storage:
+      return "storage";
   }
   return "value";
 }
@@ -53,7 +64,8 @@ class Interpreter {
   Interpreter(std::string_view pickle, const std::string& file, const PickleLimits& limits)
       : p_(pickle), file_(file), limits_(limits) {
     if (p_.size() > limits_.max_pickle_bytes)
-      fail("the pickle is " + std::to_string(p_.size()) + " bytes, more than the limit of " + std::to_string(limits_.max_pickle_bytes));
+      fail("the pickle is " + std::to_string(p_.size()) + " bytes, more than the limit of " +
+           std::to_string(limits_.max_pickle_bytes));
   }
 
   PickleStateDict run() {
@@ -70,32 +82,66 @@ class Interpreter {
       const size_t at = pos_;
       const uint8_t op = byte();
       switch (op) {
-        case 0x80: byte(); break;                 // PROTO
-        case 0x95: skip(8); break;                // FRAME
-        case '.':                                 // STOP
-          if (stack_.size() != 1 || !marks_.empty()) fail_at(at, "STOP with " + std::to_string(stack_.size()) + " values on the stack");
+        case 0x80:
+          byte();
+          break;  // PROTO
+        case 0x95:
+          skip(8);
+          break;   // FRAME
+        case '.':  // STOP
+          if (stack_.size() != 1 || !marks_.empty())
+            fail_at(at, "STOP with " + std::to_string(stack_.size()) + " values on the stack");
           return stack_.back();
-        case '(': marks_.push_back(stack_.size()); break;
-        case ')': push(make(Value::Tuple)); break;
-        case 't': { auto* t = make(Value::Tuple); t->items = pop_to_mark(); push(t); break; }
-        case 0x85: case 0x86: case 0x87: {        // TUPLE1..3
+        case '(':
+          marks_.push_back(stack_.size());
+          break;
+        case ')':
+          push(make(Value::Tuple));
+          break;
+        case 't': {
+          auto* t = make(Value::Tuple);
+          t->items = pop_to_mark();
+          push(t);
+          break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {  // TUPLE1..3
           auto* t = make(Value::Tuple);
           t->items.resize(op - 0x84);
           for (size_t k = t->items.size(); k-- > 0;) t->items[k] = pop();
           push(t);
           break;
         }
-        case ']': push(make(Value::List)); break;
-        case 'l': { auto* l = make(Value::List); l->items = pop_to_mark(); push(l); break; }
-        case 'a': { auto* v = pop(); top(Value::List)->items.push_back(v); break; }
+        case ']':
+          push(make(Value::List));
+          break;
+        case 'l': {
+          auto* l = make(Value::List);
+          l->items = pop_to_mark();
+          push(l);
+          break;
+        }
+        case 'a': {
+          auto* v = pop();
+          top(Value::List)->items.push_back(v);
+          break;
+        }
         case 'e': {
           auto vs = pop_to_mark();
           auto* l = top(Value::List);
           l->items.insert(l->items.end(), vs.begin(), vs.end());
           break;
         }
-        case '}': push(make(Value::Dict)); break;
-        case 'd': { auto* d = make(Value::Dict); set_items(d, pop_to_mark()); push(d); break; }
+        case '}':
+          push(make(Value::Dict));
+          break;
+        case 'd': {
+          auto* d = make(Value::Dict);
+          set_items(d, pop_to_mark());
+          push(d);
+          break;
+        }
         case 's': {
           auto* v = pop();
           auto* k = pop();
@@ -104,13 +150,31 @@ class Interpreter {
           d->items.push_back(v);
           break;
         }
-        case 'u': { auto vs = pop_to_mark(); set_items(top(Value::Dict), vs); break; }
-        case 'N': push(make(Value::None)); break;
-        case 0x88: case 0x89: { auto* v = make(Value::Bool); v->i = op == 0x88; push(v); break; }
-        case 'K': push_int(byte()); break;
-        case 'M': push_int(static_cast<int64_t>(le(2))); break;
-        case 'J': push_int(static_cast<int32_t>(le(4))); break;
-        case 0x8a: {                              // LONG1: n-byte little-endian two's complement
+        case 'u': {
+          auto vs = pop_to_mark();
+          set_items(top(Value::Dict), vs);
+          break;
+        }
+        case 'N':
+          push(make(Value::None));
+          break;
+        case 0x88:
+        case 0x89: {
+          auto* v = make(Value::Bool);
+          v->i = op == 0x88;
+          push(v);
+          break;
+        }
+        case 'K':
+          push_int(byte());
+          break;
+        case 'M':
+          push_int(static_cast<int64_t>(le(2)));
+          break;
+        case 'J':
+          push_int(static_cast<int32_t>(le(4)));
+          break;
+        case 0x8a: {  // LONG1: n-byte little-endian two's complement
           const size_t n = byte();
           if (n > 8) fail_at(at, "integer of " + std::to_string(n) + " bytes (at most 8 are supported)");
           const uint64_t raw = le(n);
@@ -119,7 +183,7 @@ class Interpreter {
           push_int(v);
           break;
         }
-        case 'G': {                               // BINFLOAT, big-endian
+        case 'G': {  // BINFLOAT, big-endian
           uint64_t raw = 0;
           for (int k = 0; k < 8; ++k) raw = (raw << 8) | byte();
           auto* v = make(Value::Float);
@@ -127,36 +191,63 @@ class Interpreter {
           push(v);
           break;
         }
-        case 'X': push_string(text(le(4))); break;
-        case 0x8c: case 'U': push_string(text(byte())); break;
-        case 'q': put_memo(byte()); break;
-        case 'r': put_memo(le(4)); break;
-        case 0x94: put_memo(memo_.size()); break;
-        case 'h': push(memo(byte())); break;
-        case 'j': push(memo(le(4))); break;
-        case 'c': {                               // GLOBAL: "module\nname\n"
+        case 'X':
+          push_string(text(le(4)));
+          break;
+        case 0x8c:
+        case 'U':
+          push_string(text(byte()));
+          break;
+        case 'q':
+          put_memo(byte());
+          break;
+        case 'r':
+          put_memo(le(4));
+          break;
+        case 0x94:
+          put_memo(memo_.size());
+          break;
+        case 'h':
+          push(memo(byte()));
+          break;
+        case 'j':
+          push(memo(le(4)));
+          break;
+        case 'c': {  // GLOBAL: "module\nname\n"
           std::string module = line();
           std::string name = line();
           push_global(module, name);
           break;
         }
-        case 0x93: {                              // STACK_GLOBAL
+        case 0x93: {  // STACK_GLOBAL
           auto* name = pop();
           auto* module = pop();
-          if (module->kind != Value::String || name->kind != Value::String) fail_at(at, "STACK_GLOBAL needs two strings");
+          if (module->kind != Value::String || name->kind != Value::String)
+            fail_at(at, "STACK_GLOBAL needs two strings");
           push_global(module->s, name->s);
           break;
         }
-        case 'R': case 0x81: {                    // REDUCE, NEWOBJ
+        case 'R':
+        case 0x81: {  // REDUCE, NEWOBJ
           auto* args = pop();
           auto* fn = pop();
           push(call(fn, args, at));
           break;
         }
-        case 'b': pop(); break;                   // BUILD: OrderedDict's _metadata and the like are not needed
-        case 'Q': { auto* pid = pop(); push(storage(pid, at)); break; }
-        case '0': pop(); break;
-        case '2': push(back()); break;
+        case 'b':
+          pop();
+          break;  // BUILD: OrderedDict's _metadata and the like are not needed
+        case 'Q': {
+          auto* pid = pop();
+          push(storage(pid, at));
+          break;
+        }
+        case '0':
+          pop();
+          break;
+        case '2':
+          push(back());
+          break;
         default: {
           char hex[8];
           std::snprintf(hex, sizeof hex, "0x%02x", op);
@@ -167,7 +258,8 @@ class Interpreter {
   }
 
   [[noreturn]] void fail_at(size_t at, const std::string& what) const {
-    throw std::runtime_error(file_ + ": cannot read this torch.save file (" + what + " at byte " + std::to_string(at) + " of data.pkl)");
+    throw std::runtime_error(file_ + ": cannot read this torch.save file (" + what + " at byte " + std::to_string(at) +
+                             " of data.pkl)");
   }
   [[noreturn]] void fail(const std::string& what) const {
     throw std::runtime_error(file_ + ": cannot read this torch.save file (" + what + ")");
@@ -237,7 +329,8 @@ class Interpreter {
   }
   Value* top(Value::Kind k) {
     Value* v = back();
-    if (v->kind != k) fail_at(pos_ - 1, std::string("expected a ") + kind_name(k) + " on the stack, found a " + kind_name(v->kind));
+    if (v->kind != k)
+      fail_at(pos_ - 1, std::string("expected a ") + kind_name(k) + " on the stack, found a " + kind_name(v->kind));
     return v;
   }
   void put_memo(uint64_t key) {
@@ -247,7 +340,8 @@ class Interpreter {
       it->second = v;
       return;
     }
-    if (memo_.size() >= limits_.max_memo) fail_at(pos_ - 1, "more than " + std::to_string(limits_.max_memo) + " memo entries");
+    if (memo_.size() >= limits_.max_memo)
+      fail_at(pos_ - 1, "more than " + std::to_string(limits_.max_memo) + " memo entries");
     memo_.emplace(key, v);
   }
   Value* memo(uint64_t key) {
@@ -273,11 +367,13 @@ class Interpreter {
     if (pid->kind != Value::Tuple || pid->items.size() < 5) fail_at(at, "persistent id is not a 5-tuple");
     const auto& a = pid->items;
     if (a[0]->kind != Value::String || a[0]->s != "storage") fail_at(at, "persistent id is not a 'storage' record");
-    if (a[1]->kind != Value::Global || a[1]->s.rfind("torch.", 0) != 0) fail_at(at, "storage type is not a torch global");
+    if (a[1]->kind != Value::Global || a[1]->s.rfind("torch.", 0) != 0)
+      fail_at(at, "storage type is not a torch global");
     const std::string type = a[1]->s.substr(6);
     if (pickle_storage_element_size(type) == 0) fail_at(at, "unsupported storage type torch." + type);
     if (a[2]->kind != Value::String || a[2]->s.empty()) fail_at(at, "storage key is not a string");
-    if (a[4]->kind != Value::Int || a[4]->i < 0 || a[4]->i > kMaxElements) fail_at(at, "storage size is not a non-negative integer");
+    if (a[4]->kind != Value::Int || a[4]->i < 0 || a[4]->i > kMaxElements)
+      fail_at(at, "storage size is not a non-negative integer");
     size_t index;
     auto it = storage_index_.find(a[2]->s);
     if (it == storage_index_.end()) {
@@ -295,11 +391,13 @@ class Interpreter {
   }
 
   std::vector<int64_t> dims(const Value* t, size_t at, const char* what) const {
-    if (t->kind != Value::Tuple && t->kind != Value::List) fail_at(at, std::string("tensor ") + what + " is not a tuple");
+    if (t->kind != Value::Tuple && t->kind != Value::List)
+      fail_at(at, std::string("tensor ") + what + " is not a tuple");
     if (t->items.size() > kMaxDims) fail_at(at, std::string("tensor ") + what + " has more than 64 dimensions");
     std::vector<int64_t> out;
     for (auto* x : t->items) {
-      if (x->kind != Value::Int || x->i < 0 || x->i > kMaxElements) fail_at(at, std::string("tensor ") + what + " holds a value that is not a non-negative integer");
+      if (x->kind != Value::Int || x->i < 0 || x->i > kMaxElements)
+        fail_at(at, std::string("tensor ") + what + " holds a value that is not a non-negative integer");
       out.push_back(x->i);
     }
     return out;
@@ -309,7 +407,8 @@ class Interpreter {
   // its storage and hold no more elements than it (so a crafted stride of 0 cannot turn a small
   // storage into a huge tensor when it is copied out).
   Value* rebuild_tensor(const std::vector<Value*>& a, size_t at) {
-    if (a.size() < 4 || a[0]->kind != Value::Storage || a[1]->kind != Value::Int) fail_at(at, "malformed tensor record");
+    if (a.size() < 4 || a[0]->kind != Value::Storage || a[1]->kind != Value::Int)
+      fail_at(at, "malformed tensor record");
     TensorView view;
     view.storage = static_cast<size_t>(a[0]->i);
     view.offset = a[1]->i;
@@ -328,7 +427,8 @@ class Interpreter {
       if (numel > storage_numel / n) fail_at(at, "tensor has more elements than its storage");
       numel *= n;
       // (n − 1) × stride, checked against the room left in the storage before multiplying.
-      if (view.strides[d] != 0 && n - 1 > (storage_numel - last) / view.strides[d]) fail_at(at, "tensor view runs past the end of its storage");
+      if (view.strides[d] != 0 && n - 1 > (storage_numel - last) / view.strides[d])
+        fail_at(at, "tensor view runs past the end of its storage");
       last += (n - 1) * view.strides[d];
     }
     if (numel > 0 && last >= storage_numel) fail_at(at, "tensor view runs past the end of its storage");
@@ -343,7 +443,8 @@ class Interpreter {
     if (args->kind != Value::Tuple) fail_at(at, "call arguments are not a tuple");
     const std::string& name = fn->s;
     if (name == "collections.OrderedDict" || name == "builtins.dict") return make(Value::Dict);
-    if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") return rebuild_tensor(args->items, at);
+    if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor")
+      return rebuild_tensor(args->items, at);
     if (name == "torch._utils._rebuild_parameter" || name == "torch._utils._rebuild_parameter_with_state") {
       if (args->items.empty() || args->items[0]->kind != Value::Tensor) fail_at(at, "malformed parameter record");
       return args->items[0];
@@ -372,20 +473,25 @@ class Interpreter {
       const Value* key = f.dict->items[f.next];
       const Value* value = f.dict->items[f.next + 1];
       f.next += 2;
-      if (++visits > limits_.max_visits) fail("the state dict has more than " + std::to_string(limits_.max_visits) + " entries (shared or cyclic dicts?)");
+      if (++visits > limits_.max_visits)
+        fail("the state dict has more than " + std::to_string(limits_.max_visits) +
+             " entries (shared or cyclic dicts?)");
       if (key->kind != Value::String) continue;
       if (value->kind != Value::Tensor && value->kind != Value::Dict) continue;
       std::string name = f.prefix.empty() ? key->s : f.prefix + "." + key->s;
       name_bytes += name.size();
-      if (name_bytes > limits_.max_name_bytes) fail("tensor names longer than " + std::to_string(limits_.max_name_bytes) + " bytes in all");
+      if (name_bytes > limits_.max_name_bytes)
+        fail("tensor names longer than " + std::to_string(limits_.max_name_bytes) + " bytes in all");
       if (value->kind == Value::Dict) {
         if (frames.size() >= limits_.max_depth)
-          fail("dicts nested deeper than " + std::to_string(limits_.max_depth) + " levels (at '" + name.substr(0, 200) + "…')");
+          fail("dicts nested deeper than " + std::to_string(limits_.max_depth) + " levels (at '" + name.substr(0, 200) +
+               "…')");
         frames.push_back({value, 0, std::move(name)});  // invalidates f, which is not used again
         continue;
       }
       const TensorView& view = tensors_[static_cast<size_t>(value->i)];
-      out.tensors.push_back({std::move(name), static_cast<size_t>(value->i), view.storage, view.offset, view.sizes, view.strides});
+      out.tensors.push_back(
+          {std::move(name), static_cast<size_t>(value->i), view.storage, view.offset, view.sizes, view.strides});
     }
   }
 

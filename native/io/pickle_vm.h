@@ -21,10 +21,10 @@ namespace casm::io {
 
 struct PickleLimits {
   size_t max_pickle_bytes = size_t{64} << 20;
-  size_t max_values = 1'000'000;    // stack pushes, each a new object or a reference to one
-  size_t max_memo = 1'000'000;      // memo entries
-  size_t max_depth = 64;            // dict nesting in the flattened state dict
-  size_t max_visits = 1'000'000;    // dict entries walked while flattening
+  size_t max_values = 1'000'000;             // stack pushes, each a new object or a reference to one
+  size_t max_memo = 1'000'000;               // memo entries
+  size_t max_depth = 64;                     // dict nesting in the flattened state dict
+  size_t max_visits = 1'000'000;             // dict entries walked while flattening
   size_t max_name_bytes = size_t{16} << 20;  // all flattened tensor names together
 };
 
@@ -54,6 +54,7 @@ struct PickleStateDict {
 size_t pickle_storage_element_size(const std::string& type);
 
 // Runs the pickle; errors are std::runtime_error naming `file`, the problem and the byte offset.
-PickleStateDict read_state_dict_pickle(std::string_view pickle, const std::string& file, const PickleLimits& limits = {});
+PickleStateDict read_state_dict_pickle(std::string_view pickle, const std::string& file,
+                                       const PickleLimits& limits = {});
 
 }  // namespace casm::io

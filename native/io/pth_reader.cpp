@@ -22,9 +22,10 @@ constexpr uint64_t kExpansionAllowance = uint64_t{64} << 20;
 
 at::ScalarType storage_dtype(const std::string& type) {
   static const std::map<std::string, at::ScalarType> types = {
-      {"FloatStorage", at::kFloat}, {"DoubleStorage", at::kDouble}, {"HalfStorage", at::kHalf},
-      {"BFloat16Storage", at::kBFloat16}, {"LongStorage", at::kLong}, {"IntStorage", at::kInt},
-      {"ShortStorage", at::kShort}, {"CharStorage", at::kChar}, {"ByteStorage", at::kByte}, {"BoolStorage", at::kBool}};
+      {"FloatStorage", at::kFloat},       {"DoubleStorage", at::kDouble}, {"HalfStorage", at::kHalf},
+      {"BFloat16Storage", at::kBFloat16}, {"LongStorage", at::kLong},     {"IntStorage", at::kInt},
+      {"ShortStorage", at::kShort},       {"CharStorage", at::kChar},     {"ByteStorage", at::kByte},
+      {"BoolStorage", at::kBool}};
   return types.at(type);  // pickle_vm only lets the names above through
 }
 
@@ -34,7 +35,8 @@ class Archive {
     try {
       zip_ = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
     } catch (const c10::Error& e) {
-      throw std::runtime_error(path + ": not a readable zip-format torch.save file (" + std::string(e.what_without_backtrace()) + ")");
+      throw std::runtime_error(path + ": not a readable zip-format torch.save file (" +
+                               std::string(e.what_without_backtrace()) + ")");
     }
     budget_ = kMaxExpansion * index_.file_size + kExpansionAllowance;
   }
@@ -44,15 +46,20 @@ class Archive {
   // The record's declared size, checked against `limit` and the remaining budget before reading.
   std::tuple<at::DataPtr, size_t> read(const std::string& record, uint64_t limit, const char* what) {
     const ZipEntry& e = index_.records.at(record);
-    if (e.uncompressed > limit) fail(std::string(what) + " " + record + " is " + std::to_string(e.uncompressed) + " bytes, more than " + std::to_string(limit));
-    if (e.uncompressed > budget_) fail("records inflate to more than " + std::to_string(kMaxExpansion) + "× the file's size");
+    if (e.uncompressed > limit)
+      fail(std::string(what) + " " + record + " is " + std::to_string(e.uncompressed) + " bytes, more than " +
+           std::to_string(limit));
+    if (e.uncompressed > budget_)
+      fail("records inflate to more than " + std::to_string(kMaxExpansion) + "× the file's size");
     budget_ -= e.uncompressed;
     auto out = zip_->getRecord(record);
     if (std::get<1>(out) != e.uncompressed) fail(record + " does not have the size its directory entry declares");
     return out;
   }
 
-  [[noreturn]] void fail(const std::string& what) const { throw std::runtime_error(path_ + ": cannot read this torch.save file (" + what + ")"); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw std::runtime_error(path_ + ": cannot read this torch.save file (" + what + ")");
+  }
 
  private:
   std::string path_;
@@ -69,8 +76,8 @@ std::vector<std::pair<std::string, torch::Tensor>> read_torch_save_tensors(const
   const PickleLimits limits;
   // The pickle is interpreted in place, from the record's own buffer.
   auto [pickle, pickle_size] = zip.read("data.pkl", limits.max_pickle_bytes, "the pickle");
-  const PickleStateDict dict = read_state_dict_pickle(
-      std::string_view(static_cast<const char*>(pickle.get()), pickle_size), path, limits);
+  const PickleStateDict dict =
+      read_state_dict_pickle(std::string_view(static_cast<const char*>(pickle.get()), pickle_size), path, limits);
   if (dict.tensors.empty()) throw std::runtime_error(path + ": the file holds no tensors");
 
   std::vector<torch::Tensor> storages(dict.storages.size());
@@ -86,7 +93,9 @@ std::vector<std::pair<std::string, torch::Tensor>> read_torch_save_tensors(const
       // numel ≤ 2^53 and element sizes ≤ 8 (pickle_vm), so this product cannot overflow.
       const uint64_t need = static_cast<uint64_t>(s.numel) * c10::elementSize(dtype);
       auto [data, size] = zip.read(record, need, "tensor data");
-      if (size != need) zip.fail("tensor data " + record + " has " + std::to_string(size) + " bytes, the pickle declares " + std::to_string(need));
+      if (size != need)
+        zip.fail("tensor data " + record + " has " + std::to_string(size) + " bytes, the pickle declares " +
+                 std::to_string(need));
       storage = torch::empty({s.numel}, torch::TensorOptions().dtype(dtype));
       if (need > 0) std::memcpy(storage.data_ptr(), data.get(), need);
     }

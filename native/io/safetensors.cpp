@@ -13,17 +13,28 @@ namespace casm::io {
 
 static const char* dtype_name(at::ScalarType t) {
   switch (t) {
-    case at::kFloat: return "F32";
-    case at::kHalf: return "F16";
-    case at::kBFloat16: return "BF16";
-    case at::kDouble: return "F64";
-    case at::kLong: return "I64";
-    case at::kInt: return "I32";
-    case at::kShort: return "I16";
-    case at::kChar: return "I8";
-    case at::kByte: return "U8";
-    case at::kBool: return "BOOL";
-    default: throw std::runtime_error(std::string("safetensors: unsupported dtype ") + c10::toString(t));
+    case at::kFloat:
+      return "F32";
+    case at::kHalf:
+      return "F16";
+    case at::kBFloat16:
+      return "BF16";
+    case at::kDouble:
+      return "F64";
+    case at::kLong:
+      return "I64";
+    case at::kInt:
+      return "I32";
+    case at::kShort:
+      return "I16";
+    case at::kChar:
+      return "I8";
+    case at::kByte:
+      return "U8";
+    case at::kBool:
+      return "BOOL";
+    default:
+      throw std::runtime_error(std::string("safetensors: unsupported dtype ") + c10::toString(t));
   }
 }
 
@@ -41,7 +52,8 @@ static at::ScalarType dtype_from_name(const std::string& n, const std::string& f
   throw std::runtime_error(file + ": tensor '" + tensor + "' has unsupported dtype " + n);
 }
 
-void write_safetensors(const std::string& path, const NamedTensors& tensors, const std::map<std::string, std::string>& metadata) {
+void write_safetensors(const std::string& path, const NamedTensors& tensors,
+                       const std::map<std::string, std::string>& metadata) {
   std::vector<torch::Tensor> cpu;
   std::ostringstream header;
   header << '{';
@@ -60,7 +72,8 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors, con
   for (auto& [name, t] : tensors) {
     auto c = t.detach().to(torch::kCPU).contiguous();
     const uint64_t bytes = c.numel() * c.element_size();
-    header << (first ? "" : ",") << json_quote(name) << ":{\"dtype\":\"" << dtype_name(c.scalar_type()) << "\",\"shape\":[";
+    header << (first ? "" : ",") << json_quote(name) << ":{\"dtype\":\"" << dtype_name(c.scalar_type())
+           << "\",\"shape\":[";
     for (int64_t d = 0; d < c.dim(); ++d) header << (d ? "," : "") << c.size(d);
     header << "],\"data_offsets\":[" << offset << ',' << offset + bytes << "]}";
     offset += bytes;

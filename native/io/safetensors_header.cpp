@@ -20,12 +20,18 @@ constexpr size_t kMaxDims = 64;
 
 const char* kind_name(const JsonValue& v) {
   switch (v.kind) {
-    case JsonValue::Null: return "null";
-    case JsonValue::Bool: return "a boolean";
-    case JsonValue::Number: return "a number";
-    case JsonValue::String: return "a string";
-    case JsonValue::Array: return "an array";
-    case JsonValue::Object: return "an object";
+    case JsonValue::Null:
+      return "null";
+    case JsonValue::Bool:
+      return "a boolean";
+    case JsonValue::Number:
+      return "a number";
+    case JsonValue::String:
+      return "a string";
+    case JsonValue::Array:
+      return "an array";
+    case JsonValue::Object:
+      return "an object";
   }
   return "a value";
 }
@@ -88,13 +94,15 @@ SafetensorsHeader parse_safetensors_header(const std::string& json, uint64_t dat
         fail(file, where + ": shape is too large");
       bytes *= static_cast<uint64_t>(n);
     }
-    if (offs->kind != JsonValue::Array || offs->array.size() != 2) fail(file, where + ": data_offsets must be [begin, end]");
+    if (offs->kind != JsonValue::Array || offs->array.size() != 2)
+      fail(file, where + ": data_offsets must be [begin, end]");
     e.begin = static_cast<uint64_t>(exact_count(offs->array[0], file, where + ": data_offsets[0]"));
     e.end = static_cast<uint64_t>(exact_count(offs->array[1], file, where + ": data_offsets[1]"));
     if (e.end < e.begin || e.end > data_size || e.end - e.begin != bytes)
-      throw std::runtime_error(file + ": tensor '" + name + "' has inconsistent data offsets [" + std::to_string(e.begin) + ", " +
-                               std::to_string(e.end) + "] for " + std::to_string(bytes) + " bytes in a data section of " +
-                               std::to_string(data_size) + " (file truncated or corrupt)");
+      throw std::runtime_error(file + ": tensor '" + name + "' has inconsistent data offsets [" +
+                               std::to_string(e.begin) + ", " + std::to_string(e.end) + "] for " +
+                               std::to_string(bytes) + " bytes in a data section of " + std::to_string(data_size) +
+                               " (file truncated or corrupt)");
     out.tensors.push_back(std::move(e));
   }
   // Two tensors over the same bytes are a corrupt (or crafted) file; empty tensors own no bytes.

@@ -24,8 +24,9 @@ NamedTensors read_pth_state_dict(const std::string& path) {
   char magic[2] = {0, 0};
   in.read(magic, 2);
   if (magic[0] != 'P' || magic[1] != 'K')
-    throw std::runtime_error(path + ": not a zip-format torch.save file (files from PyTorch < 1.6 use the legacy format: "
-                                    "load and re-save them with torch.save on a current PyTorch, or convert to .safetensors)");
+    throw std::runtime_error(path +
+                             ": not a zip-format torch.save file (files from PyTorch < 1.6 use the legacy format: "
+                             "load and re-save them with torch.save on a current PyTorch, or convert to .safetensors)");
   return read_torch_save_tensors(path);
 }
 
@@ -37,7 +38,9 @@ static NamedTensors normalise_names(const NamedTensors& in) {
       const std::string pre(p);
       if (name.rfind(pre, 0) == 0) {
         std::string rest = name.substr(pre.size());
-        name = pre == "state_dict_classifier." ? "classifier." + rest : pre == "state_dict_decoder." ? "decoder." + rest : rest;
+        name = pre == "state_dict_classifier." ? "classifier." + rest
+               : pre == "state_dict_decoder."  ? "decoder." + rest
+                                               : rest;
         break;
       }
     }

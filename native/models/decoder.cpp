@@ -18,7 +18,8 @@ DecoderImpl::DecoderImpl(const std::array<int64_t, 4>& c, bool bilinear_final) :
   conv1x1_2 = register_module("conv1x1_2", conv1x1_bn_relu(c[1]));
   conv1x1_3 = register_module("conv1x1_3", conv1x1_bn_relu(c[2]));
   conv1x1_4 = register_module("conv1x1_4", conv1x1_bn_relu(c[3]));
-  final = register_module("final", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(64 + 4 * 64, 1, 3).padding(1).bias(true))));
+  final =
+      register_module("final", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(64 + 4 * 64, 1, 3).padding(1).bias(true))));
   init_conv_bn(*this);
 }
 

@@ -36,7 +36,8 @@ ResNetConfig resnet_config(const std::string& arch, const std::string& block, co
       if (n < 1 || n > 64) throw std::invalid_argument("each entry of layers must be in 1..64");
     c.block = block, c.layers = layers;
   } else {
-    throw std::invalid_argument("unknown arch '" + arch + "' (resnet10|resnet18|resnet34|resnet50|resnet101|resnet152|custom)");
+    throw std::invalid_argument("unknown arch '" + arch +
+                                "' (resnet10|resnet18|resnet34|resnet50|resnet101|resnet152|custom)");
   }
   if (num_classes < 1 || num_classes > 1000000) throw std::invalid_argument("numClasses must be in 1..1000000");
   return c;

@@ -26,16 +26,24 @@ const { values: o } = parseArgs({
     worker: { type: 'string' },
   },
 });
-const size = Number(o.size), batch = Number(o.batch), steps = Number(o.steps), warmup = Number(o.warmup);
+const size = Number(o.size),
+  batch = Number(o.batch),
+  steps = Number(o.steps),
+  warmup = Number(o.warmup);
 const CLASSES = 100;
 
 if (o.worker) {
   const w = JSON.parse(o.worker);
   const { loadAddon } = await import('../../dist/native/loader.js');
-  const { modelOptions, processGroupOptions, stepOptions, trainerOptions } = await import('../../dist/native/defaults.js');
+  const { modelOptions, processGroupOptions, stepOptions, trainerOptions } = await import(
+    '../../dist/native/defaults.js'
+  );
   const addon = loadAddon();
   addon.setThreads(w.threads);
-  const group = w.world > 1 ? await addon.ProcessGroup.connect(processGroupOptions({ rank: w.rank, worldSize: w.world, masterPort: w.port })) : undefined;
+  const group =
+    w.world > 1
+      ? await addon.ProcessGroup.connect(processGroupOptions({ rank: w.rank, worldSize: w.world, masterPort: w.port }))
+      : undefined;
   const model = new addon.Model(modelOptions({ arch: o.arch, numClasses: CLASSES, seed: 0 }));
   await model.init();
   const trainer = new addon.Trainer(model, trainerOptions({ lambdaR: 10, ...(group ? { processGroup: group } : {}) }));
@@ -55,7 +63,7 @@ if (o.worker) {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) await step(i);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (w.rank === 0) process.stdout.write(JSON.stringify({ seconds }) + '\n');
+  if (w.rank === 0) process.stdout.write(`${JSON.stringify({ seconds })}\n`);
   process.exit(0);
 }
 
@@ -74,37 +82,80 @@ async function configuration(world, threadsPerProc) {
   const port = await freePort();
   const self = fileURLToPath(import.meta.url);
   const runs = Array.from({ length: world }, (_, rank) => {
-    const args = [self, '--arch', o.arch, '--size', o.size, '--batch', o.batch, '--steps', o.steps, '--warmup', o.warmup,
-      '--worker', JSON.stringify({ rank, world, threads: threadsPerProc, port })];
+    const args = [
+      self,
+      '--arch',
+      o.arch,
+      '--size',
+      o.size,
+      '--batch',
+      o.batch,
+      '--steps',
+      o.steps,
+      '--warmup',
+      o.warmup,
+      '--worker',
+      JSON.stringify({ rank, world, threads: threadsPerProc, port }),
+    ];
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OMP_NUM_THREADS: String(threadsPerProc) } });
+      const child = spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, OMP_NUM_THREADS: String(threadsPerProc) },
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`worker ${rank} of ${world} exited with ${code}`))));
+      child.on('close', (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`worker ${rank} of ${world} exited with ${code}`)),
+      );
     });
   });
   const outputs = await Promise.all(runs);
   return JSON.parse(outputs[0].trim()).seconds;
 }
 
-const procs = Number(o.procs), threads = Number(o.threads);
+const procs = Number(o.procs),
+  threads = Number(o.threads);
 if (batch % procs !== 0) throw new Error(`--batch ${batch} must be divisible by --procs ${procs}`);
 const loadBefore = loadavg();
 const results = [];
-for (const [world, t] of [[1, threads], [procs, Math.max(1, Math.floor(threads / procs))]]) {
+for (const [world, t] of [
+  [1, threads],
+  [procs, Math.max(1, Math.floor(threads / procs))],
+]) {
   const seconds = await configuration(world, t);
-  const r = { processes: world, threadsPerProcess: t, imgPerSec: (steps * batch) / seconds, msPerStep: (seconds / steps) * 1000 };
+  const r = {
+    processes: world,
+    threadsPerProcess: t,
+    imgPerSec: (steps * batch) / seconds,
+    msPerStep: (seconds / steps) * 1000,
+  };
   results.push(r);
-  console.log(`${world} process(es) × ${t} thread(s): ${r.imgPerSec.toFixed(1).padStart(7)} img/s   ${r.msPerStep.toFixed(0)} ms per step of ${batch} images`);
+  console.log(
+    `${world} process(es) × ${t} thread(s): ${r.imgPerSec.toFixed(1).padStart(7)} img/s   ${r.msPerStep.toFixed(0)} ms per step of ${batch} images`,
+  );
 }
 const loadAfter = loadavg();
 console.log(`speed-up of ${procs} processes over 1: ${(results[1].imgPerSec / results[0].imgPerSec).toFixed(2)}×`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}; load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}; load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(1)).join(' ')}`,
+);
 if (o.json) {
-  writeFileSync(o.json, JSON.stringify({
-    what: 'fused CASM step, same global batch: 1 process vs N processes (Gloo all-reduce over loopback)',
-    arch: o.arch, size, batch, steps, warmup, results,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadBefore, loadAfter },
-    date: new Date().toISOString(),
-  }, null, 2) + '\n');
+  writeFileSync(
+    o.json,
+    `${JSON.stringify(
+      {
+        what: 'fused CASM step, same global batch: 1 process vs N processes (Gloo all-reduce over loopback)',
+        arch: o.arch,
+        size,
+        batch,
+        steps,
+        warmup,
+        results,
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, loadBefore, loadAfter },
+        date: new Date().toISOString(),
+      },
+      null,
+      2,
+    )}\n`,
+  );
 }

@@ -25,12 +25,19 @@ async function main(count, passes) {
     const started = performance.now();
     const lines = [];
     for (let i = 0; i < count; i++) {
-      const [w, h] = [[500, 375], [500, 333], [375, 500], [500, 400]][i % 4];
+      const [w, h] = [
+        [500, 375],
+        [500, 333],
+        [375, 500],
+        [500, 400],
+      ][i % 4];
       const file = `img${String(i).padStart(5, '0')}.jpg`;
-      await sharp(photoLike(w, h, i), { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(dir, file));
+      await sharp(photoLike(w, h, i), { raw: { width: w, height: h, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toFile(path.join(dir, file));
       lines.push(JSON.stringify({ path: file, label: i % 10 }));
     }
-    await writeFile(path.join(dir, 'train.jsonl'), lines.join('\n') + '\n');
+    await writeFile(path.join(dir, 'train.jsonl'), `${lines.join('\n')}\n`);
     const cores = availableParallelism();
     console.log(`generated ${count} JPEGs (~500x375, q90) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     console.log(`machine: ${cores} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; node ${process.version}`);
@@ -62,7 +69,9 @@ function child(options) {
     let out = '';
     proc.stdout.on('data', (chunk) => (out += chunk));
     proc.on('error', reject);
-    proc.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`measurement exited with ${code}`))));
+    proc.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`measurement exited with ${code}`)),
+    );
   });
 }
 
@@ -70,7 +79,16 @@ async function measure({ dir, passes, size, batchSize, transform, concurrency })
   const { loadDataset } = await load('load.js');
   const { BatchLoader } = await load('loader.js');
   const dataset = await loadDataset({ data: dir, split: 'train', strict: true });
-  const loader = new BatchLoader(dataset, { batchSize, size, transform, seed: 1, concurrency, prefetch: 2, threadsPerImage: 1, strict: true });
+  const loader = new BatchLoader(dataset, {
+    batchSize,
+    size,
+    transform,
+    seed: 1,
+    concurrency,
+    prefetch: 2,
+    threadsPerImage: 1,
+    strict: true,
+  });
   // Warm-up: first decodes pay for library initialisation.
   for await (const batch of loader.batches({ epoch: 99 })) if (batch) break;
   let images = 0;
@@ -80,25 +98,44 @@ async function measure({ dir, passes, size, batchSize, transform, concurrency })
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  process.stdout.write(JSON.stringify({ images, wallSeconds, cpuSeconds, imgPerSecond: images / wallSeconds, imgPerCpuSecond: images / cpuSeconds }));
+  process.stdout.write(
+    JSON.stringify({
+      images,
+      wallSeconds,
+      cpuSeconds,
+      imgPerSecond: images / wallSeconds,
+      imgPerCpuSecond: images / cpuSeconds,
+    }),
+  );
 }
 
 /** Smooth colour fields, edges and fine texture: compresses like a photo at quality 90. */
 function photoLike(w, h, seed) {
   let s = seed * 7919 + 17;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const blobs = Array.from({ length: 6 }, () => ({ x: rnd() * w, y: rnd() * h, r: 40 + rnd() * 160, c: [rnd() * 255, rnd() * 255, rnd() * 255] }));
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const blobs = Array.from({ length: 6 }, () => ({
+    x: rnd() * w,
+    y: rnd() * h,
+    r: 40 + rnd() * 160,
+    c: [rnd() * 255, rnd() * 255, rnd() * 255],
+  }));
   const px = new Uint8ClampedArray(w * h * 3); // clamps like a camera would, no wrap-around
   const fx = 0.02 + rnd() * 0.2;
   const fy = 0.02 + rnd() * 0.2;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = (y * w + x) * 3;
-      let r = 90, g = 90, b = 90, wsum = 1;
+      let r = 90,
+        g = 90,
+        b = 90,
+        wsum = 1;
       for (const blob of blobs) {
         const d2 = ((x - blob.x) ** 2 + (y - blob.y) ** 2) / (blob.r * blob.r);
         const wgt = d2 < 1 ? 3 : Math.exp(-d2);
-        r += blob.c[0] * wgt; g += blob.c[1] * wgt; b += blob.c[2] * wgt; wsum += wgt;
+        r += blob.c[0] * wgt;
+        g += blob.c[1] * wgt;
+        b += blob.c[2] * wgt;
+        wsum += wgt;
       }
       const texture = 25 * Math.sin(x * fx + Math.sin(y * fy) * 3) + (rnd() - 0.5) * 30;
       px[i] = r / wsum + texture;

@@ -11,11 +11,25 @@ const gib = (v) => (typeof v === 'number' ? `${v.toFixed(2)} GiB` : 'not measure
 const rows = [];
 const ref = (name, label) => {
   const r = read(name);
-  rows.push({ label, current: r?.current_img_s, pooled: r?.pooled_img_s, inference: r?.inference_img_s, peak: r?.peak_memory_gib, device: r?.device });
+  rows.push({
+    label,
+    current: r?.current_img_s,
+    pooled: r?.pooled_img_s,
+    inference: r?.inference_img_s,
+    peak: r?.peak_memory_gib,
+    device: r?.device,
+  });
 };
 const ours = (name, label) => {
   const r = read(name);
-  rows.push({ label, current: r?.currentClassifier?.imgPerSec, pooled: r?.pooledAdversary?.imgPerSec, inference: r?.inference?.imgPerSec, peak: r?.peakMemoryGiB, device: r?.machine?.gpus?.[0]?.name });
+  rows.push({
+    label,
+    current: r?.currentClassifier?.imgPerSec,
+    pooled: r?.pooledAdversary?.imgPerSec,
+    inference: r?.inference?.imgPerSec,
+    peak: r?.peakMemoryGiB,
+    device: r?.machine?.gpus?.[0]?.name,
+  });
 };
 ref('ref-authors.json', "authors' step, fp32 (reference script)");
 ref('ref-tuned.json', 'tuned PyTorch port, bf16 (reference script)');
@@ -40,7 +54,11 @@ if (trainLog && existsSync(trainLog)) {
       if (e && typeof e === 'object' && e.type === 'interval') training = e;
     } catch {}
   }
-  if (training) lines.push('', `End-to-end training (demo data, real pipeline): ${fmt(training.imagesPerSecond)} img/s, GPU waiting for data ${((training.dataWaitFraction ?? NaN) * 100).toFixed(1)}% of the time`);
+  if (training)
+    lines.push(
+      '',
+      `End-to-end training (demo data, real pipeline): ${fmt(training.imagesPerSecond)} img/s, GPU waiting for data ${((training.dataWaitFraction ?? NaN) * 100).toFixed(1)}% of the time`,
+    );
 }
 console.log(lines.join('\n'));
-writeFileSync(join(dir, 'gpu-bench.json'), JSON.stringify({ device, rows, training }, null, 2) + '\n');
+writeFileSync(join(dir, 'gpu-bench.json'), `${JSON.stringify({ device, rows, training }, null, 2)}\n`);

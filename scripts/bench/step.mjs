@@ -21,7 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Model, Trainer, doctorReport } from '../../dist/index.js';
+import { doctorReport, Model, Trainer } from '../../dist/index.js';
 import { loadAddon } from '../../dist/native/loader.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,8 +44,13 @@ const { values: o } = parseArgs({
     json: { type: 'string' },
   },
 });
-const size = Number(o.size), batch = Number(o.batch), steps = Number(o.steps), warmup = Number(o.warmup);
-const classes = Number(o.classes), threads = Number(o.threads), rounds = Number(o.rounds);
+const size = Number(o.size),
+  batch = Number(o.batch),
+  steps = Number(o.steps),
+  warmup = Number(o.warmup);
+const classes = Number(o.classes),
+  threads = Number(o.threads),
+  rounds = Number(o.rounds);
 const memorySteps = Number(o['memory-steps']);
 
 function randomBatch(seed) {
@@ -101,23 +106,51 @@ function referencePython(libtorch) {
     if (py.includes('/') && !existsSync(py)) continue;
     let version = 'no torch';
     try {
-      version = execFileSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      version = execFileSync(py, ['-c', 'import torch; print(torch.__version__)'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {}
-    if (version.startsWith(want + '.')) return { python: py, torch: version };
+    if (version.startsWith(`${want}.`)) return { python: py, torch: version };
     tried.push(`${py} (${version})`);
   }
-  throw new Error(`--compare-reference: no python3 with torch ${want} (the addon's LibTorch ${libtorch}); tried ${tried.join(', ')}; pass --python`);
+  throw new Error(
+    `--compare-reference: no python3 with torch ${want} (the addon's LibTorch ${libtorch}); tried ${tried.join(', ')}; pass --python`,
+  );
 }
 
 const LAYERS = { resnet50: '3,4,6,3', resnet101: '3,4,23,3', resnet152: '3,8,36,3' };
 
 /** The reference process: started once, then one timed measurement per request. */
 async function startReference(libtorch) {
-  if (!LAYERS[o.arch]) throw new Error(`--compare-reference: the reference has bottleneck ResNets only (${Object.keys(LAYERS).join(', ')}), not ${o.arch}`);
+  if (!LAYERS[o.arch])
+    throw new Error(
+      `--compare-reference: the reference has bottleneck ResNets only (${Object.keys(LAYERS).join(', ')}), not ${o.arch}`,
+    );
   const { python, torch } = referencePython(libtorch);
   const script = join(here, 'reference', 'casm_reference.py');
-  const args = [script, '--serve', '--variant', 'authors', '--device', o.device, '--layers', LAYERS[o.arch], '--size', String(size),
-    '--batch', String(batch), '--classes', String(classes), '--threads', String(env.threads), '--iters', String(steps), '--warmup', String(warmup)];
+  const args = [
+    script,
+    '--serve',
+    '--variant',
+    'authors',
+    '--device',
+    o.device,
+    '--layers',
+    LAYERS[o.arch],
+    '--size',
+    String(size),
+    '--batch',
+    String(batch),
+    '--classes',
+    String(classes),
+    '--threads',
+    String(env.threads),
+    '--iters',
+    String(steps),
+    '--warmup',
+    String(warmup),
+  ];
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => {
@@ -127,9 +160,11 @@ async function startReference(libtorch) {
   };
   const hello = await next();
   return {
-    python, torch, threads: hello.threads,
+    python,
+    torch,
+    threads: hello.threads,
     async measure(kind) {
-      child.stdin.write(kind + '\n');
+      child.stdin.write(`${kind}\n`);
       const r = await next();
       return { imgPerSec: r.img_s, cpuSecPerBatch: r.cpu_s_per_batch };
     },
@@ -142,23 +177,35 @@ const fmt = (v) => v.toFixed(1).padStart(8);
 
 const env = doctorReport();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-console.log(`casm-native fused step: ${o.arch}, ${size}px, batch ${batch}, ${classes} classes, ${o.device}${o.amp ? ' (bf16 autocast)' : ''}; ` +
-  `LibTorch ${env.libtorch}, ${env.threads} threads, ${cpu} (${cpus().length} CPUs)`);
+console.log(
+  `casm-native fused step: ${o.arch}, ${size}px, batch ${batch}, ${classes} classes, ${o.device}${o.amp ? ' (bf16 autocast)' : ''}; ` +
+    `LibTorch ${env.libtorch}, ${env.threads} threads, ${cpu} (${cpus().length} CPUs)`,
+);
 const reference = o['compare-reference'] ? await startReference(env.libtorch) : null;
-if (reference) console.log(`reference: authors' step semantics, ${reference.python}, torch ${reference.torch}, ${reference.threads} threads`);
+if (reference)
+  console.log(
+    `reference: authors' step semantics, ${reference.python}, torch ${reference.torch}, ${reference.threads} threads`,
+  );
 const load = [loadavg()[0]];
-const casm = [], ref = [];
-const cpuNote = (c, f) => `   CPU s/batch ${c.cpuSecPerBatch.toFixed(2)}` + (f ? ` vs ${f.cpuSecPerBatch.toFixed(2)}` : '');
+const casm = [],
+  ref = [];
+const cpuNote = (c, f) =>
+  `   CPU s/batch ${c.cpuSecPerBatch.toFixed(2)}${f ? ` vs ${f.cpuSecPerBatch.toFixed(2)}` : ''}`;
 for (let r = 0; r < rounds; r++) {
-  const c = {}, f = {};
+  const c = {},
+    f = {};
   for (const [k, label] of KINDS) {
     // Odd rounds measure the reference first, so neither side always runs after the other.
     if (reference && r % 2 === 1) f[k] = await reference.measure(k);
     c[k] = await time(CASM[k]);
     if (reference && r % 2 === 0) f[k] = await reference.measure(k);
-    console.log(`round ${r + 1} ${label.padEnd(26)} casm ${fmt(c[k].imgPerSec)} img/s` +
-      (reference ? `   reference ${fmt(f[k].imgPerSec)} img/s   ratio ${(c[k].imgPerSec / f[k].imgPerSec).toFixed(2)}×` : '') +
-      cpuNote(c[k], reference ? f[k] : null));
+    console.log(
+      `round ${r + 1} ${label.padEnd(26)} casm ${fmt(c[k].imgPerSec)} img/s` +
+        (reference
+          ? `   reference ${fmt(f[k].imgPerSec)} img/s   ratio ${(c[k].imgPerSec / f[k].imgPerSec).toFixed(2)}×`
+          : '') +
+        cpuNote(c[k], reference ? f[k] : null),
+    );
   }
   casm.push(c);
   if (reference) ref.push(f);
@@ -175,7 +222,13 @@ for (const [k, label] of KINDS) {
     const f = median(ref.map((x) => x[k].imgPerSec));
     const ratios = casm.map((x, i) => x[k].imgPerSec / ref[i][k].imgPerSec);
     const fCpu = median(ref.map((x) => x[k].cpuSecPerBatch));
-    Object.assign(summary[k], { referenceImgPerSec: f, referenceCpuSecPerBatch: fCpu, ratio: c / f, medianPairedRatio: median(ratios), cpuRatio: fCpu / cCpu });
+    Object.assign(summary[k], {
+      referenceImgPerSec: f,
+      referenceCpuSecPerBatch: fCpu,
+      ratio: c / f,
+      medianPairedRatio: median(ratios),
+      cpuRatio: fCpu / cCpu,
+    });
     line += `   reference ${fmt(f)} img/s   ratio ${(c / f).toFixed(2)}× (median of paired ratios ${median(ratios).toFixed(2)}×; CPU time ${(fCpu / cCpu).toFixed(2)}×)`;
   } else {
     line += `   CPU s/batch ${cCpu.toFixed(2)}`;
@@ -205,11 +258,20 @@ async function memoryCheck(n) {
     if (i === 10 || i % every === 0) samples.push({ step: i, rssMiB: process.memoryUsage().rss / 2 ** 20 });
   }
   // The pool is full (3 snapshots) from step 20 on: growth is measured from the first sample after it.
-  const full = samples.find((s) => s.step >= 30) ?? samples[0], last = samples[samples.length - 1];
+  const full = samples.find((s) => s.step >= 30) ?? samples[0],
+    last = samples[samples.length - 1];
   const later = samples.filter((s) => s.step >= full.step).map((s) => s.rssMiB);
-  console.log(`memory: RSS ${samples.map((s) => `${s.step}:${s.rssMiB.toFixed(0)}`).join(' ')} MiB; ` +
-    `from step ${full.step} to ${last.step}: ${(last.rssMiB - full.rssMiB).toFixed(1)} MiB (range ${(Math.max(...later) - Math.min(...later)).toFixed(1)} MiB)`);
-  return { steps: n, samples, fromStep: full.step, growthMiB: last.rssMiB - full.rssMiB, rangeMiB: Math.max(...later) - Math.min(...later) };
+  console.log(
+    `memory: RSS ${samples.map((s) => `${s.step}:${s.rssMiB.toFixed(0)}`).join(' ')} MiB; ` +
+      `from step ${full.step} to ${last.step}: ${(last.rssMiB - full.rssMiB).toFixed(1)} MiB (range ${(Math.max(...later) - Math.min(...later)).toFixed(1)} MiB)`,
+  );
+  return {
+    steps: n,
+    samples,
+    fromStep: full.step,
+    growthMiB: last.rssMiB - full.rssMiB,
+    rangeMiB: Math.max(...later) - Math.min(...later),
+  };
 }
 
 // Peak GPU memory of everything above (model, one pooled snapshot, optimiser state, activations).
@@ -218,8 +280,17 @@ if (gpu) console.log(`peak GPU memory            ${(gpu.peak / 2 ** 30).toFixed(
 if (o.json) {
   const results = {
     config: { arch: o.arch, size, batch, classes, device: o.device, amp: o.amp, steps, warmup, rounds },
-    machine: { cpu, cpus: cpus().length, threads: env.threads, libtorch: env.libtorch, gpus: env.gpus, loadAverage1m: load },
-    reference: reference ? { python: reference.python, torch: reference.torch, threads: reference.threads, variant: 'authors' } : null,
+    machine: {
+      cpu,
+      cpus: cpus().length,
+      threads: env.threads,
+      libtorch: env.libtorch,
+      gpus: env.gpus,
+      loadAverage1m: load,
+    },
+    reference: reference
+      ? { python: reference.python, torch: reference.torch, threads: reference.threads, variant: 'authors' }
+      : null,
     rounds: casm.map((c, i) => ({ casm: c, reference: ref[i] ?? null })),
     median: summary,
     memory,
@@ -229,5 +300,5 @@ if (o.json) {
     inference: { imgPerSec: summary.inference.casmImgPerSec, msPerBatch: summary.inference.casmMsPerBatch },
     peakMemoryGiB: gpu ? gpu.peak / 2 ** 30 : undefined,
   };
-  writeFileSync(o.json, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(o.json, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -4,7 +4,7 @@ import { runConformance } from '../conformance/run.js';
 export function registerConformance(program: Command): void {
   program
     .command('conformance')
-    .description('check this build against reference vectors made with the authors\' code (step/ and metrics/ folders)')
+    .description("check this build against reference vectors made with the authors' code (step/ and metrics/ folders)")
     .argument('<dir>', 'a step/ or metrics/ folder, or a folder holding both')
     .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
     .option('--json', 'print one JSON object instead of lines')
@@ -23,13 +23,15 @@ export function registerConformance(program: Command): void {
             );
             if (!c.passed) {
               for (const chk of c.checks.filter((x) => !(x.deviation <= x.tolerance))) {
-                process.stdout.write(`        ${chk.name}: ${formatNumber(chk.deviation)} > ${formatNumber(chk.tolerance)}\n`);
+                process.stdout.write(
+                  `        ${chk.name}: ${formatNumber(chk.deviation)} > ${formatNumber(chk.tolerance)}\n`,
+                );
               }
             }
           }
         }
       }
-      if (opts.json) process.stdout.write(JSON.stringify({ suites, passed: total - failed, failed }, null, 2) + '\n');
+      if (opts.json) process.stdout.write(`${JSON.stringify({ suites, passed: total - failed, failed }, null, 2)}\n`);
       else process.stdout.write(`${total - failed} of ${total} conformance cases passed\n`);
       if (failed > 0) process.exitCode = 1;
     });

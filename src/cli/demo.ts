@@ -2,8 +2,9 @@
 // (once; cached under a key that includes the generator's code fingerprint) and trains with a
 // recipe sized for two CPU cores in about five minutes, scored on the test split with the
 // centre-box baseline beside it. The recipe and its measurements are in README.md.
-import type { TrainConfig } from '../train/config.js';
+
 import type { FashionLocOptions } from '../data/fashion-loc.js';
+import type { TrainConfig } from '../train/config.js';
 
 /**
  * The demo's dataset: four Fashion-MNIST classes with distinct silhouettes, placed anywhere on
@@ -57,5 +58,10 @@ export const DEMO_TRAIN = {
 /** The demo dataset's folder, generated on first use (progress on stderr). */
 export async function ensureDemoData(): Promise<string> {
   const { ensureFashionLoc } = await import('../data/demo/fashion-loc.js');
-  return ensureFashionLoc({ ...DEMO_DATA, classes: [...DEMO_DATA.classes], itemScale: [...DEMO_DATA.itemScale], onProgress: (line) => process.stderr.write(`${line}\n`) });
+  return ensureFashionLoc({
+    ...DEMO_DATA,
+    classes: [...DEMO_DATA.classes],
+    itemScale: [...DEMO_DATA.itemScale],
+    onProgress: (line) => process.stderr.write(`${line}\n`),
+  });
 }

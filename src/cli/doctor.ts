@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { doctorReport } from '../native/doctor.js';
 import { candidateLines, libtorchLine } from '../native/decision-report.js';
+import { doctorReport } from '../native/doctor.js';
 import { packageRoot } from '../native/package-root.js';
 
 export function registerDoctor(program: Command): void {
@@ -13,15 +13,21 @@ export function registerDoctor(program: Command): void {
       if (opts.build) await buildFirst();
       const r = doctorReport();
       if (opts.json) {
-        process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       } else {
         const lines = [
           `node        ${r.node} (${r.platform}, ${r.cpus} CPUs)`,
-          r.addon ? `addon       ${r.addon.path} (${r.addon.source}${r.addon.variant ? ` ${r.addon.variant}` : ''}, v${r.addon.version})` : `addon       not loaded`,
+          r.addon
+            ? `addon       ${r.addon.path} (${r.addon.source}${r.addon.variant ? ` ${r.addon.variant}` : ''}, v${r.addon.version})`
+            : `addon       not loaded`,
           `libtorch    ${r.libtorch ?? '-'}${r.cxx11Abi !== null ? ` (C++11 ABI ${r.cxx11Abi})` : ''}`,
           `cuda        ${cudaLine(r.cuda)}`,
           `cudnn       ${r.cuda.cudnn ?? '-'}`,
-          ...(r.gpus.length ? r.gpus.map((g, i) => `gpu ${i}       ${g.name}, compute ${g.computeCapability ?? '?'}, ${g.memoryMiB ?? '?'} MiB`) : ['gpus        none found']),
+          ...(r.gpus.length
+            ? r.gpus.map(
+                (g, i) => `gpu ${i}       ${g.name}, compute ${g.computeCapability ?? '?'}, ${g.memoryMiB ?? '?'} MiB`,
+              )
+            : ['gpus        none found']),
           `threads     ${r.threads ?? '-'}${r.mkldnn ? ' (oneDNN available)' : ''}`,
           `distributed ${distributedLine(r.distributed)}`,
           '',
@@ -29,7 +35,7 @@ export function registerDoctor(program: Command): void {
           ...(r.decision.libtorch.found ? [] : r.decision.libtorch.notes.map((n) => `            looked at ${n}`)),
           ...candidateLines(r.decision, packageRoot).map((l) => `            ${l}`),
         ];
-        process.stdout.write(lines.join('\n') + '\n');
+        process.stdout.write(`${lines.join('\n')}\n`);
         // The decision is printed above; of the load error only its fixes are news.
         if (r.addonError) {
           const fixes = r.addonError.indexOf('\nFixes:');
@@ -42,7 +48,8 @@ export function registerDoctor(program: Command): void {
 
 function distributedLine(backends: string[] | null): string {
   if (backends === null) return '-';
-  if (backends.length === 0) return 'not available in this build (LibTorch without c10d/Gloo, or Gloo\'s headers missing at build time: apt install libgloo-dev, then rebuild)';
+  if (backends.length === 0)
+    return "not available in this build (LibTorch without c10d/Gloo, or Gloo's headers missing at build time: apt install libgloo-dev, then rebuild)";
   const what: Record<string, string> = { gloo: 'gloo (CPU)', nccl: 'nccl (CUDA)' };
   return `${backends.map((b) => what[b] ?? b).join(', ')}: train --nproc-per-node N`;
 }
@@ -58,5 +65,7 @@ async function buildFirst(): Promise<void> {
 /** A CUDA build on a machine without a usable GPU is normal (it runs on the CPU): say which it is. */
 function cudaLine(c: { available: boolean; devices: number; runtime: string | null }): string {
   if (c.available) return `available, ${c.devices} device(s), runtime ${c.runtime}`;
-  return c.runtime ? `CUDA not available (the addon is built for CUDA ${c.runtime}; no usable GPU, running on the CPU)` : 'CUDA not available (CPU build)';
+  return c.runtime
+    ? `CUDA not available (the addon is built for CUDA ${c.runtime}; no usable GPU, running on the CPU)`
+    : 'CUDA not available (CPU build)';
 }

@@ -17,8 +17,12 @@ export function formatLocalisation(r: LocalisationEvalResult, label: string): st
     'mask statistics:',
     `  mean ${val(r.maskStats.mean)}   std of means ${val(r.maskStats.std)}   entropy ${val(r.maskStats.entropy)}   total variation ${val(r.maskStats.tv)}`,
   ];
-  if (r.imagesWithBoxes === 0) lines.push('note: no image has a ground-truth box, so LE/OM/F1/MaxBoxAccV2 are undefined');
-  if (r.skipped.length) lines.push(`skipped ${r.skipped.length} unreadable images (first: ${r.skipped[0]!.origin}: ${r.skipped[0]!.reason})`);
+  if (r.imagesWithBoxes === 0)
+    lines.push('note: no image has a ground-truth box, so LE/OM/F1/MaxBoxAccV2 are undefined');
+  if (r.skipped.length)
+    lines.push(
+      `skipped ${r.skipped.length} unreadable images (first: ${r.skipped[0]!.origin}: ${r.skipped[0]!.reason})`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -26,7 +30,8 @@ export function formatAgnosticism(r: AgnosticismResult): string {
   const width = Math.max(12, ...r.classifiers.map((c) => c.name.length));
   const head = `${'classifier'.padEnd(width)}  ${['clean', 'masked-in', 'masked-out', 'inpainted'].map((h) => h.padStart(10)).join('  ')}`;
   const rows = r.classifiers.map(
-    (c) => `${c.name.padEnd(width)}  ${[c.top1.clean, c.top1.maskedIn, c.top1.maskedOut, c.top1.inpainted].map((v) => `${(100 * v).toFixed(1)}`.padStart(10)).join('  ')}`,
+    (c) =>
+      `${c.name.padEnd(width)}  ${[c.top1.clean, c.top1.maskedIn, c.top1.maskedOut, c.top1.inpainted].map((v) => `${(100 * v).toFixed(1)}`.padStart(10)).join('  ')}`,
   );
   return [
     `top-1 accuracy (%) on ${r.images} images of split "${r.split}", ${r.size}x${r.size}; binarised masks keep ${(100 * r.maskArea).toFixed(1)} % of the pixels`,

@@ -35,7 +35,11 @@ function shownDefault(value: unknown): string {
 }
 
 /** Adds every row of `specs` to `cmd` as an option. */
-export function addFlags<K extends string>(cmd: Command, specs: readonly FlagSpec<K>[], defaults: Partial<Record<string, unknown>>): Command {
+export function addFlags<K extends string>(
+  cmd: Command,
+  specs: readonly FlagSpec<K>[],
+  defaults: Partial<Record<string, unknown>>,
+): Command {
   for (const spec of specs) {
     const flag = flagName(spec.key);
     const help = spec.help.replace('{default}', () => shownDefault(spec.shown ?? defaults[spec.key]));
@@ -55,7 +59,10 @@ export function addFlags<K extends string>(cmd: Command, specs: readonly FlagSpe
 }
 
 /** The configuration rows' values that were given (undefined ones left out). */
-export function configFlags<K extends string>(flags: Partial<Record<K, unknown>>, specs: readonly FlagSpec<K>[]): Partial<Record<K, unknown>> {
+export function configFlags<K extends string>(
+  flags: Partial<Record<K, unknown>>,
+  specs: readonly FlagSpec<K>[],
+): Partial<Record<K, unknown>> {
   const out: Partial<Record<K, unknown>> = {};
   for (const spec of specs) {
     const value = flags[spec.key];

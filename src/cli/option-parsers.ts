@@ -3,11 +3,13 @@
 import { InvalidArgumentError } from 'commander';
 
 /** An integer >= min, e.g. `integerAtLeast('--limit', 0)`. */
-export const integerAtLeast = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-  return n;
-};
+export const integerAtLeast =
+  (name: string, min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
 
 /** Any integer; `flag` names the option in the error (the train flag table passes it). */
 export const int = (value: string, flag: string): number => {

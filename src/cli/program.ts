@@ -3,17 +3,20 @@
 import { Command } from 'commander';
 import { packageVersion } from '../native/package-root.js';
 import { registerBench } from './bench.js';
-import { registerDoctor } from './doctor.js';
 import { registerConformance } from './conformance.js';
-import { registerTrain } from './train.js';
 import { registerData } from './data.js';
+import { registerDoctor } from './doctor.js';
 import { registerEval } from './eval.js';
-import { registerSaliency } from './saliency.js';
 import { registerReport } from './report.js';
+import { registerSaliency } from './saliency.js';
+import { registerTrain } from './train.js';
 
 export function createProgram(): Command {
   const program = new Command();
-  program.name('casm-native').description('Classifier-agnostic saliency maps (CASM) on LibTorch').version(packageVersion());
+  program
+    .name('casm-native')
+    .description('Classifier-agnostic saliency maps (CASM) on LibTorch')
+    .version(packageVersion());
   registerDoctor(program);
   registerConformance(program);
   registerTrain(program);

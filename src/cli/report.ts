@@ -2,8 +2,8 @@
 // trivial baselines, example grid, training curves, mask statistics).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { writeRunReport } from '../eval/run-report.js';
 import { reportSummary } from '../eval/report-summary.js';
+import { writeRunReport } from '../eval/run-report.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { integerAtLeast } from './option-parsers.js';
 
@@ -32,7 +32,11 @@ export function registerReport(program: Command): void {
     .addOption(new Option('--resize <mode>', 'scoring transform').choices(['crop', 'direct']).default('crop'))
     .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 32)
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
-    .option('--json', 'print what the report shows (file, settings, scores, boxes, predictions) as one JSON line', false)
+    .option(
+      '--json',
+      'print what the report shows (file, settings, scores, boxes, predictions) as one JSON line',
+      false,
+    )
     .action(async (runDir: string, flags: ReportFlags) => {
       const { json, ...options } = flags;
       const { file, data } = await writeRunReport({ runDir, ...options, log: (m) => process.stderr.write(`${m}\n`) });

@@ -2,7 +2,7 @@
 // stderr: usage errors (commander's own and UsageError) → 2 with a pointer to the command's --help,
 // failures → 1, help and version → 0. Commander's habit of printing the whole help after an error
 // buries the error under ~60 lines, so its error output is silenced and rewritten here.
-import { Command, CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { USAGE_EXIT_CODE, UsageError } from './usage-error.js';
 
 export interface CliIo {
@@ -12,7 +12,11 @@ export interface CliIo {
 /** Commander codes that mean "shown what was asked for", not an error. */
 const BENIGN = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
 
-export async function runCli(program: Command, argv: readonly string[], io: CliIo = { stderr: (t) => process.stderr.write(t) }): Promise<number> {
+export async function runCli(
+  program: Command,
+  argv: readonly string[],
+  io: CliIo = { stderr: (t) => process.stderr.write(t) },
+): Promise<number> {
   silenceCommanderErrors(program);
   try {
     await program.parseAsync([...argv]);

@@ -7,8 +7,8 @@ import { openModel } from '../eval/open-model.js';
 import { exportSaliency } from '../eval/saliency-export.js';
 import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
-import { progressLine } from './progress-line.js';
 import { integerAtLeast } from './option-parsers.js';
+import { progressLine } from './progress-line.js';
 
 interface SaliencyFlags {
   checkpoint: string;
@@ -26,21 +26,38 @@ interface SaliencyFlags {
 export function registerSaliency(program: Command): void {
   program
     .command('saliency')
-    .description("write mask, overlay (boxes drawn), masked-in/out and inpainted images at each image's own size, plus a JSON (box, prediction, mask statistics) per image")
+    .description(
+      "write mask, overlay (boxes drawn), masked-in/out and inpainted images at each image's own size, plus a JSON (box, prediction, mask statistics) per image",
+    )
     .argument('<inputs...>', 'image files, folders of images, .jsonl manifests or dataset folders')
     .requiredOption('--checkpoint <path>', 'run folder, checkpoint folder or model.safetensors')
     .requiredOption('--out <dir>', 'output folder')
-    .option('--size <px>', "side of the model input (default: the model's training size, else 224)", integerAtLeast('--size', 32))
-    .addOption(new Option('--resize <mode>', 'short side + centre crop, or direct resize').choices(['crop', 'direct']).default('crop'))
+    .option(
+      '--size <px>',
+      "side of the model input (default: the model's training size, else 224)",
+      integerAtLeast('--size', 32),
+    )
+    .addOption(
+      new Option('--resize <mode>', 'short side + centre crop, or direct resize')
+        .choices(['crop', 'direct'])
+        .default('crop'),
+    )
     .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 16)
     .option('--split <name>', 'split to read from a dataset folder', 'val')
     .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
     .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
-    .option('--allow-outside-root', 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)', false)
+    .option(
+      '--allow-outside-root',
+      'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)',
+      false,
+    )
     .option('--json', "print each image's record as one JSON line on stdout", false)
     .action(async (inputs: string[], flags: SaliencyFlags) => {
       const opened = await openModel(flags.checkpoint, { device: flags.device });
-      const images = await resolveSaliencyInputs(inputs, { split: flags.split, allowOutsideRoot: flags.allowOutsideRoot });
+      const images = await resolveSaliencyInputs(inputs, {
+        split: flags.split,
+        allowOutsideRoot: flags.allowOutsideRoot,
+      });
       if (images.length === 0) throw new Error(`no images found in ${inputs.join(', ')}`);
       const progress = progressLine('saliency');
       const result = await exportSaliency({
@@ -64,6 +81,7 @@ export function registerSaliency(program: Command): void {
       // Under --json the summary goes to stderr, so stdout stays pure JSON lines.
       (flags.json ? process.stderr : process.stdout).write(`${summary}\n`);
       // Nothing written is a failure, not a quiet success: scripts check the exit status.
-      if (result.written.length === 0) throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${flags.out}`);
+      if (result.written.length === 0)
+        throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${flags.out}`);
     });
 }

@@ -4,8 +4,9 @@
 // period), so no rank is left waiting for a dead peer. Signals to the launcher reach each worker
 // once: workers run in their own process groups, and a worker whose launcher disappears exits
 // (its IPC channel closes).
-import { spawn } from 'node:child_process';
+
 import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -92,7 +93,8 @@ export async function launchWorkers(o: LaunchOptions): Promise<number> {
       stdio: ['ignore', leader ? 'inherit' : 'pipe', leader ? 'inherit' : 'pipe', 'ipc'],
     });
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => process.stderr.write(`[rank ${rank}] ${line}\n`));
+      if (stream)
+        createInterface({ input: stream }).on('line', (line) => process.stderr.write(`[rank ${rank}] ${line}\n`));
     }
     workers.push({ rank, child, exited: false });
   }
@@ -129,18 +131,25 @@ export async function launchWorkers(o: LaunchOptions): Promise<number> {
             if (rest.length) {
               log(`casm-native: ${failure}; stopping the other ${rest.length} rank(s) of this node`);
               for (const r of rest) r.child.kill('SIGTERM');
-              killTimer = setTimeout(() => {
-                for (const r of alive()) {
-                  log(`casm-native: rank ${r.rank} (pid ${r.child.pid}) did not stop within ${o.graceSeconds ?? 20} s: killing it`);
-                  r.child.kill('SIGKILL');
-                }
-              }, (o.graceSeconds ?? 20) * 1000);
+              killTimer = setTimeout(
+                () => {
+                  for (const r of alive()) {
+                    log(
+                      `casm-native: rank ${r.rank} (pid ${r.child.pid}) did not stop within ${o.graceSeconds ?? 20} s: killing it`,
+                    );
+                    r.child.kill('SIGKILL');
+                  }
+                },
+                (o.graceSeconds ?? 20) * 1000,
+              );
             }
           }
           if (alive().length === 0) {
             if (killTimer) clearTimeout(killTimer);
             if (failure) {
-              log(`casm-native: training failed: ${failure}; every worker of this node has exited. Continue from the last checkpoint with --resume and the same number of processes.`);
+              log(
+                `casm-native: training failed: ${failure}; every worker of this node has exited. Continue from the last checkpoint with --resume and the same number of processes.`,
+              );
               resolve(failureCode);
             } else {
               resolve(signalled ? (signalled === 'SIGINT' ? 130 : 143) : 0);

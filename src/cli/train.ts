@@ -1,24 +1,25 @@
 // `casm-native train`: every knob of src/train as a flag, progress on stderr (bar on a TTY, plain
 // lines otherwise, JSON lines on stdout with --json), SIGINT/SIGTERM finish the step, write a
 // checkpoint and print how to resume. `--demo` is the README's one-command tour.
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, defaultRunDir } from '../train/config.js';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { PROCESS_GROUP_DEFAULTS, processGroupOptions } from '../native/defaults.js';
+import { ARCHS, type NativeAddon } from '../native/types.js';
 import type { TrainConfig, TrainConfigInput } from '../train/config.js';
-import { workerEnvFrom } from '../train/distributed.js';
+import { defaultRunDir, RESUME_OVERRIDABLE, TRAIN_DEFAULTS } from '../train/config.js';
 import type { WorkerEnv } from '../train/distributed.js';
-import { train } from '../train/loop.js';
+import { workerEnvFrom } from '../train/distributed.js';
 import type { TrainResult } from '../train/loop.js';
+import { train } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
 import { DEMO_TRAIN, ensureDemoData } from './demo.js';
-import { PROCESS_GROUP_DEFAULTS, processGroupOptions } from '../native/defaults.js';
-import { ARCHS, type NativeAddon } from '../native/types.js';
+import type { FlagSpec } from './flag-table.js';
 import { addFlags, configFlags, flagName } from './flag-table.js';
 import { int, num } from './option-parsers.js';
-import type { FlagSpec } from './flag-table.js';
 import { LAUNCHED_ENV, launchWorkers, workerArgsFrom } from './train-launcher.js';
 
 /** 'custom' needs block and layers, which the CLI does not take. */
@@ -28,7 +29,11 @@ const NAMED_ARCHS = ARCHS.filter((a) => a !== 'custom');
 export const cropScale = (value: string): [number, number] => {
   const parts = value.split(',').map((part) => part.trim());
   const [min, max] = [Number(parts[0]), parts.length > 1 ? Number(parts[1]) : 1];
-  if (parts.length > 2 || parts.some((part) => part === '') || !(Number.isFinite(min) && Number.isFinite(max) && min > 0 && min <= max && max <= 1)) {
+  if (
+    parts.length > 2 ||
+    parts.some((part) => part === '') ||
+    !(Number.isFinite(min) && Number.isFinite(max) && min > 0 && min <= max && max <= 1)
+  ) {
     throw new InvalidArgumentError('must be MIN or MIN,MAX with 0 < MIN <= MAX <= 1');
   }
   return [min, max];
@@ -59,56 +64,235 @@ type TrainFlags = Partial<TrainConfig> & CommandFlags;
 
 /** Every flag of `train`, in help order; `config` rows map one-to-one onto TrainConfig. */
 export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
-  { key: 'data', arg: '<dir>', config: true, help: 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)' },
+  {
+    key: 'data',
+    arg: '<dir>',
+    config: true,
+    help: 'dataset folder or .jsonl manifest (ImageNet folders, wsolevaluation metadata, JSONL)',
+  },
   { key: 'split', arg: '<name>', config: true, help: 'training split (default {default})' },
-  { key: 'valSplit', arg: '<name>', config: true, help: "validation split, 'none' for no validation (default {default})", parse: (v) => (v === 'none' ? null : v) },
-  { key: 'scoreSplit', arg: '<name>', config: true, help: 'split scored for LE/OM/F1 at the end (default: the validation split)' },
-  { key: 'preset', arg: '<name>', config: true, help: 'thinning strategy (see below)', choices: Object.keys(PRESETS), defaultNote: DEFAULT_PRESET },
-  { key: 'arch', arg: '<name>', config: true, help: 'classifier / encoder architecture (default {default})', choices: NAMED_ARCHS },
-  { key: 'maskUpsample', arg: '<mode>', config: true, help: "final ×4 upsampling of the mask (default {default}, the authors')", choices: ['nearest', 'bilinear'] },
+  {
+    key: 'valSplit',
+    arg: '<name>',
+    config: true,
+    help: "validation split, 'none' for no validation (default {default})",
+    parse: (v) => (v === 'none' ? null : v),
+  },
+  {
+    key: 'scoreSplit',
+    arg: '<name>',
+    config: true,
+    help: 'split scored for LE/OM/F1 at the end (default: the validation split)',
+  },
+  {
+    key: 'preset',
+    arg: '<name>',
+    config: true,
+    help: 'thinning strategy (see below)',
+    choices: Object.keys(PRESETS),
+    defaultNote: DEFAULT_PRESET,
+  },
+  {
+    key: 'arch',
+    arg: '<name>',
+    config: true,
+    help: 'classifier / encoder architecture (default {default})',
+    choices: NAMED_ARCHS,
+  },
+  {
+    key: 'maskUpsample',
+    arg: '<mode>',
+    config: true,
+    help: "final ×4 upsampling of the mask (default {default}, the authors')",
+    choices: ['nearest', 'bilinear'],
+  },
   { key: 'imageSize', arg: '<px>', config: true, help: 'input side, a multiple of 32 (default {default})', parse: int },
   { key: 'batchSize', arg: '<n>', config: true, help: 'default {default}', parse: int },
   { key: 'epochs', arg: '<n>', config: true, help: 'default {default}', parse: int },
-  { key: 'epochFraction', arg: '<f>', config: true, help: 'random fraction of the training set per epoch (default {default})', parse: num },
-  { key: 'cropScale', arg: '<min[,max]>', config: true, help: 'RandomResizedCrop area range of the training transform (default {default})', parse: cropScale },
+  {
+    key: 'epochFraction',
+    arg: '<f>',
+    config: true,
+    help: 'random fraction of the training set per epoch (default {default})',
+    parse: num,
+  },
+  {
+    key: 'cropScale',
+    arg: '<min[,max]>',
+    config: true,
+    help: 'RandomResizedCrop area range of the training transform (default {default})',
+    parse: cropScale,
+  },
   { key: 'lr', arg: '<x>', config: true, help: 'classifier SGD learning rate (default {default})', parse: num },
   { key: 'lrMapping', arg: '<x>', config: true, help: 'decoder Adam learning rate (default {default})', parse: num },
-  { key: 'lrDecayEvery', arg: '<epochs>', config: true, help: 'both learning rates ×0.1 every N epochs, 0 = never (default {default})', parse: int },
-  { key: 'weightDecay', arg: '<x>', config: true, help: 'coupled L2 of both optimisers (default {default})', parse: num },
-  { key: 'lambdaR', arg: '<x>', config: true, help: "area penalty λr (default: the preset's value for the score)", parse: num },
-  { key: 'score', arg: '<name>', config: true, help: 'score function (default {default})', choices: ['entropy', 'classification'] },
-  { key: 'hp', arg: '<p>', config: true, help: "probability of facing a pooled snapshot (default: the preset's)", parse: num },
-  { key: 'snapshotEvery', arg: '<n|first|none>', config: true, help: "snapshot interval in steps (default: the preset's)", parse: snapshotEvery },
+  {
+    key: 'lrDecayEvery',
+    arg: '<epochs>',
+    config: true,
+    help: 'both learning rates ×0.1 every N epochs, 0 = never (default {default})',
+    parse: int,
+  },
+  {
+    key: 'weightDecay',
+    arg: '<x>',
+    config: true,
+    help: 'coupled L2 of both optimisers (default {default})',
+    parse: num,
+  },
+  {
+    key: 'lambdaR',
+    arg: '<x>',
+    config: true,
+    help: "area penalty λr (default: the preset's value for the score)",
+    parse: num,
+  },
+  {
+    key: 'score',
+    arg: '<name>',
+    config: true,
+    help: 'score function (default {default})',
+    choices: ['entropy', 'classification'],
+  },
+  {
+    key: 'hp',
+    arg: '<p>',
+    config: true,
+    help: "probability of facing a pooled snapshot (default: the preset's)",
+    parse: num,
+  },
+  {
+    key: 'snapshotEvery',
+    arg: '<n|first|none>',
+    config: true,
+    help: "snapshot interval in steps (default: the preset's)",
+    parse: snapshotEvery,
+  },
   { key: 'poolSize', arg: '<n>', config: true, help: 'snapshot pool capacity (default {default})', parse: int },
   { key: 'separateEncoder', config: true, help: 'the mapping owns its own ResNet encoder (the not-shared ablation)' },
-  { key: 'classifierLoss', arg: '<kind>', config: true, help: 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)', choices: ['two-step', 'mixed'] },
-  { key: 'initWeights', arg: '<file>', config: true, help: 'initial classifier weights: torchvision .pth or .safetensors' },
-  { key: 'pretrainEpochs', arg: '<n>', config: true, help: 'classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default {default})', parse: int },
-  { key: 'pretrainOptimizer', arg: '<name>', config: true, help: 'optimiser of pretraining (default {default})', choices: ['adam', 'sgd'] },
-  { key: 'pretrainCropScale', arg: '<min[,max]>', config: true, help: 'RandomResizedCrop area range of pretraining (default: --crop-scale)', parse: cropScale },
-  { key: 'pretrainLr', arg: '<x>', config: true, help: 'peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default {default})', parse: num },
+  {
+    key: 'classifierLoss',
+    arg: '<kind>',
+    config: true,
+    help: 'two classifier steps (clean, then masked) or one on ½(Lc+Lm)',
+    choices: ['two-step', 'mixed'],
+  },
+  {
+    key: 'initWeights',
+    arg: '<file>',
+    config: true,
+    help: 'initial classifier weights: torchvision .pth or .safetensors',
+  },
+  {
+    key: 'pretrainEpochs',
+    arg: '<n>',
+    config: true,
+    help: 'classifier-only epochs on clean images of the whole training split before CASM, to make f(0) when no pretrained weights exist (default {default})',
+    parse: int,
+  },
+  {
+    key: 'pretrainOptimizer',
+    arg: '<name>',
+    config: true,
+    help: 'optimiser of pretraining (default {default})',
+    choices: ['adam', 'sgd'],
+  },
+  {
+    key: 'pretrainCropScale',
+    arg: '<min[,max]>',
+    config: true,
+    help: 'RandomResizedCrop area range of pretraining (default: --crop-scale)',
+    parse: cropScale,
+  },
+  {
+    key: 'pretrainLr',
+    arg: '<x>',
+    config: true,
+    help: 'peak learning rate of pretraining: 5% linear warm-up, then cosine decay to 0 (default {default})',
+    parse: num,
+  },
   { key: 'device', arg: '<dev>', config: true, help: 'cpu, cuda or cuda:N (default {default})' },
   { key: 'amp', config: true, help: 'bf16 autocast on CUDA' },
-  { key: 'seed', arg: '<n>', config: true, help: 'seed of initialisation, data order, augmentation and the pool (default {default})', parse: int },
+  {
+    key: 'seed',
+    arg: '<n>',
+    config: true,
+    help: 'seed of initialisation, data order, augmentation and the pool (default {default})',
+    parse: int,
+  },
   { key: 'threads', arg: '<n>', help: "LibTorch CPU threads (default: LibTorch's choice)", parse: int },
   { key: 'out', arg: '<dir>', config: true, help: 'run folder (default runs/<preset>-<time>)' },
   { key: 'resume', arg: '<dir>', help: 'continue a run: its folder or one of its checkpoint folders' },
-  { key: 'checkpointEvery', arg: '<steps>', config: true, help: 'checkpoint interval in steps, 0 = epoch ends only (default {default})', parse: int },
+  {
+    key: 'checkpointEvery',
+    arg: '<steps>',
+    config: true,
+    help: 'checkpoint interval in steps, 0 = epoch ends only (default {default})',
+    parse: int,
+  },
   { key: 'keepCheckpoints', arg: '<n>', config: true, help: 'checkpoints kept (default {default})', parse: int },
-  { key: 'targetMaskArea', arg: '<a>', config: true, help: 'steer λr during training so the mean mask of training batches approaches a (e.g. the share of the image objects cover)', parse: num },
-  { key: 'maskAreaEvery', arg: '<steps>', config: true, help: 'λr control window in steps, with --target-mask-area (default {default})', parse: int },
+  {
+    key: 'targetMaskArea',
+    arg: '<a>',
+    config: true,
+    help: 'steer λr during training so the mean mask of training batches approaches a (e.g. the share of the image objects cover)',
+    parse: num,
+  },
+  {
+    key: 'maskAreaEvery',
+    arg: '<steps>',
+    config: true,
+    help: 'λr control window in steps, with --target-mask-area (default {default})',
+    parse: int,
+  },
   { key: 'logEvery', arg: '<steps>', config: true, help: 'metrics.jsonl interval (default {default})', parse: int },
-  { key: 'valLimit', arg: '<n>', config: true, help: 'validate on at most N images per epoch, 0 = all (localisation always uses all)', parse: int },
+  {
+    key: 'valLimit',
+    arg: '<n>',
+    config: true,
+    help: 'validate on at most N images per epoch, 0 = all (localisation always uses all)',
+    parse: int,
+  },
   { key: 'strict', config: true, help: 'stop at the first unreadable sample instead of skipping it' },
-  { key: 'allowOutsideRoot', config: true, help: 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)' },
+  {
+    key: 'allowOutsideRoot',
+    config: true,
+    help: 'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)',
+  },
   { key: 'quiet', help: 'no progress output' },
   { key: 'json', help: 'progress as JSON lines on stdout' },
-  { key: 'nprocPerNode', arg: '<n>', help: 'data-parallel training: start N worker processes on this machine (Gloo on CPU, NCCL with --device cuda: one GPU each); --batch-size is the total over all processes', parse: int },
-  { key: 'nnodes', arg: '<n>', help: 'machines taking part (run the same command on each, with its --node-rank; default 1)', parse: int },
+  {
+    key: 'nprocPerNode',
+    arg: '<n>',
+    help: 'data-parallel training: start N worker processes on this machine (Gloo on CPU, NCCL with --device cuda: one GPU each); --batch-size is the total over all processes',
+    parse: int,
+  },
+  {
+    key: 'nnodes',
+    arg: '<n>',
+    help: 'machines taking part (run the same command on each, with its --node-rank; default 1)',
+    parse: int,
+  },
   { key: 'nodeRank', arg: '<i>', help: "this machine's index, 0..nnodes-1 (default 0)", parse: int },
-  { key: 'masterAddr', arg: '<host>', help: 'address of node 0, where rank 0 hosts the rendezvous (default {default})', shown: PROCESS_GROUP_DEFAULTS.masterAddr },
-  { key: 'masterPort', arg: '<port>', help: 'rendezvous port on node 0 (default: a free port on one machine, {default} across machines)', shown: PROCESS_GROUP_DEFAULTS.masterPort, parse: int },
-  { key: 'distTimeout', arg: '<s>', help: 'data-parallel: seconds before a rendezvous or a collective waiting for a silent rank fails (default {default})', shown: PROCESS_GROUP_DEFAULTS.timeoutSeconds, parse: num },
+  {
+    key: 'masterAddr',
+    arg: '<host>',
+    help: 'address of node 0, where rank 0 hosts the rendezvous (default {default})',
+    shown: PROCESS_GROUP_DEFAULTS.masterAddr,
+  },
+  {
+    key: 'masterPort',
+    arg: '<port>',
+    help: 'rendezvous port on node 0 (default: a free port on one machine, {default} across machines)',
+    shown: PROCESS_GROUP_DEFAULTS.masterPort,
+    parse: int,
+  },
+  {
+    key: 'distTimeout',
+    arg: '<s>',
+    help: 'data-parallel: seconds before a rendezvous or a collective waiting for a silent rank fails (default {default})',
+    shown: PROCESS_GROUP_DEFAULTS.timeoutSeconds,
+    parse: num,
+  },
   {
     key: 'demo',
     help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`,
@@ -117,15 +301,25 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
 
 export function registerTrain(program: Command): void {
   const presetTable = Object.values(PRESETS)
-    .map((p) => `  ${p.name.padEnd(6)} ${p.description} (λr ${p.lambdaR.entropy} entropy / ${p.lambdaR.classification} classification)`)
+    .map(
+      (p) =>
+        `  ${p.name.padEnd(6)} ${p.description} (λr ${p.lambdaR.entropy} entropy / ${p.lambdaR.classification} classification)`,
+    )
     .join('\n');
   const command = program.command('train').description('Train a classifier-agnostic saliency mapping (CASM)');
   addFlags(command, TRAIN_FLAGS, TRAIN_DEFAULTS)
-    .addHelpText('after', `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`)
+    .addHelpText(
+      'after',
+      `\nPresets (thinning strategies of the paper, Table 2):\n${presetTable}\n\nOn a TTY progress is a bar on stderr; otherwise plain lines. Every run folder holds metrics.jsonl,\ncheckpoints/ and, when finished, model.safetensors (+ localization.json when the validation split has boxes).`,
+    )
     .action(async (flags: TrainFlags, cmd: Command) => {
       const worker = workerEnvFrom(process.env);
-      const launcherFlags = flags.nprocPerNode !== undefined || flags.nnodes !== undefined || flags.nodeRank !== undefined;
-      if (worker && launcherFlags) throw new Error(`this process is already rank ${worker.rank} of ${worker.worldSize} (WORLD_SIZE is set): drop --nproc-per-node/--nnodes/--node-rank`);
+      const launcherFlags =
+        flags.nprocPerNode !== undefined || flags.nnodes !== undefined || flags.nodeRank !== undefined;
+      if (worker && launcherFlags)
+        throw new Error(
+          `this process is already rank ${worker.rank} of ${worker.worldSize} (WORLD_SIZE is set): drop --nproc-per-node/--nnodes/--node-rank`,
+        );
       if (launcherFlags && ((flags.nprocPerNode ?? 1) > 1 || (flags.nnodes ?? 1) > 1)) {
         process.exitCode = await runLauncher(flags);
         return;
@@ -142,7 +336,8 @@ async function runLauncher(flags: TrainFlags): Promise<number> {
   if (nproc < 1) throw new Error(`--nproc-per-node must be at least 1, got ${nproc}`);
   if (nnodes < 1) throw new Error(`--nnodes must be at least 1, got ${nnodes}`);
   if (nodeRank < 0 || nodeRank >= nnodes) throw new Error(`--node-rank must be in 0..${nnodes - 1}, got ${nodeRank}`);
-  if (nnodes > 1 && !flags.masterAddr) throw new Error('--nnodes > 1 needs --master-addr (the address of node 0, reachable from every machine)');
+  if (nnodes > 1 && !flags.masterAddr)
+    throw new Error('--nnodes > 1 needs --master-addr (the address of node 0, reachable from every machine)');
   const argv = process.argv;
   const args = workerArgsFrom(argv.slice(argv.indexOf('train', 2) + 1));
   // Every worker must write the same run folder: fix the default (time-stamped) one here, and
@@ -164,9 +359,16 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
   const input = await configFromFlags(flags);
   if (flags.resume) {
     const ignored = (Object.keys(flags) as (keyof TrainFlags)[]).filter(
-      (k) => explicit(k) && k in input && !(RESUME_OVERRIDABLE as readonly string[]).includes(k) && !['resume', 'quiet', 'json', 'threads'].includes(k),
+      (k) =>
+        explicit(k) &&
+        k in input &&
+        !(RESUME_OVERRIDABLE as readonly string[]).includes(k) &&
+        !['resume', 'quiet', 'json', 'threads'].includes(k),
     );
-    if (ignored.length) process.stderr.write(`casm-native train: --resume takes the run's configuration from its checkpoint; ignoring ${ignored.map(flagName).join(', ')}\n`);
+    if (ignored.length)
+      process.stderr.write(
+        `casm-native train: --resume takes the run's configuration from its checkpoint; ignoring ${ignored.map(flagName).join(', ')}\n`,
+      );
   } else if (!input.data) {
     throw new Error('--data is required (or --demo, or --resume DIR)');
   }
@@ -187,7 +389,9 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
   // One GPU per process: plain `--device cuda` means this worker's local rank.
   if (worker && input.device === 'cuda') input.device = `cuda:${worker.localRank}`;
   if (worker && !addon.ProcessGroup) {
-    throw new Error(`rank ${worker.rank} of ${worker.worldSize}: the loaded casm-native addon predates data-parallel training; rebuild it (npm run build:native, or casm-native doctor --build)`);
+    throw new Error(
+      `rank ${worker.rank} of ${worker.worldSize}: the loaded casm-native addon predates data-parallel training; rebuild it (npm run build:native, or casm-native doctor --build)`,
+    );
   }
   const distributed = worker
     ? {
@@ -207,7 +411,9 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
       }
     : undefined;
 
-  const mode = leader ? pickProgressMode({ json: flags.json, quiet: flags.quiet, isTTY: process.stderr.isTTY }) : 'quiet';
+  const mode = leader
+    ? pickProgressMode({ json: flags.json, quiet: flags.quiet, isTTY: process.stderr.isTTY })
+    : 'quiet';
   const render = createProgressRenderer(mode, mode === 'json' ? process.stdout : process.stderr);
 
   // First signal: finish the step and checkpoint. Second: leave at once (the last checkpoint stays).
@@ -222,7 +428,9 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
     }
     signalExit = code;
     render.close();
-    process.stderr.write(`\n${signal}: finishing the current step and writing a checkpoint (send it again to quit now)\n`);
+    process.stderr.write(
+      `\n${signal}: finishing the current step and writing a checkpoint (send it again to quit now)\n`,
+    );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -230,11 +438,18 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
 
   let result: TrainResult;
   try {
-    result = await train(input as TrainConfigInput, { addon, resume: flags.resume, signal: controller.signal, onProgress: render, distributed });
+    result = await train(input as TrainConfigInput, {
+      addon,
+      resume: flags.resume,
+      signal: controller.signal,
+      onProgress: render,
+      distributed,
+    });
   } catch (err) {
     // Say which process failed, unless the message already does.
     const message = err instanceof Error ? err.message : String(err);
-    if (worker && !/\brank \d+/.test(message)) throw new Error(`rank ${worker.rank} of ${worker.worldSize}: ${message}`);
+    if (worker && !/\brank \d+/.test(message))
+      throw new Error(`rank ${worker.rank} of ${worker.worldSize}: ${message}`);
     throw err;
   } finally {
     render.close();
@@ -246,7 +461,9 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
   const out = mode === 'json' ? process.stderr : process.stdout;
   const runDir = path.relative(process.cwd(), result.runDir) || '.';
   if (result.interrupted) {
-    out.write(`stopped after step ${result.steps}; checkpoint ${result.checkpoint}\nresume with: casm-native train --resume ${runDir}${worker ? ` (with ${worker.worldSize} processes again: --nnodes × --nproc-per-node)` : ''}\n`);
+    out.write(
+      `stopped after step ${result.steps}; checkpoint ${result.checkpoint}\nresume with: casm-native train --resume ${runDir}${worker ? ` (with ${worker.worldSize} processes again: --nnodes × --nproc-per-node)` : ''}\n`,
+    );
     return signalExit || 130;
   }
   if (mode !== 'json') printSummary(out, result, runDir);
@@ -258,13 +475,20 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   if (r.localization) {
     const l = r.localization;
-    lines.push(`localisation on ${l.images} images of the ${l.split ?? 'validation'} split (lower LE/OM is better, higher F1 is better):`);
+    lines.push(
+      `localisation on ${l.images} images of the ${l.split ?? 'validation'} split (lower LE/OM is better, higher F1 is better):`,
+    );
     lines.push(`  ${`preset ${r.config.preset}`.padEnd(21)}LE ${pct(l.LE)}   OM ${pct(l.OM)}   F1 ${pct(l.F1)}`);
-    if (l.centerBaseline) lines.push(`  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`);
+    if (l.centerBaseline)
+      lines.push(
+        `  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`,
+      );
   }
   if (r.lastEpoch?.val) {
     const v = r.lastEpoch.val;
-    lines.push(`last validation: accuracy clean ${pct(v.accClean)}, masked-out ${pct(v.accMasked)}; mean mask ${v.maskMean.toFixed(3)}`);
+    lines.push(
+      `last validation: accuracy clean ${pct(v.accClean)}, masked-out ${pct(v.accMasked)}; mean mask ${v.maskMean.toFixed(3)}`,
+    );
   }
   lines.push(`outputs in ${runDir}/:`);
   lines.push(`  model.safetensors   trained classifier + mask decoder`);
@@ -283,7 +507,10 @@ function defaultOut(flags: TrainFlags): string {
 async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>> {
   const base: Partial<TrainConfig> = {};
   if (flags.demo) {
-    Object.assign(base, DEMO_TRAIN, { cropScale: [...DEMO_TRAIN.cropScale], pretrainCropScale: [...DEMO_TRAIN.pretrainCropScale] });
+    Object.assign(base, DEMO_TRAIN, {
+      cropScale: [...DEMO_TRAIN.cropScale],
+      pretrainCropScale: [...DEMO_TRAIN.pretrainCropScale],
+    });
     if (!flags.data && !flags.resume) base.data = await ensureDemoData();
     if (!flags.out && !flags.resume) base.out = defaultOut(flags);
   }
@@ -295,4 +522,3 @@ async function loadAddonForCli(): Promise<NativeAddon> {
   const { loadAddon } = await import('../native/loader.js');
   return loadAddon();
 }
-

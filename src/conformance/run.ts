@@ -2,9 +2,9 @@
 // runs each.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FLOAT_TOLERANCE, runMetricsConformance } from '../metrics/conformance.js';
 import type { CaseResult } from './result.js';
 import { runStepConformance } from './step.js';
-import { FLOAT_TOLERANCE, runMetricsConformance } from '../metrics/conformance.js';
 
 export interface SuiteResult {
   suite: 'step' | 'metrics';
@@ -23,11 +23,17 @@ export function findSuites(dir: string): Array<{ suite: 'step' | 'metrics'; dir:
     probe(join(dir, 'step'));
     probe(join(dir, 'metrics'));
   }
-  if (found.length === 0) throw new Error(`${dir}: no conformance suite (expected manifest.json, metrics.json, or step/ and metrics/ folders)`);
+  if (found.length === 0)
+    throw new Error(
+      `${dir}: no conformance suite (expected manifest.json, metrics.json, or step/ and metrics/ folders)`,
+    );
   return found;
 }
 
-export async function runConformance(dir: string, opts: { device?: string; toleranceScale?: number } = {}): Promise<SuiteResult[]> {
+export async function runConformance(
+  dir: string,
+  opts: { device?: string; toleranceScale?: number } = {},
+): Promise<SuiteResult[]> {
   const out: SuiteResult[] = [];
   for (const s of findSuites(dir)) {
     const cases = s.suite === 'step' ? await runStepConformance(s.dir, opts) : metricsCases(s.dir);
@@ -39,7 +45,11 @@ export async function runConformance(dir: string, opts: { device?: string; toler
 /** Metrics cases compare exact integers and floats within 1e-6: one check per case. */
 function metricsCases(dir: string): CaseResult[] {
   return runMetricsConformance(dir).map((c) => {
-    const check = { name: c.detail || 'all fields', deviation: c.passed ? c.maxDeviation : Math.max(c.maxDeviation, Infinity), tolerance: FLOAT_TOLERANCE };
+    const check = {
+      name: c.detail || 'all fields',
+      deviation: c.passed ? c.maxDeviation : Math.max(c.maxDeviation, Infinity),
+      tolerance: FLOAT_TOLERANCE,
+    };
     return { name: c.name, passed: c.passed, worst: check, checks: [check] };
   });
 }

@@ -76,7 +76,10 @@ const isRunningStat = (name: string): boolean => /running_(mean|var)$|num_batche
  * toleranceScale multiplies every tolerance (the GPU tests allow up to 10× the CPU ones: cuDNN
  * kernels are not bit-identical to the CPU's).
  */
-export async function runStepConformance(dir: string, opts: { device?: string; toleranceScale?: number } = {}): Promise<CaseResult[]> {
+export async function runStepConformance(
+  dir: string,
+  opts: { device?: string; toleranceScale?: number } = {},
+): Promise<CaseResult[]> {
   const scale = opts.toleranceScale ?? 1;
   const manifestPath = join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as StepManifest;
@@ -129,11 +132,18 @@ export async function runStepConformance(dir: string, opts: { device?: string; t
         tight('loss_mapping', relDev([stats.lossMapping], e('loss_mapping')), first ? 1e-3 : 5e-2);
         const gn = e('decoder_grad_norm')[0];
         tight('decoder_grad_norm', Math.abs(stats.decoderGradNorm - gn) / gn, first ? 1e-2 : 0.25);
-        const flips = flagDiff(t.correctOnClean, e('correct_on_clean')) + flagDiff(t.nontriviallyConfused, e('nontrivially_confused'));
+        const flips =
+          flagDiff(t.correctOnClean, e('correct_on_clean')) +
+          flagDiff(t.nontriviallyConfused, e('nontrivially_confused'));
         tight('flags', flips, first ? 0 : 1);
       }
       const state = await model.stateDict();
-      checks.push(...finalStateChecks(state, init, ref, file, c.steps === 1 ? 0.08 : 0.3).map((k) => ({ ...k, tolerance: k.tolerance * scale })));
+      checks.push(
+        ...finalStateChecks(state, init, ref, file, c.steps === 1 ? 0.08 : 0.3).map((k) => ({
+          ...k,
+          tolerance: k.tolerance * scale,
+        })),
+      );
       results.push(summarise(c.name, checks));
     }
   } finally {
@@ -153,7 +163,12 @@ function finalStateChecks(
   // Sums of ‖Δa − Δe‖² and ‖Δe‖² over a group of tensors, Δ = final − init.
   const decoder = { num: 0, den: 0 };
   const classifier = { num: 0, den: 0 };
-  const accumulate = (acc: { num: number; den: number }, actual: Float32Array, initial: Float32Array, expected: Float32Array) => {
+  const accumulate = (
+    acc: { num: number; den: number },
+    actual: Float32Array,
+    initial: Float32Array,
+    expected: Float32Array,
+  ) => {
     for (let k = 0; k < expected.length; k++) {
       const de = expected[k] - initial[k];
       acc.num += (actual[k] - initial[k] - de) ** 2;
@@ -167,7 +182,12 @@ function finalStateChecks(
     const m = /^final\.(decoder|classifier)\.(.+)$/.exec(name);
     if (m && (m[1] === 'classifier' || !isRunningStat(m[2]))) {
       const initial = get(init, `init.${m[1]}.${m[2]}`, file).data as Float32Array;
-      accumulate(m[1] === 'decoder' ? decoder : classifier, state[`${m[1]}.${m[2]}`].data, initial, t.data as Float32Array);
+      accumulate(
+        m[1] === 'decoder' ? decoder : classifier,
+        state[`${m[1]}.${m[2]}`].data,
+        initial,
+        t.data as Float32Array,
+      );
     }
     const nm = /^delta\.classifier\.(.+)$/.exec(name);
     if (nm) {

@@ -9,7 +9,14 @@ export async function* firstImages(batches: AsyncIterable<ImageBatch>, limit: nu
       const n = limit - seen;
       if (n > 0) {
         const bytes = batch.h * batch.w * 3;
-        yield { ...batch, n, data: batch.data.subarray(0, n * bytes), labels: batch.labels.subarray(0, n), indices: batch.indices.slice(0, n), boxes: batch.boxes.slice(0, n) };
+        yield {
+          ...batch,
+          n,
+          data: batch.data.subarray(0, n * bytes),
+          labels: batch.labels.subarray(0, n),
+          indices: batch.indices.slice(0, n),
+          boxes: batch.boxes.slice(0, n),
+        };
       }
       return;
     }

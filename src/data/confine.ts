@@ -6,7 +6,8 @@
 // dataset folder already decides what it contains.
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
-export const OUTSIDE_ROOT_HINT = 'pass --allow-outside-root (allowOutsideRoot: true) to read files outside the dataset folder';
+export const OUTSIDE_ROOT_HINT =
+  'pass --allow-outside-root (allowOutsideRoot: true) to read files outside the dataset folder';
 
 export type Confined = { path: string; problem?: undefined } | { path?: undefined; problem: string };
 
@@ -17,5 +18,7 @@ export function confinePath(root: string, base: string, path: string, allowOutsi
   if (allowOutsideRoot) return { path: resolved };
   const rel = relative(resolve(root), resolved);
   const inside = rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
-  return inside ? { path: resolved } : { problem: `path outside the dataset root ${resolve(root)}: ${path} (${OUTSIDE_ROOT_HINT})` };
+  return inside
+    ? { path: resolved }
+    : { problem: `path outside the dataset root ${resolve(root)}: ${path} (${OUTSIDE_ROOT_HINT})` };
 }

@@ -12,7 +12,11 @@ export interface DecodedImage {
   height: number;
 }
 
-export async function decodeOriginal(bytes: Buffer, origin: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<DecodedImage> {
+export async function decodeOriginal(
+  bytes: Buffer,
+  origin: string,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): Promise<DecodedImage> {
   try {
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, autoOrient: true })
       .flatten()

@@ -2,9 +2,9 @@
 // that names the file. Pixels leave here as 8-bit sRGB, three channels, EXIF orientation applied.
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { quickImageHeader } from './image-header.js';
 import { DataError } from './skips.js';
 import type { TransformPlan } from './transform-geometry.js';
-import { quickImageHeader } from './image-header.js';
 
 /** PIL's decompression-bomb warning threshold (MAX_IMAGE_PIXELS); ImageNet's largest is ~12 Mpx. */
 export const DEFAULT_MAX_PIXELS = 89_478_485;
@@ -46,7 +46,11 @@ export async function readImageBytes(path: string): Promise<Buffer> {
 }
 
 /** Parses the header only: format, oriented size, and the pixel-limit check. */
-export async function readImageHeader(bytes: Buffer, origin: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
+export async function readImageHeader(
+  bytes: Buffer,
+  origin: string,
+  maxPixels = DEFAULT_MAX_PIXELS,
+): Promise<ImageHeader> {
   const header = quickHeader(bytes) ?? (await sharpHeader(bytes, origin));
   const { width, height } = header;
   if (!(width > 0 && height > 0)) throw new DataError(origin, 'corrupt image: no size in header');
@@ -62,7 +66,11 @@ function quickHeader(bytes: Buffer): ImageHeader | undefined {
   if (!quick) return undefined;
   // Orientations 5..8 turn the picture by 90 degrees.
   const turned = quick.orientation >= 5;
-  return { format: quick.format, width: turned ? quick.height : quick.width, height: turned ? quick.width : quick.height };
+  return {
+    format: quick.format,
+    width: turned ? quick.height : quick.width,
+    height: turned ? quick.width : quick.height,
+  };
 }
 
 async function sharpHeader(bytes: Buffer, origin: string): Promise<ImageHeader> {
@@ -78,7 +86,12 @@ async function sharpHeader(bytes: Buffer, origin: string): Promise<ImageHeader> 
 }
 
 /** Decodes and executes a transform plan; returns size×size×3 bytes (RGB, row-major). */
-export async function renderPlan(bytes: Buffer, plan: TransformPlan, origin: string, options: DecodeOptions = {}): Promise<Buffer> {
+export async function renderPlan(
+  bytes: Buffer,
+  plan: TransformPlan,
+  origin: string,
+  options: DecodeOptions = {},
+): Promise<Buffer> {
   const kernel = options.kernel ?? 'linear';
   // failOn 'error' rejects truncated and corrupt data but tolerates libjpeg warnings such as
   // "extraneous bytes before marker", which a few ImageNet files produce and PIL accepts.
@@ -100,7 +113,10 @@ export async function renderPlan(bytes: Buffer, plan: TransformPlan, origin: str
   }
   const { info, data } = result;
   if (info.width !== plan.size || info.height !== plan.size || info.channels !== 3) {
-    throw new DataError(origin, `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${plan.size}x${plan.size}x3`);
+    throw new DataError(
+      origin,
+      `decoder produced ${info.width}x${info.height}x${info.channels}, expected ${plan.size}x${plan.size}x3`,
+    );
   }
   if (plan.flip) mirrorRows(data, plan.size, plan.size);
   return data;

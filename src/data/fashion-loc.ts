@@ -6,11 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Box } from './types.js';
-import { readIdx } from './idx.js';
 import { drawScene, ITEM_SIDE, type Scene } from './fashion-scene.js';
+import { readIdx } from './idx.js';
 import { forEachLimited } from './imagenet-boxes.js';
 import { Random } from './random.js';
+import type { Box } from './types.js';
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
@@ -68,7 +68,10 @@ interface Split {
   items: number[];
 }
 
-async function readSplit(source: string, prefix: 'train' | 't10k'): Promise<{ images: Uint8Array; labels: Uint8Array; n: number }> {
+async function readSplit(
+  source: string,
+  prefix: 'train' | 't10k',
+): Promise<{ images: Uint8Array; labels: Uint8Array; n: number }> {
   const file = async (kind: string) => {
     try {
       return await readIdx(join(source, `${prefix}-${kind}.gz`));
@@ -76,7 +79,9 @@ async function readSplit(source: string, prefix: 'train' | 't10k'): Promise<{ im
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       return readIdx(join(source, `${prefix}-${kind}`)).catch((inner: NodeJS.ErrnoException) => {
         if (inner.code === 'ENOENT') {
-          throw new Error(`Fashion-MNIST not found in ${source} (${prefix}-${kind}[.gz]); install Debian's dataset-fashion-mnist or pass --source`);
+          throw new Error(
+            `Fashion-MNIST not found in ${source} (${prefix}-${kind}[.gz]); install Debian's dataset-fashion-mnist or pass --source`,
+          );
         }
         throw inner;
       });
@@ -109,14 +114,17 @@ function itemsOf(labels: Uint8Array, n: number, wanted: ReadonlyMap<number, numb
 }
 
 /** Fashion-MNIST label → label in the written dataset, for a class subset (null: all, unchanged). */
-export function classSubset(ids: readonly string[] | undefined): { map: Map<number, number>; classes: { id: string; name: string }[] } | null {
+export function classSubset(
+  ids: readonly string[] | undefined,
+): { map: Map<number, number>; classes: { id: string; name: string }[] } | null {
   if (!ids) return null;
   if (ids.length === 0) throw new Error('--classes must name at least one class');
   const map = new Map<number, number>();
   const classes: { id: string; name: string }[] = [];
   for (const id of ids) {
     const label = FASHION_CLASSES.findIndex((c) => c.id === id);
-    if (label < 0) throw new Error(`unknown fashion-loc class '${id}' (known: ${FASHION_CLASSES.map((c) => c.id).join(', ')})`);
+    if (label < 0)
+      throw new Error(`unknown fashion-loc class '${id}' (known: ${FASHION_CLASSES.map((c) => c.id).join(', ')})`);
     if (map.has(label)) throw new Error(`class '${id}' is listed twice`);
     map.set(label, classes.length);
     classes.push(FASHION_CLASSES[label]!);
@@ -136,37 +144,59 @@ export async function generateFashionLoc(options: FashionLocOptions): Promise<Fa
   if (!(itemScale.length === 2 && itemScale[0] > 0 && itemScale[0] <= itemScale[1] && itemScale[1] <= 1)) {
     throw new Error(`--item-scale must be MIN,MAX with 0 < MIN <= MAX <= 1, got ${itemScale.join(',')}`);
   }
-  const wanted: Record<SplitName, number> = { train: options.train ?? 2000, val: options.val ?? 500, test: options.test ?? 500 };
+  const wanted: Record<SplitName, number> = {
+    train: options.train ?? 2000,
+    val: options.val ?? 500,
+    test: options.test ?? 500,
+  };
   for (const [name, count] of Object.entries(wanted)) {
-    if (!(Number.isInteger(count) && count >= 0)) throw new Error(`--${name} must be a non-negative integer, got ${count}`);
+    if (!(Number.isInteger(count) && count >= 0))
+      throw new Error(`--${name} must be a non-negative integer, got ${count}`);
   }
   const official = await readSplit(source, 'train');
   const t10k = await readSplit(source, 't10k');
   const trainItems = itemsOf(official.labels, official.n, subset?.map ?? null);
   const testItems = itemsOf(t10k.labels, t10k.n, subset?.map ?? null);
-  if (wanted.train + wanted.val > trainItems.length) throw new Error(`--train + --val must be at most ${trainItems.length}`);
+  if (wanted.train + wanted.val > trainItems.length)
+    throw new Error(`--train + --val must be at most ${trainItems.length}`);
   if (wanted.test > testItems.length) throw new Error(`--test must be at most ${testItems.length}`);
   // One draw from the official train split, cut in two, keeps train and val items disjoint.
   const fromTrain = pick(trainItems, wanted.train + wanted.val, Random.stream(seed, 0, 0));
   const splits: Split[] = [
     { name: 'train', images: official.images, labels: official.labels, items: fromTrain.slice(0, wanted.train) },
     { name: 'val', images: official.images, labels: official.labels, items: fromTrain.slice(wanted.train) },
-    { name: 'test', images: t10k.images, labels: t10k.labels, items: pick(testItems, wanted.test, Random.stream(seed, 2, 0)) },
+    {
+      name: 'test',
+      images: t10k.images,
+      labels: t10k.labels,
+      items: pick(testItems, wanted.test, Random.stream(seed, 2, 0)),
+    },
   ];
   const width = duplicate ? 2 * size : size;
   const total = wanted.train + wanted.val + wanted.test;
   let done = 0;
   await mkdir(join(options.out, 'metadata'), { recursive: true });
   const classes = subset?.classes ?? FASHION_CLASSES;
-  await writeFile(join(options.out, 'metadata', 'classes.txt'), classes.map((c) => `${c.id} ${c.name}`).join('\n') + '\n');
+  await writeFile(
+    join(options.out, 'metadata', 'classes.txt'),
+    `${classes.map((c) => `${c.id} ${c.name}`).join('\n')}\n`,
+  );
 
   for (const split of splits) {
     const chosen = split.items;
-    const rows = { ids: [] as string[], labels: [] as string[], sizes: [] as string[], boxes: [] as string[], items: [] as string[] };
+    const rows = {
+      ids: [] as string[],
+      labels: [] as string[],
+      sizes: [] as string[],
+      boxes: [] as string[],
+      items: [] as string[],
+    };
     await mkdir(join(options.out, 'images', split.name), { recursive: true });
     await forEachLimited(chosen, 8, async (itemIndex, k) => {
       const scene = fashionLocScene(split.images, itemIndex, size, sceneRandom(seed, split.name, k), itemScale);
-      const { pixels, boxes } = duplicate ? sideBySide(scene.pixels, size, scene.box) : { pixels: scene.pixels, boxes: [scene.box] };
+      const { pixels, boxes } = duplicate
+        ? sideBySide(scene.pixels, size, scene.box)
+        : { pixels: scene.pixels, boxes: [scene.box] };
       const id = `${split.name}/${String(k).padStart(6, '0')}.png`;
       await sharp(pixels, { raw: { width, height: size, channels: 3 } })
         .png({ compressionLevel: 3 })
@@ -181,7 +211,7 @@ export async function generateFashionLoc(options: FashionLocOptions): Promise<Fa
     });
     const dir = join(options.out, 'metadata', split.name);
     await mkdir(dir, { recursive: true });
-    const lines = (list: string[]) => (list.length ? list.join('\n') + '\n' : '');
+    const lines = (list: string[]) => (list.length ? `${list.join('\n')}\n` : '');
     await writeFile(join(dir, 'image_ids.txt'), lines(rows.ids));
     await writeFile(join(dir, 'class_labels.txt'), lines(rows.labels));
     await writeFile(join(dir, 'image_sizes.txt'), lines(rows.sizes));
@@ -190,7 +220,22 @@ export async function generateFashionLoc(options: FashionLocOptions): Promise<Fa
     await writeFile(join(dir, 'source_items.txt'), lines(rows.items));
   }
   const summary: FashionLocSummary = { out: options.out, counts: wanted, width, height: size };
-  await writeFile(join(options.out, 'metadata', 'generator.json'), JSON.stringify({ generator: 'casm-native data fashion-loc', size, duplicate, seed, classes: classes.map((c) => c.id), itemScale, ...wanted }, null, 2) + '\n');
+  await writeFile(
+    join(options.out, 'metadata', 'generator.json'),
+    `${JSON.stringify(
+      {
+        generator: 'casm-native data fashion-loc',
+        size,
+        duplicate,
+        seed,
+        classes: classes.map((c) => c.id),
+        itemScale,
+        ...wanted,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return summary;
 }
 
@@ -204,11 +249,23 @@ export function sceneRandom(seed: number, split: SplitName, k: number): Random {
 export const DEFAULT_ITEM_SCALE: readonly [number, number] = [0.3, 0.6];
 
 /** Scene of official item `itemIndex` of `images` (n×28×28), with clutter from another item. */
-export function fashionLocScene(images: Uint8Array, itemIndex: number, size: number, rng: Random, itemScale: readonly [number, number] = DEFAULT_ITEM_SCALE): Scene {
+export function fashionLocScene(
+  images: Uint8Array,
+  itemIndex: number,
+  size: number,
+  rng: Random,
+  itemScale: readonly [number, number] = DEFAULT_ITEM_SCALE,
+): Scene {
   const itemBytes = ITEM_SIDE * ITEM_SIDE;
   const n = images.length / itemBytes;
   const other = rng.int(n);
-  return drawScene(images.subarray(itemIndex * itemBytes, (itemIndex + 1) * itemBytes), images.subarray(other * itemBytes, (other + 1) * itemBytes), size, rng, itemScale);
+  return drawScene(
+    images.subarray(itemIndex * itemBytes, (itemIndex + 1) * itemBytes),
+    images.subarray(other * itemBytes, (other + 1) * itemBytes),
+    size,
+    rng,
+    itemScale,
+  );
 }
 
 /** Two copies of a size×size scene side by side, with one box per copy. */

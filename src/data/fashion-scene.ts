@@ -1,8 +1,9 @@
 // One scene of the fashion-loc demo dataset: a Fashion-MNIST item, scaled and placed at random on
 // a textured, cluttered background. The item is the only thing drawn after the background is
 // complete, so its box is exact: every pixel outside the item's mask is background.
-import type { Box } from './types.js';
+
 import type { Random } from './random.js';
+import type { Box } from './types.js';
 
 export const ITEM_SIDE = 28;
 
@@ -61,8 +62,9 @@ function texture(size: number, rng: Random): Float32Array {
       const fx = x / cell - cx;
       const k = cy * (cells + 1) + cx;
       const blotch =
-        (blotches[k]! * (1 - fx) + blotches[k + 1]! * fx) * (1 - fy) + (blotches[k + cells + 1]! * (1 - fx) + blotches[k + cells + 2]! * fx) * fy;
-      const clamped = t < 0 ? 0 : t > 1 ? 1 : t;
+        (blotches[k]! * (1 - fx) + blotches[k + 1]! * fx) * (1 - fy) +
+        (blotches[k + cells + 1]! * (1 - fx) + blotches[k + cells + 2]! * fx) * fy;
+      const clamped = t < 0 ? 0 : Math.min(t, 1);
       let p: number;
       if (pattern === 0) p = u - Math.floor(u) < 0.5 ? 1 : -1;
       else if (pattern === 1) p = (Math.floor(u) + Math.floor(v)) & 1 ? -1 : 1;
@@ -100,7 +102,8 @@ function clutter(canvas: Float32Array, size: number, rng: Random, otherItem: Uin
     } else if (kind === 1) {
       const [cx, cy, rx, ry] = [x0 + w / 2, y0 + h / 2, w / 2, h / 2];
       for (let y = y0; y < y0 + h; y++) {
-        for (let x = x0; x < x0 + w; x++) if (((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2 <= 1) blend(canvas, size, x, y, colour, alpha);
+        for (let x = x0; x < x0 + w; x++)
+          if (((x + 0.5 - cx) / rx) ** 2 + ((y + 0.5 - cy) / ry) ** 2 <= 1) blend(canvas, size, x, y, colour, alpha);
       }
     } else {
       const [x1, y1] = [rng.int(size), rng.int(size)];
@@ -109,7 +112,8 @@ function clutter(canvas: Float32Array, size: number, rng: Random, otherItem: Uin
       for (let k = 0; k <= steps; k++) {
         const x = Math.round(x0 + ((x1 - x0) * k) / steps);
         const y = Math.round(y0 + ((y1 - y0) * k) / steps);
-        for (let dy = 0; dy < thickness; dy++) for (let dx = 0; dx < thickness; dx++) blend(canvas, size, x + dx, y + dy, colour, alpha);
+        for (let dy = 0; dy < thickness; dy++)
+          for (let dx = 0; dx < thickness; dx++) blend(canvas, size, x + dx, y + dy, colour, alpha);
       }
     }
   }
@@ -164,7 +168,13 @@ export function scaleItem(item: Uint8Array, side: number): Uint8Array {
  * `itemScale` of the scene side (default 30–60%) and coloured to contrast with what lies under it,
  * keeping its shading.
  */
-export function drawScene(item: Uint8Array, otherItem: Uint8Array, size: number, rng: Random, itemScale: readonly [number, number] = [0.3, 0.6]): Scene {
+export function drawScene(
+  item: Uint8Array,
+  otherItem: Uint8Array,
+  size: number,
+  rng: Random,
+  itemScale: readonly [number, number] = [0.3, 0.6],
+): Scene {
   const canvas = texture(size, rng);
   clutter(canvas, size, rng, otherItem);
   // Typed-array conversion clamps to 0..255 and rounds, natively.
@@ -176,9 +186,13 @@ export function drawScene(item: Uint8Array, otherItem: Uint8Array, size: number,
   const left = rng.int(size - side + 1);
   const top = rng.int(size - side + 1);
   let luminance = 0;
-  for (let y = top; y < top + side; y++) for (let x = left; x < left + side; x++) luminance += background[(y * size + x) * 3 + 1]!;
+  for (let y = top; y < top + side; y++)
+    for (let x = left; x < left + side; x++) luminance += background[(y * size + x) * 3 + 1]!;
   luminance /= side * side;
-  const colour: Colour = luminance > 128 ? [rng.int(70), rng.int(70), rng.int(70)] : [185 + rng.int(71), 185 + rng.int(71), 185 + rng.int(71)];
+  const colour: Colour =
+    luminance > 128
+      ? [rng.int(70), rng.int(70), rng.int(70)]
+      : [185 + rng.int(71), 185 + rng.int(71), 185 + rng.int(71)];
 
   const pixels = Uint8Array.from(background);
   const mask = new Uint8Array(size * size);
@@ -191,7 +205,8 @@ export function drawScene(item: Uint8Array, otherItem: Uint8Array, size: number,
       const alpha = Math.min(1, value / 48); // faint edge pixels blend, the body is opaque
       const shade = 0.45 + (0.55 * value) / 255;
       const i = (py * size + px) * 3;
-      for (let c = 0; c < 3; c++) pixels[i + c] = Math.round(background[i + c]! * (1 - alpha) + colour[c]! * shade * alpha);
+      for (let c = 0; c < 3; c++)
+        pixels[i + c] = Math.round(background[i + c]! * (1 - alpha) + colour[c]! * shade * alpha);
       mask[py * size + px] = 1;
       box.x0 = Math.min(box.x0, px);
       box.y0 = Math.min(box.y0, py);

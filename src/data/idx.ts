@@ -20,6 +20,7 @@ export async function readIdx(path: string): Promise<IdxArray> {
   for (let d = 0; d < dimensions; d++) shape.push(bytes.readUInt32BE(4 + 4 * d));
   const offset = 4 + 4 * dimensions;
   const expected = shape.reduce((n, s) => n * s, 1);
-  if (bytes.length - offset !== expected) throw new Error(`${path}: IDX holds ${bytes.length - offset} bytes, shape ${shape.join('x')} needs ${expected}`);
+  if (bytes.length - offset !== expected)
+    throw new Error(`${path}: IDX holds ${bytes.length - offset} bytes, shape ${shape.join('x')} needs ${expected}`);
   return { shape, data: new Uint8Array(bytes.buffer, bytes.byteOffset + offset, expected) };
 }

@@ -1,10 +1,10 @@
 // ImageNet localisation annotations: Kaggle's LOC_<split>_solution.csv and the per-image Pascal VOC
 // style XML files (ILSVRC2012_bbox_val_v3, Annotation/<wnid>/ for train). Coordinates are kept as
 // written (the authors' scoring uses them unchanged).
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, parse } from 'node:path';
-import type { Box } from './types.js';
 import type { SkipLog } from './skips.js';
+import type { Box } from './types.js';
 
 export interface LabelledBox extends Box {
   /** Class id (wnid) the box belongs to. */
@@ -33,14 +33,19 @@ export async function readSolutionCsv(path: string, log: SkipLog): Promise<Annot
     const comma = line.indexOf(',');
     if (comma <= 0) return log.skip(origin, 'malformed line: expected "ImageId,PredictionString"');
     const imageId = line.slice(0, comma).trim();
-    const tokens = line.slice(comma + 1).trim().split(/\s+/).filter(Boolean);
+    const tokens = line
+      .slice(comma + 1)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     if (tokens.length === 0 || tokens.length % 5 !== 0) {
       return log.skip(origin, 'malformed line: prediction string is not groups of "wnid x0 y0 x1 y1"');
     }
     const boxes: LabelledBox[] = [];
     for (let t = 0; t < tokens.length; t += 5) {
       const [x0, y0, x1, y1] = tokens.slice(t + 1, t + 5).map(Number) as [number, number, number, number];
-      if (![x0, y0, x1, y1].every(Number.isFinite)) return log.skip(origin, `malformed line: non-numeric box coordinate after ${tokens[t]}`);
+      if (![x0, y0, x1, y1].every(Number.isFinite))
+        return log.skip(origin, `malformed line: non-numeric box coordinate after ${tokens[t]}`);
       boxes.push({ classId: tokens[t]!, x0, y0, x1, y1 });
     }
     const existing = index.get(imageId);
@@ -66,7 +71,13 @@ export function parseAnnotationXml(xml: string): { boxes: LabelledBox[]; width?:
     const name = /<name>\s*([^<]*?)\s*<\/name>/.exec(object)?.[1];
     const bndbox = /<bndbox>([\s\S]*?)<\/bndbox>/.exec(object)?.[1];
     if (!name || !bndbox) throw new Error('<object> without <name> or <bndbox>');
-    boxes.push({ classId: name, x0: number(bndbox, 'xmin'), y0: number(bndbox, 'ymin'), x1: number(bndbox, 'xmax'), y1: number(bndbox, 'ymax') });
+    boxes.push({
+      classId: name,
+      x0: number(bndbox, 'xmin'),
+      y0: number(bndbox, 'ymin'),
+      x1: number(bndbox, 'xmax'),
+      y1: number(bndbox, 'ymax'),
+    });
   }
   if (sizeBlock === undefined) return { boxes };
   return { boxes, width: number(sizeBlock, 'width'), height: number(sizeBlock, 'height') };
@@ -77,8 +88,11 @@ export async function readXmlFolder(folder: string, log: SkipLog): Promise<Annot
   const index: AnnotationIndex = new Map();
   const entries = await readdir(folder, { recursive: true, withFileTypes: true });
   // Dirent.parentPath arrived in Node 20.12; earlier 20.x releases call it `path`.
-  const folderOf = (e: (typeof entries)[number]) => (e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path;
-  const files = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xml')).map((e) => join(folderOf(e), e.name));
+  const folderOf = (e: (typeof entries)[number]) =>
+    (e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path;
+  const files = entries
+    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xml'))
+    .map((e) => join(folderOf(e), e.name));
   files.sort();
   await forEachLimited(files, 32, async (file) => {
     try {
@@ -92,7 +106,11 @@ export async function readXmlFolder(folder: string, log: SkipLog): Promise<Annot
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

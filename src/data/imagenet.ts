@@ -3,11 +3,11 @@
 // Class index = position in the sorted wnid list, as torchvision's ImageFolder assigns it.
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, parse } from 'node:path';
-import type { Dataset, Sample } from './types.js';
 import { readClassListFile, readClassNames } from './class-list.js';
-import { readSolutionCsv, readXmlFolder, type AnnotationIndex } from './imagenet-boxes.js';
-import { boxProblem } from './transform-geometry.js';
+import { type AnnotationIndex, readSolutionCsv, readXmlFolder } from './imagenet-boxes.js';
 import type { SkipLog } from './skips.js';
+import { boxProblem } from './transform-geometry.js';
+import type { Dataset, Sample } from './types.js';
 
 /** The extensions torchvision's ImageFolder picks up; a format sharp cannot read is reported when
  * decoded, as a bad sample, rather than silently left out of the class. */
@@ -40,7 +40,10 @@ async function isFile(path: string): Promise<boolean> {
 
 async function subfolders(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 async function imageFiles(path: string): Promise<string[]> {
@@ -63,7 +66,12 @@ function annotationCandidates(root: string, split: string): string[] {
   ];
 }
 
-async function readAnnotations(root: string, split: string, explicit: string | undefined, log: SkipLog): Promise<AnnotationIndex | undefined> {
+async function readAnnotations(
+  root: string,
+  split: string,
+  explicit: string | undefined,
+  log: SkipLog,
+): Promise<AnnotationIndex | undefined> {
   const candidates = explicit ? [explicit] : annotationCandidates(root, split);
   for (const candidate of candidates) {
     if (await isFile(candidate)) return readSolutionCsv(candidate, log);
@@ -75,7 +83,12 @@ async function readAnnotations(root: string, split: string, explicit: string | u
 
 /** Sorted wnids: from train/ when present (so every split shares one index), else the synset file,
  * else the split's own folders, else the classes its annotations mention. */
-async function classIdList(root: string, splitDir: string, synsetFile: string | undefined, annotations: AnnotationIndex | undefined): Promise<string[]> {
+async function classIdList(
+  root: string,
+  splitDir: string,
+  synsetFile: string | undefined,
+  annotations: AnnotationIndex | undefined,
+): Promise<string[]> {
   const trainDir = join(root, 'train');
   if (await isDirectory(trainDir)) {
     const ids = await subfolders(trainDir);
@@ -89,7 +102,12 @@ async function classIdList(root: string, splitDir: string, synsetFile: string | 
   return [...mentioned].sort();
 }
 
-export async function loadImageNet(root: string, split: string, options: ImageNetOptions, log: SkipLog): Promise<Dataset> {
+export async function loadImageNet(
+  root: string,
+  split: string,
+  options: ImageNetOptions,
+  log: SkipLog,
+): Promise<Dataset> {
   const splitDir = join(root, split);
   if (!(await isDirectory(splitDir))) throw new Error(`${root}: no ${split}/ folder`);
   let synsetFile = options.synsets;
@@ -104,13 +122,21 @@ export async function loadImageNet(root: string, split: string, options: ImageNe
 
   const addSample = (path: string, classId: string, origin: string): void => {
     const label = classIndex.get(classId);
-    if (label === undefined) return log.skip(origin, `label out of range: class ${classId} is not one of the ${classIds.length} classes`);
+    if (label === undefined) {
+      log.skip(origin, `label out of range: class ${classId} is not one of the ${classIds.length} classes`);
+      return;
+    }
     const annotation = annotations?.get(parse(path).name);
     // Only boxes of the image's own class count (ILSVRC val XML can name other objects).
-    const boxes = (annotation?.boxes ?? []).filter((box) => box.classId === classId).map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 }));
+    const boxes = (annotation?.boxes ?? [])
+      .filter((box) => box.classId === classId)
+      .map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 }));
     for (const box of boxes) {
       const problem = boxProblem(box, annotation?.width, annotation?.height);
-      if (problem) return log.skip(annotation?.origin ?? origin, `${problem} for ${path}`);
+      if (problem) {
+        log.skip(annotation?.origin ?? origin, `${problem} for ${path}`);
+        return;
+      }
     }
     const size = annotation?.width && annotation.height ? { width: annotation.width, height: annotation.height } : {};
     samples.push({ path, label, boxes, ...size, origin: annotation?.origin ?? origin });
@@ -126,7 +152,9 @@ export async function loadImageNet(root: string, split: string, options: ImageNe
     }
   } else {
     if (!annotations) {
-      throw new Error(`${splitDir} is flat (no class folders) and no labels were found; looked for ${annotationCandidates(root, split).join(', ')}`);
+      throw new Error(
+        `${splitDir} is flat (no class folders) and no labels were found; looked for ${annotationCandidates(root, split).join(', ')}`,
+      );
     }
     for (const file of await imageFiles(splitDir)) {
       const path = join(splitDir, file);

@@ -4,13 +4,13 @@
 // Classes: classes.txt next to the manifest when present (one "id [name]" per line; an integer
 // label indexes it, a string label names an id). Without it, string labels are sorted and integer
 // labels numbered, over every *.jsonl in the folder so that all splits share one index.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { confinePath } from './confine.js';
-import type { Box, Dataset, Sample } from './types.js';
 import { readClassListFile } from './class-list.js';
-import { boxProblem } from './transform-geometry.js';
+import { confinePath } from './confine.js';
 import type { SkipLog } from './skips.js';
+import { boxProblem } from './transform-geometry.js';
+import type { Box, Dataset, Sample } from './types.js';
 
 interface Entry {
   record: Record<string, unknown>;
@@ -49,7 +49,8 @@ async function derivedClassIds(folder: string): Promise<string[]> {
       else if (Number.isInteger(record.label) && (record.label as number) > highest) highest = record.label as number;
     }
   }
-  if (strings.size > 0 && highest >= 0) throw new Error(`${folder}: manifests mix string and integer labels; add a classes.txt`);
+  if (strings.size > 0 && highest >= 0)
+    throw new Error(`${folder}: manifests mix string and integer labels; add a classes.txt`);
   if (strings.size > 0) return [...strings].sort();
   return Array.from({ length: highest + 1 }, (_, i) => String(i));
 }
@@ -66,7 +67,12 @@ function parseBox(value: unknown): Box | undefined {
   return undefined;
 }
 
-export async function loadJsonl(file: string, split: string, log: SkipLog, opts: { allowOutsideRoot?: boolean } = {}): Promise<Dataset> {
+export async function loadJsonl(
+  file: string,
+  split: string,
+  log: SkipLog,
+  opts: { allowOutsideRoot?: boolean } = {},
+): Promise<Dataset> {
   const folder = dirname(file);
   const listed = await readClassListFile(join(folder, 'classes.txt')).catch(() => undefined);
   const classIds = listed ? listed.map((e) => e.id) : await derivedClassIds(folder);

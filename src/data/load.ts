@@ -2,14 +2,14 @@
 // Dataset, then narrows it to the requested classes.
 import { access, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Dataset } from './types.js';
 import { readClassListFile } from './class-list.js';
-import { loadImageNet, isDirectory } from './imagenet.js';
+import { isDirectory, loadImageNet } from './imagenet.js';
 import { forEachLimited } from './imagenet-boxes.js';
 import { loadJsonl } from './jsonl.js';
-import { loadWsol } from './wsol.js';
-import { parseClassRanges, subsetClassIndices } from './subsets.js';
 import { SkipLog } from './skips.js';
+import { parseClassRanges, subsetClassIndices } from './subsets.js';
+import type { Dataset } from './types.js';
+import { loadWsol } from './wsol.js';
 
 export type DatasetFormat = 'auto' | 'imagenet' | 'wsol' | 'jsonl';
 
@@ -59,7 +59,8 @@ export async function detectFormat(data: string, split: string): Promise<Exclude
 
 export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset> {
   const data = resolve(options.data);
-  const format = !options.format || options.format === 'auto' ? await detectFormat(data, options.split) : options.format;
+  const format =
+    !options.format || options.format === 'auto' ? await detectFormat(data, options.split) : options.format;
   const log = new SkipLog(options.strict ?? false);
   let dataset: Dataset;
   switch (format) {
@@ -70,7 +71,12 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset>
       dataset = await loadWsol(data, options.split, log, { allowOutsideRoot: options.allowOutsideRoot });
       break;
     case 'jsonl':
-      dataset = await loadJsonl(data.endsWith('.jsonl') ? data : join(data, `${options.split}.jsonl`), options.split, log, { allowOutsideRoot: options.allowOutsideRoot });
+      dataset = await loadJsonl(
+        data.endsWith('.jsonl') ? data : join(data, `${options.split}.jsonl`),
+        options.split,
+        log,
+        { allowOutsideRoot: options.allowOutsideRoot },
+      );
       break;
   }
   if (format !== 'imagenet' && options.checkFiles !== false) await dropMissingFiles(dataset, log);
@@ -108,7 +114,10 @@ async function dropMissingFiles(dataset: Dataset, log: SkipLog): Promise<void> {
 
 /** Class indices named by a --classes value: a file of ids/ranges, or a range list. */
 export async function resolveClassSelection(spec: string, classIds: readonly string[]): Promise<number[]> {
-  const isFileSpec = await stat(spec).then((s) => s.isFile(), () => false);
+  const isFileSpec = await stat(spec).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!isFileSpec) return parseClassRanges(spec, classIds.length);
   const indexOf = new Map(classIds.map((id, i) => [id, i]));
   const picked = new Set<number>();

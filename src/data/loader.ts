@@ -22,15 +22,15 @@
 // left empty is not yielded. Either way the sample is recorded in `skipped`; with strict: true the
 // first one throws a DataError naming the file and manifest line.
 import { availableParallelism } from 'node:os';
-import type { Box, Dataset, ImageBatch, Sample, SkipRecord } from './types.js';
-import { Random } from './random.js';
+import { type ResizeKernel, setDecodeThreadsPerImage } from './decode.js';
 import { epochLength, epochOrder, STREAM_REPLACEMENT, STREAM_TRANSFORM } from './epoch-order.js';
 import { Limiter } from './limiter.js';
-import { DataError, SkipLog, formatSkipReport } from './skips.js';
-import { setDecodeThreadsPerImage, type ResizeKernel } from './decode.js';
-import { transformImage, type TransformKind, type TransformedImage } from './transforms.js';
+import { Random } from './random.js';
+import { DataError, formatSkipReport, SkipLog } from './skips.js';
+import { type TransformedImage, type TransformKind, transformImage } from './transforms.js';
+import type { Box, Dataset, ImageBatch, Sample, SkipRecord } from './types.js';
 
-export { epochOrder, epochLength } from './epoch-order.js';
+export { epochLength, epochOrder } from './epoch-order.js';
 
 export interface BatchLoaderOptions {
   batchSize: number;
@@ -106,7 +106,8 @@ export class BatchLoader {
     readonly dataset: Dataset,
     options: BatchLoaderOptions,
   ) {
-    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new Error(`batch size must be a positive integer, got ${options.batchSize}`);
+    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1))
+      throw new Error(`batch size must be a positive integer, got ${options.batchSize}`);
     this.options = options;
     this.batchSize = options.batchSize;
     this.size = options.size ?? 224;
@@ -170,10 +171,17 @@ export class BatchLoader {
   }
 
   /** The batches of one epoch from `startBatch` on. See the file comment for buffer lifetime. */
-  async *batches({ epoch = 0, startBatch = 0 }: { epoch?: number; startBatch?: number } = {}): AsyncGenerator<ImageBatch, void, undefined> {
+  async *batches({
+    epoch = 0,
+    startBatch = 0,
+  }: {
+    epoch?: number;
+    startBatch?: number;
+  } = {}): AsyncGenerator<ImageBatch, void, undefined> {
     const order = this.epochOrder(epoch);
     const total = this.batchesPerEpoch;
-    if (!(Number.isInteger(startBatch) && startBatch >= 0)) throw new Error(`startBatch must be a non-negative integer, got ${startBatch}`);
+    if (!(Number.isInteger(startBatch) && startBatch >= 0))
+      throw new Error(`startBatch must be a non-negative integer, got ${startBatch}`);
     const prefetch = Math.max(1, this.options.prefetch ?? 2);
     const limiter = new Limiter(Math.max(1, this.options.concurrency ?? availableParallelism()));
     const batchBytes = (this.batchSize + (this.mergesTail ? 1 : 0)) * this.size * this.size * 3;
@@ -215,11 +223,20 @@ export class BatchLoader {
   }
 
   /** Decodes batch `batchIndex` of the epoch into `buffer`; no batch when every sample was dropped. */
-  private async assemble(order: Uint32Array, epoch: number, batchIndex: number, buffer: Buffer, limiter: Limiter, state: { stopped: boolean }): Promise<Assembled> {
+  private async assemble(
+    order: Uint32Array,
+    epoch: number,
+    batchIndex: number,
+    buffer: Buffer,
+    limiter: Limiter,
+    state: { stopped: boolean },
+  ): Promise<Assembled> {
     const { first, last } = this.positionsOf(batchIndex, order.length);
     const positions = Array.from({ length: last - first }, (_, i) => first + i);
     const decoded = await Promise.all(
-      positions.map((position) => limiter.run(() => (state.stopped ? Promise.resolve(undefined) : this.decodePosition(order, epoch, position)))),
+      positions.map((position) =>
+        limiter.run(() => (state.stopped ? Promise.resolve(undefined) : this.decodePosition(order, epoch, position))),
+      ),
     );
     const kept = decoded.filter((d): d is Decoded => d !== undefined);
     if (kept.length === 0) return { buffer };
@@ -240,11 +257,17 @@ export class BatchLoader {
   /** Positions [first, last) of the epoch that batch `batchIndex` holds (this process's slice of it). */
   private positionsOf(batchIndex: number, epochLength: number): { first: number; last: number } {
     const start = batchIndex * this.batchSize;
-    const end = this.mergesTail && batchIndex === this.batchesPerEpoch - 1 ? epochLength : Math.min(epochLength, start + this.batchSize);
+    const end =
+      this.mergesTail && batchIndex === this.batchesPerEpoch - 1
+        ? epochLength
+        : Math.min(epochLength, start + this.batchSize);
     const shard = this.options.shard;
     if (!shard) return { first: start, last: end };
     const count = end - start;
-    return { first: start + Math.floor((shard.rank * count) / shard.worldSize), last: start + Math.floor(((shard.rank + 1) * count) / shard.worldSize) };
+    return {
+      first: start + Math.floor((shard.rank * count) / shard.worldSize),
+      last: start + Math.floor(((shard.rank + 1) * count) / shard.worldSize),
+    };
   }
 
   /** The image at `position` of the epoch, or its deterministic replacement when it is bad. */
@@ -258,9 +281,15 @@ export class BatchLoader {
       if (this.bad.has(index)) continue;
       const sample = this.dataset.samples[index]!;
       try {
-        const rng = this.transform === 'train' ? Random.stream(this.seed, epoch, position, attempt, STREAM_TRANSFORM) : undefined;
+        const rng =
+          this.transform === 'train' ? Random.stream(this.seed, epoch, position, attempt, STREAM_TRANSFORM) : undefined;
         const expectedSize = sample.width && sample.height ? { width: sample.width, height: sample.height } : undefined;
-        const image = await transformImage(sample.path, this.spec(), { rng, boxes: sample.boxes, origin: sample.path, expectedSize });
+        const image = await transformImage(sample.path, this.spec(), {
+          rng,
+          boxes: sample.boxes,
+          origin: sample.path,
+          expectedSize,
+        });
         return { index, image };
       } catch (err) {
         if (!(err instanceof DataError)) throw err;
@@ -268,7 +297,10 @@ export class BatchLoader {
         this.log.skip(describe(sample), err.reason);
       }
     }
-    if (replace) throw new Error(`no decodable image found for epoch ${epoch} position ${position} after ${maxAttempts} draws; is most of ${this.dataset.root} unreadable?`);
+    if (replace)
+      throw new Error(
+        `no decodable image found for epoch ${epoch} position ${position} after ${maxAttempts} draws; is most of ${this.dataset.root} unreadable?`,
+      );
     return undefined;
   }
 
@@ -291,11 +323,13 @@ function checkShard(shard: Shard, batchSize: number): void {
   if (!(Number.isInteger(worldSize) && worldSize >= 1 && Number.isInteger(rank) && rank >= 0 && rank < worldSize)) {
     throw new Error(`shard must have 0 <= rank < worldSize, got rank ${rank} of ${worldSize}`);
   }
-  if (batchSize < worldSize) throw new Error(`batch size ${batchSize} is smaller than the number of processes (${worldSize}): every process needs at least one image per batch`);
+  if (batchSize < worldSize)
+    throw new Error(
+      `batch size ${batchSize} is smaller than the number of processes (${worldSize}): every process needs at least one image per batch`,
+    );
 }
 
 /** "path (manifest:line)" when the manifest line adds information. */
 function describe(sample: Sample): string {
   return sample.origin && sample.origin !== sample.path ? `${sample.path} (${sample.origin})` : sample.path;
 }
-

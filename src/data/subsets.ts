@@ -58,14 +58,16 @@ export function subsetBounds(count: number): number[] {
 export function parseSubsetSpec(spec: string): SubsetName[] {
   const letters = spec.toUpperCase().replace(/[\s,]/g, '');
   const picked = new Set<SubsetName>();
-  const isName = (ch: string | undefined): ch is SubsetName => ch !== undefined && (SUBSET_NAMES as readonly string[]).includes(ch);
+  const isName = (ch: string | undefined): ch is SubsetName =>
+    ch !== undefined && (SUBSET_NAMES as readonly string[]).includes(ch);
   for (let i = 0; i < letters.length; i++) {
     const first = letters[i];
     if (!isName(first)) throw new Error(`class subset "${spec}": "${first}" is not one of A-F`);
     if (letters[i + 1] === '-') {
       const last = letters[i + 2];
       if (!isName(last) || last < first) throw new Error(`class subset "${spec}": bad range after "${first}"`);
-      for (let code = first.charCodeAt(0); code <= last.charCodeAt(0); code++) picked.add(String.fromCharCode(code) as SubsetName);
+      for (let code = first.charCodeAt(0); code <= last.charCodeAt(0); code++)
+        picked.add(String.fromCharCode(code) as SubsetName);
       i += 2;
     } else {
       picked.add(first);

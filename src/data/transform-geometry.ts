@@ -1,8 +1,9 @@
 // Geometry of the image transforms, with no pixels involved: where to crop, what to resize to,
 // whether to flip, and how a ground-truth box moves. The pixel side (transforms.ts) only executes
 // a plan, so pixels and boxes cannot disagree.
-import type { Box } from './types.js';
+
 import type { Random } from './random.js';
+import type { Box } from './types.js';
 
 export type TransformKind = 'train' | 'val' | 'score-crop' | 'score-direct';
 
@@ -140,7 +141,13 @@ export function planTrain(width: number, height: number, rng: Random, options: P
  * centre-crop size×size with torchvision's offset rounding. Boxes scale by shortSide / short side
  * on both axes, as the authors' scoring does.
  */
-export function planShortSideCentreCrop(kind: TransformKind, width: number, height: number, shortSide: number, size: number): TransformPlan {
+export function planShortSideCentreCrop(
+  kind: TransformKind,
+  width: number,
+  height: number,
+  shortSide: number,
+  size: number,
+): TransformPlan {
   const short = Math.min(width, height);
   const long = Math.max(width, height);
   const resizedLong = Math.floor((shortSide * long) / short);
@@ -184,7 +191,13 @@ export function planScoreDirect(width: number, height: number, size: number): Tr
   };
 }
 
-export function planTransform(kind: TransformKind, width: number, height: number, options: PlanOptions, rng?: Random): TransformPlan {
+export function planTransform(
+  kind: TransformKind,
+  width: number,
+  height: number,
+  options: PlanOptions,
+  rng?: Random,
+): TransformPlan {
   switch (kind) {
     case 'train':
       if (!rng) throw new Error('the train transform needs a random stream');

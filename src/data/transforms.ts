@@ -1,11 +1,19 @@
 // The four image transforms of the spec, on real pixels: train (RandomResizedCrop + flip), val
 // (short side 256·size/224, centre crop), score-crop (short side = size, centre crop) and
 // score-direct (squeeze to size×size). Each returns the pixels and the boxes moved identically.
-import type { Box } from './types.js';
+
+import { type DecodeOptions, readImageBytes, readImageHeader, renderPlan } from './decode.js';
 import type { Random } from './random.js';
-import { readImageBytes, readImageHeader, renderPlan, type DecodeOptions } from './decode.js';
 import { DataError } from './skips.js';
-import { boxProblem, planTransform, transformBox, type PlanOptions, type TransformKind, type TransformPlan } from './transform-geometry.js';
+import {
+  boxProblem,
+  type PlanOptions,
+  planTransform,
+  type TransformKind,
+  type TransformPlan,
+  transformBox,
+} from './transform-geometry.js';
+import type { Box } from './types.js';
 
 export type { TransformKind, TransformPlan } from './transform-geometry.js';
 
@@ -33,7 +41,12 @@ export interface TransformedImage {
 export async function transformImage(
   source: string | Buffer,
   spec: TransformSpec,
-  options: { rng?: Random; boxes?: readonly Box[]; origin?: string; expectedSize?: { width: number; height: number } } = {},
+  options: {
+    rng?: Random;
+    boxes?: readonly Box[];
+    origin?: string;
+    expectedSize?: { width: number; height: number };
+  } = {},
 ): Promise<TransformedImage> {
   const origin = options.origin ?? (typeof source === 'string' ? source : '<buffer>');
   const bytes = typeof source === 'string' ? await readFileAs(source, origin) : source;
@@ -41,7 +54,10 @@ export async function transformImage(
   const expected = options.expectedSize;
   // Boxes are in the manifest's pixels: if the manifest disagrees with the file, they are wrong.
   if (expected && (expected.width !== header.width || expected.height !== header.height)) {
-    throw new DataError(origin, `size mismatch: the manifest says ${expected.width}x${expected.height}, the image is ${header.width}x${header.height}`);
+    throw new DataError(
+      origin,
+      `size mismatch: the manifest says ${expected.width}x${expected.height}, the image is ${header.width}x${header.height}`,
+    );
   }
   const boxes = options.boxes ?? [];
   for (const box of boxes) {
@@ -50,7 +66,14 @@ export async function transformImage(
   }
   const plan = planTransform(spec.kind, header.width, header.height, spec, options.rng);
   const data = await renderPlan(bytes, plan, origin, spec);
-  return { data, size: spec.size, boxes: boxes.map((box) => transformBox(box, plan)), plan, width: header.width, height: header.height };
+  return {
+    data,
+    size: spec.size,
+    boxes: boxes.map((box) => transformBox(box, plan)),
+    plan,
+    width: header.width,
+    height: header.height,
+  };
 }
 
 async function readFileAs(path: string, origin: string): Promise<Buffer> {

@@ -5,14 +5,14 @@
 //   metadata/<split>/localization.txt "path,x0,y0,x1,y1", one line per box (optional)
 // Images live under images/ (or the root itself), and must stay inside the root (see confine.ts). Class names are not part of the format; we read
 // metadata/classes.txt when present (our generator writes it), else the labels are numbered.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Box, Dataset, Sample } from './types.js';
 import { readClassListFile } from './class-list.js';
-import { boxProblem } from './transform-geometry.js';
-import { isDirectory } from './imagenet.js';
 import { confinePath } from './confine.js';
+import { isDirectory } from './imagenet.js';
 import type { SkipLog } from './skips.js';
+import { boxProblem } from './transform-geometry.js';
+import type { Box, Dataset, Sample } from './types.js';
 
 interface Row {
   fields: string[];
@@ -47,7 +47,12 @@ async function highestLabel(metadataDir: string): Promise<number> {
   return highest;
 }
 
-export async function loadWsol(root: string, split: string, log: SkipLog, opts: { allowOutsideRoot?: boolean } = {}): Promise<Dataset> {
+export async function loadWsol(
+  root: string,
+  split: string,
+  log: SkipLog,
+  opts: { allowOutsideRoot?: boolean } = {},
+): Promise<Dataset> {
   const metadataDir = join(root, 'metadata');
   const dir = join(metadataDir, split);
   if (!(await isDirectory(dir))) throw new Error(`${root}: no metadata/${split}/ folder`);
@@ -90,7 +95,8 @@ export async function loadWsol(root: string, split: string, log: SkipLog, opts: 
     const [path, w, h] = row.fields;
     const width = Number(w);
     const height = Number(h);
-    if (row.fields.length !== 3 || !path || !(width > 0) || !(height > 0)) log.skip(row.origin, 'malformed line: expected "path,width,height"');
+    if (row.fields.length !== 3 || !path || !(width > 0) || !(height > 0))
+      log.skip(row.origin, 'malformed line: expected "path,width,height"');
     else sizes.set(path, { width, height });
   }
 
@@ -133,7 +139,13 @@ export async function loadWsol(root: string, split: string, log: SkipLog, opts: 
       log.skip(row.origin, `bad box (${bad})`);
       continue;
     }
-    samples.push({ path: confined.path, label: labelled.label, boxes: boxes.get(id) ?? [], ...sizes.get(id), origin: row.origin });
+    samples.push({
+      path: confined.path,
+      label: labelled.label,
+      boxes: boxes.get(id) ?? [],
+      ...sizes.get(id),
+      origin: row.origin,
+    });
   }
   return { root, split, classIds, classNames, samples, skipped: log.records };
 }

@@ -53,9 +53,17 @@ export async function evaluateClassifierAgnosticism(opts: AgnosticismOptions): P
   const numClasses = dataset.classIds.length;
   for (const c of opts.classifiers) {
     const k = c.model.info().numClasses;
-    if (k !== numClasses) throw new Error(`classifier ${c.name} has ${k} outputs, the dataset has ${numClasses} classes`);
+    if (k !== numClasses)
+      throw new Error(`classifier ${c.name} has ${k} outputs, the dataset has ${numClasses} classes`);
   }
-  const loader = new BatchLoader(dataset, { batchSize: opts.batchSize ?? 16, size, transform: 'val', onBadSample: 'drop', strict: opts.strict, concurrency: opts.concurrency });
+  const loader = new BatchLoader(dataset, {
+    batchSize: opts.batchSize ?? 16,
+    size,
+    transform: 'val',
+    onBadSample: 'drop',
+    strict: opts.strict,
+    concurrency: opts.concurrency,
+  });
   const correct = opts.classifiers.map(() => ({ clean: 0, maskedIn: 0, maskedOut: 0, inpainted: 0 }));
   let images = 0;
   let area = 0;
@@ -78,7 +86,12 @@ export async function evaluateClassifierAgnosticism(opts: AgnosticismOptions): P
     maskArea: frac(area),
     classifiers: opts.classifiers.map((c, ci) => ({
       name: c.name,
-      top1: { clean: frac(correct[ci]!.clean), maskedIn: frac(correct[ci]!.maskedIn), maskedOut: frac(correct[ci]!.maskedOut), inpainted: frac(correct[ci]!.inpainted) },
+      top1: {
+        clean: frac(correct[ci]!.clean),
+        maskedIn: frac(correct[ci]!.maskedIn),
+        maskedOut: frac(correct[ci]!.maskedOut),
+        inpainted: frac(correct[ci]!.inpainted),
+      },
     })),
     skipped: [...dataset.skipped, ...loader.skipped],
   };

@@ -6,7 +6,14 @@
 // any subset (the bench's class subsets) or read the boxes (MaxBoxAccV2, two-copies shares).
 import type { Sample } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
-import { LocalisationAccumulator, createScoreScratch, scoreMask, type LocalisationSummary, type MaskScore, type ScoreScratch } from '../metrics/score-mask.js';
+import {
+  createScoreScratch,
+  LocalisationAccumulator,
+  type LocalisationSummary,
+  type MaskScore,
+  type ScoreScratch,
+  scoreMask,
+} from '../metrics/score-mask.js';
 import { originalSize } from './original-size.js';
 
 /** One image's score, with the sample it belongs to. */
@@ -31,10 +38,22 @@ export class LocalisationScorer {
    * Scores one h×w mask (the scoring frame, so h = w = its side) of `sample`. Returns null, and
    * counts nothing, when the sample has no ground-truth box.
    */
-  async add(mask: Float32Array, h: number, w: number, sample: Sample, index: number, correct: boolean): Promise<ImageLocalisation | null> {
+  async add(
+    mask: Float32Array,
+    h: number,
+    w: number,
+    sample: Sample,
+    index: number,
+    correct: boolean,
+  ): Promise<ImageLocalisation | null> {
     if (sample.boxes.length === 0) return null;
     if (!this.scratch || this.scratch.pixels !== h * w) this.scratch = createScoreScratch(h * w);
-    const score = scoreMask(mask, h, w, sample.boxes, await originalSize(sample), { resize: this.resize, size: h, isCorrect: correct, scratch: this.scratch });
+    const score = scoreMask(mask, h, w, sample.boxes, await originalSize(sample), {
+      resize: this.resize,
+      size: h,
+      isCorrect: correct,
+      scratch: this.scratch,
+    });
     const record: ImageLocalisation = { ...score, index, label: sample.label, correct };
     this.means.add(score);
     this.records.push(record);

@@ -5,13 +5,13 @@
 import { BatchLoader } from '../data/loader.js';
 import type { Dataset, SkipRecord } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { MaskStatisticsAccumulator, type MaskStatisticsSummary, maskStatistics } from '../metrics/mask-statistics.js';
 import { MaxBoxAccAccumulator } from '../metrics/max-box-acc.js';
-import { MaskStatisticsAccumulator, maskStatistics, type MaskStatisticsSummary } from '../metrics/mask-statistics.js';
 import type { Model } from '../native/model.js';
 import { argmaxRows } from '../train/masked-input.js';
 import { limitDataset } from './dataset-limit.js';
 import { LocalisationScorer } from './localisation-scorer.js';
-import { toyMask, type ToyKind } from './toy-masks.js';
+import { type ToyKind, toyMask } from './toy-masks.js';
 
 export type MaskSource = { kind: 'model'; model: Model } | { kind: 'toy'; toy: ToyKind };
 
@@ -96,7 +96,12 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
       const index = batch.indices[i]!;
       const score = await loc.add(mask, h, w, dataset.samples[index]!, index, isCorrect);
       if (!score) continue;
-      boxAcc.add(mask, h, w, score.resized_boxes.map(([x0, y0, x1, y1]) => ({ x0, y0, x1, y1 })));
+      boxAcc.add(
+        mask,
+        h,
+        w,
+        score.resized_boxes.map(([x0, y0, x1, y1]) => ({ x0, y0, x1, y1 })),
+      );
     }
     seen = Math.max(seen, ...batch.indices.map((k) => k + 1));
     opts.onProgress?.(seen, total);
@@ -115,7 +120,13 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
     F1: s ? s.F1 : null,
     F1a: s ? s.F1a : null,
     MaxBoxAccV2: s ? box.maxBoxAccV2 : null,
-    maxBoxAcc: s ? box.iouThresholds.map((iou, k) => ({ iou, accuracy: box.maxBoxAcc[k]!, camThreshold: box.bestCamThreshold[k]! })) : [],
+    maxBoxAcc: s
+      ? box.iouThresholds.map((iou, k) => ({
+          iou,
+          accuracy: box.maxBoxAcc[k]!,
+          camThreshold: box.bestCamThreshold[k]!,
+        }))
+      : [],
     top1: opts.masks.kind === 'model' && images > 0 ? correct / images : null,
     maskStats: { ...stats.summary(), stdByBatch: stats.count > 1 ? stats.stdOfMeansByBatch(128) : 0 },
     skipped: [...dataset.skipped, ...loader.skipped],

@@ -1,7 +1,7 @@
 // The predicted object box of a continuous mask, the way the authors' scorer derives it: binarise
 // (top fraction = mask mean), keep the largest 4-connected component, take its tight box.
 import { binarizeTopFraction } from '../metrics/binarize.js';
-import { componentScratch, largestComponent4, type ComponentScratch } from '../metrics/largest-component.js';
+import { type ComponentScratch, componentScratch, largestComponent4 } from '../metrics/largest-component.js';
 import type { PixelBox } from '../metrics/tight-box.js';
 
 export interface MaskBox {
@@ -15,7 +15,12 @@ export interface MaskBox {
   componentPixels: number;
 }
 
-export function maskBox(mask: Float32Array, h: number, w: number, scratch: ComponentScratch = componentScratch(h * w)): MaskBox {
+export function maskBox(
+  mask: Float32Array,
+  h: number,
+  w: number,
+  scratch: ComponentScratch = componentScratch(h * w),
+): MaskBox {
   if (mask.length !== h * w) throw new RangeError(`maskBox: mask has ${mask.length} values, expected ${h}x${w}`);
   const bin = binarizeTopFraction(mask);
   if (bin.count === 0) return { binary: bin.binary, binarizedPixels: 0, box: null, componentPixels: 0 };

@@ -23,7 +23,14 @@ interface AxisMap {
 }
 
 /** Per original column (or row): where its centre lands in the model input, and the covered span. */
-function axis(length: number, preOffset: number, preLength: number, resized: number, postOffset: number, size: number): AxisMap {
+function axis(
+  length: number,
+  preOffset: number,
+  preLength: number,
+  resized: number,
+  postOffset: number,
+  size: number,
+): AxisMap {
   const scale = resized / preLength;
   const at = new Float64Array(length);
   let first = length;
@@ -40,15 +47,21 @@ function axis(length: number, preOffset: number, preLength: number, resized: num
   return { at, first: Math.min(first, end), end };
 }
 
-export function maskToOriginal(mask: Float32Array, plan: TransformPlan, width: number, height: number): OriginalFrameMask {
+export function maskToOriginal(
+  mask: Float32Array,
+  plan: TransformPlan,
+  width: number,
+  height: number,
+): OriginalFrameMask {
   const size = plan.size;
-  if (mask.length !== size * size) throw new RangeError(`maskToOriginal: ${mask.length} values for a ${size}x${size} input`);
+  if (mask.length !== size * size)
+    throw new RangeError(`maskToOriginal: ${mask.length} values for a ${size}x${size} input`);
   if (plan.flip) throw new RangeError('maskToOriginal: flipped plans are training-only');
   const xs = axis(width, plan.pre?.left ?? 0, plan.pre?.width ?? width, plan.resizeWidth, plan.post?.left ?? 0, size);
   const ys = axis(height, plan.pre?.top ?? 0, plan.pre?.height ?? height, plan.resizeHeight, plan.post?.top ?? 0, size);
   const out = new Float32Array(width * height);
   const covered = new Uint8Array(width * height);
-  const clamp = (v: number) => (v < 0 ? 0 : v > size - 1 ? size - 1 : v);
+  const clamp = (v: number) => (v < 0 ? 0 : Math.min(v, size - 1));
   for (let y = ys.first; y < ys.end; y++) {
     const v = clamp(ys.at[y]!);
     const v0 = Math.floor(v);

@@ -26,7 +26,11 @@ export interface MaskedAccuracyCounts {
   area: number;
 }
 
-export async function countCorrectOnMaskedImages(batch: MaskedAccuracyBatch, masks: Float32Array, classifiers: readonly Model[]): Promise<MaskedAccuracyCounts> {
+export async function countCorrectOnMaskedImages(
+  batch: MaskedAccuracyBatch,
+  masks: Float32Array,
+  classifiers: readonly Model[],
+): Promise<MaskedAccuracyCounts> {
   const { n, h, w } = batch;
   const plane = h * w;
   const variants: Record<Exclude<ImageKind, 'clean'>, Uint8Array> = {

@@ -9,7 +9,14 @@ export function reportSummary(file: string, data: ReportData) {
     settings: Object.fromEntries(data.settings),
     metrics: data.metrics?.rows ?? null,
     maskStats: data.maskStats,
-    examples: data.grid.map((g) => ({ caption: g.caption, truth: g.truth, predicted: g.predicted, probability: g.probability, box: g.box, groundTruth: g.groundTruth })),
+    examples: data.grid.map((g) => ({
+      caption: g.caption,
+      truth: g.truth,
+      predicted: g.predicted,
+      probability: g.probability,
+      box: g.box,
+      groundTruth: g.groundTruth,
+    })),
     notes: data.notes,
   };
 }

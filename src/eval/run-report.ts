@@ -12,14 +12,14 @@ import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } 
 import { heatmapOverlay } from '../viz/heatmap.js';
 import { maskedImages } from '../viz/masked-images.js';
 import { encodePng, pngDataUri } from '../viz/png.js';
-import { renderReportHtml, type ReportData, type ReportGridRow } from '../viz/report-html.js';
+import { type ReportData, type ReportGridRow, renderReportHtml } from '../viz/report-html.js';
 import { limitDataset } from './dataset-limit.js';
 import { evaluateLocalisation, type LocalisationEvalResult } from './localisation.js';
 import { maskBox } from './mask-box.js';
-import { openModel, type OpenedModel } from './open-model.js';
+import { type OpenedModel, openModel } from './open-model.js';
 import { runSettingsRows } from './run-settings.js';
 import { softmaxTop1 } from './top1.js';
-import { TOY_KINDS, centerMargin } from './toy-masks.js';
+import { centerMargin, TOY_KINDS } from './toy-masks.js';
 import { trainingCurveCharts } from './training-curves.js';
 import { readTrainingLog } from './training-log.js';
 
@@ -75,23 +75,39 @@ export async function writeRunReport(opts: RunReportOptions): Promise<{ file: st
       log(`report: scoring the model on ${dataset.split}…`);
       evaluation = await evaluateLocalisation({ ...common, dataset, masks: { kind: 'model', model: opened.model } });
     }
-    for (const toy of TOY_KINDS) toys.push(await evaluateLocalisation({ ...common, dataset, masks: { kind: 'toy', toy } }));
+    for (const toy of TOY_KINDS)
+      toys.push(await evaluateLocalisation({ ...common, dataset, masks: { kind: 'toy', toy } }));
   }
 
   const hasBoxes = evaluation !== null && evaluation.imagesWithBoxes > 0;
-  const row = (name: string, r: LocalisationEvalResult) => ({ name, LE: r.LE, OM: r.OM, F1: r.F1, F1a: r.F1a, MaxBoxAccV2: r.MaxBoxAccV2, top1: r.top1 });
+  const row = (name: string, r: LocalisationEvalResult) => ({
+    name,
+    LE: r.LE,
+    OM: r.OM,
+    F1: r.F1,
+    F1a: r.F1a,
+    MaxBoxAccV2: r.MaxBoxAccV2,
+    top1: r.top1,
+  });
   const toyName = (t: LocalisationEvalResult) =>
     t.source === 'toy-center' ? `baseline: centre box (margin ${centerMargin(size)} px)` : 'baseline: whole image';
   const metrics: ReportData['metrics'] =
     evaluation && hasBoxes
       ? {
-          caption: `${evaluation.imagesWithBoxes} images with boxes of split "${evaluation.split}", ${size}×${size}, resize ${resize}. ` +
+          caption:
+            `${evaluation.imagesWithBoxes} images with boxes of split "${evaluation.split}", ${size}×${size}, resize ${resize}. ` +
             'Lower LE/OM is better, higher F1/MaxBoxAccV2 is better. Baselines count as correctly classified (score.py), so their OM equals LE.',
           rows: [row('CASM (this run)', evaluation), ...toys.map((t) => row(toyName(t), t))],
         }
       : null;
   const maskStats = evaluation
-    ? [evaluation, ...toys].map((r) => ({ name: r === evaluation ? 'CASM (this run)' : toyName(r), mean: r.maskStats.mean, std: r.maskStats.std, entropy: r.maskStats.entropy, tv: r.maskStats.tv }))
+    ? [evaluation, ...toys].map((r) => ({
+        name: r === evaluation ? 'CASM (this run)' : toyName(r),
+        mean: r.maskStats.mean,
+        std: r.maskStats.std,
+        entropy: r.maskStats.entropy,
+        tv: r.maskStats.tv,
+      }))
     : [];
 
   const grid = dataset ? await exampleGrid(opened, limitDataset(dataset, opts.examples ?? 6), size, resize) : [];
@@ -109,9 +125,15 @@ export async function writeRunReport(opts: RunReportOptions): Promise<{ file: st
   const training = opened.training;
   const settings = runSettingsRows(
     training?.config ?? null,
-    training ? [['steps trained', String(training.step)], ['weights', training.weights]] : [],
+    training
+      ? [
+          ['steps trained', String(training.step)],
+          ['weights', training.weights],
+        ]
+      : [],
   );
-  if (!training) notes.push('No training settings: the model was opened from a bare weights file, not a run or checkpoint folder.');
+  if (!training)
+    notes.push('No training settings: the model was opened from a bare weights file, not a run or checkpoint folder.');
   const data: ReportData = {
     title: `CASM report: ${path.basename(runDir)}`,
     subtitle: `Generated ${new Date().toISOString()} by casm-native`,
@@ -134,14 +156,33 @@ export async function writeRunReport(opts: RunReportOptions): Promise<{ file: st
  * inpainted images of the first samples, with the true and the predicted class. All in the model's
  * input frame, where the scorer compares the boxes.
  */
-async function exampleGrid(opened: OpenedModel, dataset: Dataset, size: number, resize: ResizeMode): Promise<ReportGridRow[]> {
+async function exampleGrid(
+  opened: OpenedModel,
+  dataset: Dataset,
+  size: number,
+  resize: ResizeMode,
+): Promise<ReportGridRow[]> {
   const images: { file: string; truth: string; rgb: Uint8Array; groundTruth: ReportGridRow['groundTruth'] }[] = [];
   for (const sample of dataset.samples) {
     try {
-      const t = await transformImage(sample.path, { kind: resize === 'crop' ? 'score-crop' : 'score-direct', size }, { boxes: sample.boxes });
+      const t = await transformImage(
+        sample.path,
+        { kind: resize === 'crop' ? 'score-crop' : 'score-direct', size },
+        { boxes: sample.boxes },
+      );
       // Boxes after the transform can stick out of the crop; clip them to what is drawn.
-      const groundTruth = t.boxes.map((b) => ({ x0: Math.max(0, b.x0), y0: Math.max(0, b.y0), x1: Math.min(size, b.x1), y1: Math.min(size, b.y1) }));
-      images.push({ file: path.basename(sample.path), truth: String(dataset.classNames[sample.label] ?? sample.label), rgb: new Uint8Array(t.data), groundTruth });
+      const groundTruth = t.boxes.map((b) => ({
+        x0: Math.max(0, b.x0),
+        y0: Math.max(0, b.y0),
+        x1: Math.min(size, b.x1),
+        y1: Math.min(size, b.y1),
+      }));
+      images.push({
+        file: path.basename(sample.path),
+        truth: String(dataset.classNames[sample.label] ?? sample.label),
+        rgb: new Uint8Array(t.data),
+        groundTruth,
+      });
     } catch {
       // an unreadable image simply has no row
     }
@@ -150,7 +191,13 @@ async function exampleGrid(opened: OpenedModel, dataset: Dataset, size: number, 
   const plane = size * size;
   const batch = new Uint8Array(images.length * plane * 3);
   images.forEach((im, i) => batch.set(im.rgb, i * plane * 3));
-  const { masks, logits } = await opened.model.saliency({ kind: 'uint8', data: batch, n: images.length, h: size, w: size });
+  const { masks, logits } = await opened.model.saliency({
+    kind: 'uint8',
+    data: batch,
+    n: images.length,
+    h: size,
+    w: size,
+  });
   const k = logits.length / images.length;
   const uri = async (px: Uint8Array) => pngDataUri(await encodePng(px, size, size, 3));
   const line = boxLineWidth(size, size);

@@ -15,12 +15,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readImageBytes } from '../data/decode.js';
 import { decodeOriginal } from '../data/decode-original.js';
-import { transformImage, type TransformedImage } from '../data/transforms.js';
 import { DataError } from '../data/skips.js';
 import type { TransformPlan } from '../data/transform-geometry.js';
+import { type TransformedImage, transformImage } from '../data/transforms.js';
 import type { Box } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
-import { maskStatistics, type MaskStatistics } from '../metrics/mask-statistics.js';
+import { type MaskStatistics, maskStatistics } from '../metrics/mask-statistics.js';
 import type { PixelBox } from '../metrics/tight-box.js';
 import type { Model } from '../native/model.js';
 import { dimUncovered, maskWithCoverageAlpha } from '../viz/coverage.js';
@@ -29,9 +29,9 @@ import { heatmapOverlay, maskToGrey } from '../viz/heatmap.js';
 import { maskedImages } from '../viz/masked-images.js';
 import { encodePng } from '../viz/png.js';
 import { maskBox } from './mask-box.js';
-import { softmaxTop1 } from './top1.js';
 import { binaryToOriginal, maskToOriginal } from './mask-to-original.js';
 import type { SaliencyInput } from './saliency-inputs.js';
+import { softmaxTop1 } from './top1.js';
 
 export const SALIENCY_FILES = {
   input: 'input.png',
@@ -109,7 +109,11 @@ export async function exportSaliency(opts: SaliencyExportOptions): Promise<Salie
       chunk.map(async (input): Promise<Decoded | null> => {
         try {
           const bytes = await readImageBytes(input.path);
-          const image = await transformImage(bytes, { kind: resize === 'crop' ? 'score-crop' : 'score-direct', size }, { origin: input.path });
+          const image = await transformImage(
+            bytes,
+            { kind: resize === 'crop' ? 'score-crop' : 'score-direct', size },
+            { origin: input.path },
+          );
           return { input, bytes, image };
         } catch (err) {
           if (!(err instanceof DataError) || opts.strict) throw err;
@@ -164,7 +168,9 @@ async function writeOne(
   for (const gt of groundTruth) drawBox(overlay, width, height, gt, GROUND_TRUTH_BOX_COLOUR, line);
   if (box) drawBox(overlay, width, height, box, PREDICTED_BOX_COLOUR, line);
 
-  const files = Object.fromEntries(Object.entries(SALIENCY_FILES).map(([key, suffix]) => [key, `${input.name}.${suffix}`])) as SaliencyRecord['files'];
+  const files = Object.fromEntries(
+    Object.entries(SALIENCY_FILES).map(([key, suffix]) => [key, `${input.name}.${suffix}`]),
+  ) as SaliencyRecord['files'];
   const pngs: Record<keyof typeof SALIENCY_FILES, Promise<Buffer>> = {
     input: encodePng(inputRgb, size, size, 3),
     mask: encodePng(maskWithCoverageAlpha(maskToGrey(frame.mask), frame.covered), width, height, 2),
@@ -173,7 +179,11 @@ async function writeOne(
     inpainted: encodePng(masked.inpainted, width, height, 3),
     overlay: encodePng(overlay, width, height, 3),
   };
-  await Promise.all(Object.entries(pngs).map(async ([key, png]) => fs.writeFile(path.join(out, files[key as keyof typeof files]), await png)));
+  await Promise.all(
+    Object.entries(pngs).map(async ([key, png]) =>
+      fs.writeFile(path.join(out, files[key as keyof typeof files]), await png),
+    ),
+  );
   const prediction = softmaxTop1(logits);
   const record: SaliencyRecord = {
     input: input.path,
@@ -185,7 +195,11 @@ async function writeOne(
     boxInInput: mb.box,
     groundTruth,
     label: input.label ?? null,
-    prediction: { index: prediction.index, classId: ctx.classIds?.[prediction.index] ?? null, probability: prediction.probability },
+    prediction: {
+      index: prediction.index,
+      classId: ctx.classIds?.[prediction.index] ?? null,
+      probability: prediction.probability,
+    },
     binarizedPixels: mb.binarizedPixels,
     binarizedArea: mb.binarizedPixels / (size * size),
     maskStats: maskStatistics(mask, size, size),

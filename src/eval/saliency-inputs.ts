@@ -21,7 +21,10 @@ export interface SaliencyInput {
 
 type Found = Omit<SaliencyInput, 'name'>;
 
-export async function resolveSaliencyInputs(inputs: readonly string[], opts: { split?: string; allowOutsideRoot?: boolean } = {}): Promise<SaliencyInput[]> {
+export async function resolveSaliencyInputs(
+  inputs: readonly string[],
+  opts: { split?: string; allowOutsideRoot?: boolean } = {},
+): Promise<SaliencyInput[]> {
   const split = opts.split ?? 'val';
   const found: Found[] = [];
   for (const input of inputs) {
@@ -31,9 +34,17 @@ export async function resolveSaliencyInputs(inputs: readonly string[], opts: { s
     if (info.isFile() && !resolved.endsWith('.jsonl')) {
       found.push({ path: resolved });
     } else if (info.isFile() || (await isDataset(resolved, split))) {
-      const dataset = await loadDataset({ data: resolved, split: resolved.endsWith('.jsonl') ? path.basename(resolved, '.jsonl') : split, allowOutsideRoot: opts.allowOutsideRoot });
+      const dataset = await loadDataset({
+        data: resolved,
+        split: resolved.endsWith('.jsonl') ? path.basename(resolved, '.jsonl') : split,
+        allowOutsideRoot: opts.allowOutsideRoot,
+      });
       for (const s of dataset.samples) {
-        found.push({ path: s.path, boxes: s.boxes, label: { index: s.label, classId: dataset.classIds[s.label] ?? String(s.label) } });
+        found.push({
+          path: s.path,
+          boxes: s.boxes,
+          label: { index: s.label, classId: dataset.classIds[s.label] ?? String(s.label) },
+        });
       }
     } else {
       found.push(...(await imageFilesUnder(resolved)).map((p) => ({ path: p })));
@@ -53,11 +64,15 @@ async function isDataset(dir: string, split: string): Promise<boolean> {
 
 async function imageFilesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
-    // Dirent.parentPath arrived in Node 20.12; earlier 20.x releases call it `path`.
-    .map((e) => path.join((e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path, e.name))
-    .sort();
+  return (
+    entries
+      .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(path.extname(e.name).toLowerCase()))
+      // Dirent.parentPath arrived in Node 20.12; earlier 20.x releases call it `path`.
+      .map((e) =>
+        path.join((e as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path, e.name),
+      )
+      .sort()
+  );
 }
 
 /** Output stems: the file's stem, made safe, with -2, -3… when two inputs share one. */

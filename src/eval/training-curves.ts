@@ -20,7 +20,12 @@ function series(records: readonly MetricsRecord[], name: string, ...keys: string
 }
 
 function seriesAlong(x: string, records: readonly MetricsRecord[], name: string, ...keys: string[]): Series {
-  return { name, points: records.map((r): Point => [num(r, x), num(r, ...keys)]).filter(([px, y]) => Number.isFinite(px) && Number.isFinite(y)) };
+  return {
+    name,
+    points: records
+      .map((r): Point => [num(r, x), num(r, ...keys)])
+      .filter(([px, y]) => Number.isFinite(px) && Number.isFinite(y)),
+  };
 }
 
 /** Loss and accuracy of classifier pretraining (empty when the run had none). */
@@ -31,11 +36,20 @@ function pretrainCharts(records: readonly MetricsRecord[]): string[] {
   const train = intervals.length >= 2 ? intervals : epochs;
   const xLabel = 'pretraining step';
   return [
-    renderLineChart([seriesAlong('pretrainStep', train, 'train', 'train', 'loss')], { title: 'Pretraining: cross-entropy', xLabel }),
-    renderLineChart([seriesAlong('pretrainStep', train, 'train', 'train', 'accuracy'), seriesAlong('pretrainStep', epochs, 'val', 'val', 'accClean')], {
-      title: 'Pretraining: top-1 accuracy',
+    renderLineChart([seriesAlong('pretrainStep', train, 'train', 'train', 'loss')], {
+      title: 'Pretraining: cross-entropy',
       xLabel,
     }),
+    renderLineChart(
+      [
+        seriesAlong('pretrainStep', train, 'train', 'train', 'accuracy'),
+        seriesAlong('pretrainStep', epochs, 'val', 'val', 'accClean'),
+      ],
+      {
+        title: 'Pretraining: top-1 accuracy',
+        xLabel,
+      },
+    ),
   ];
 }
 
@@ -50,7 +64,11 @@ export function trainingCurveCharts(records: readonly MetricsRecord[]): string[]
   return [
     ...pretrainCharts(records),
     renderLineChart(
-      [series(train, 'classifier, clean', 'train', 'lossClean'), series(train, 'classifier, masked', 'train', 'lossMasked'), series(train, 'mapping', 'train', 'lossMapping')],
+      [
+        series(train, 'classifier, clean', 'train', 'lossClean'),
+        series(train, 'classifier, masked', 'train', 'lossMasked'),
+        series(train, 'mapping', 'train', 'lossMapping'),
+      ],
       { title: 'Training losses', xLabel },
     ),
     renderLineChart(
@@ -67,10 +85,15 @@ export function trainingCurveCharts(records: readonly MetricsRecord[]): string[]
         series(train, 'train', 'train', 'maskMean'),
         series(decisions, 'train, per λr window', 'meanMask'),
         series(epochs, 'val', 'val', 'maskMean'),
-        ...(decisions.length ? [{ name: 'target', points: decisions.map((r): Point => [r.step, num(r, 'target')]) }] : []),
+        ...(decisions.length
+          ? [{ name: 'target', points: decisions.map((r): Point => [r.step, num(r, 'target')]) }]
+          : []),
       ],
       { title: 'Mean mask (area)', xLabel },
     ),
-    renderLineChart([series(lambda, 'λr', decisions.length ? 'next' : 'lambdaR')], { title: 'Area penalty λr', xLabel }),
+    renderLineChart([series(lambda, 'λr', decisions.length ? 'next' : 'lambdaR')], {
+      title: 'Area penalty λr',
+      xLabel,
+    }),
   ];
 }

@@ -2,8 +2,8 @@
 // box is a filled rectangle of inclusive pixels, the ground truth the rectangle [y0:y1, x0:x1] after
 // clipping, and the union uses the *unclipped* ground-truth area, as the reference does.
 import type { Box } from '../data/types.js';
-import type { PixelBox } from './tight-box.js';
 import { clipBox, isDegenerateAfterClip, unclippedArea } from './ground-truth-boxes.js';
+import type { PixelBox } from './tight-box.js';
 
 /** The reference's hit rule: IoU strictly above one half. */
 export const IOU_HIT_THRESHOLD = 0.5;

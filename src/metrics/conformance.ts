@@ -4,9 +4,9 @@
 // aggregate, so the CLI can print a line each.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSafetensors } from '../util/safetensors.js';
 import type { Box } from '../data/types.js';
-import { createScoreScratch, LocalisationAccumulator, scoreMask, type MaskScore } from './score-mask.js';
+import { readSafetensors } from '../util/safetensors.js';
+import { createScoreScratch, LocalisationAccumulator, type MaskScore, scoreMask } from './score-mask.js';
 
 export const FLOAT_TOLERANCE = 1e-6;
 
@@ -102,7 +102,9 @@ export function runMetricsConformance(dir: string): CaseResult[] {
   if (!masks) throw new Error(`${maskPath}: no tensor named 'masks'`);
   const [count, h, w] = masks.shape as [number, number, number];
   if (masks.shape.length !== 3 || !(masks.data instanceof Float32Array)) {
-    throw new Error(`${maskPath}: 'masks' must be a float tensor [N,H,W], got ${masks.dtype} [${masks.shape.join(',')}]`);
+    throw new Error(
+      `${maskPath}: 'masks' must be a float tensor [N,H,W], got ${masks.dtype} [${masks.shape.join(',')}]`,
+    );
   }
   const data = masks.data;
   const scratch = createScoreScratch(h * w);
@@ -112,7 +114,12 @@ export function runMetricsConformance(dir: string): CaseResult[] {
     const index = kase.index ?? i;
     const name = `metrics/${index}${kase.kind ? `-${kase.kind}` : ''}`;
     if (index >= count) {
-      results.push({ name, passed: false, maxDeviation: Infinity, detail: `mask ${index} missing (file has ${count})` });
+      results.push({
+        name,
+        passed: false,
+        maxDeviation: Infinity,
+        detail: `mask ${index} missing (file has ${count})`,
+      });
       continue;
     }
     const mask = data.subarray(index * h * w, (index + 1) * h * w);
@@ -130,11 +137,22 @@ export function runMetricsConformance(dir: string): CaseResult[] {
     }
     acc.add(score);
     const c = compareCase(score, kase.expected);
-    results.push({ name, passed: c.problems.length === 0, maxDeviation: c.maxDeviation, detail: c.problems.join('; ') });
+    results.push({
+      name,
+      passed: c.problems.length === 0,
+      maxDeviation: c.maxDeviation,
+      detail: c.problems.join('; '),
+    });
   }
   const agg = acc.summary();
   const c = new Comparison();
-  for (const key of ['F1', 'F1a', 'LE', 'OM'] as const) c.near(`aggregate.${key}`, agg[key], spec.aggregate[key], FLOAT_TOLERANCE);
-  results.push({ name: 'metrics/aggregate', passed: c.problems.length === 0, maxDeviation: c.maxDeviation, detail: c.problems.join('; ') });
+  for (const key of ['F1', 'F1a', 'LE', 'OM'] as const)
+    c.near(`aggregate.${key}`, agg[key], spec.aggregate[key], FLOAT_TOLERANCE);
+  results.push({
+    name: 'metrics/aggregate',
+    passed: c.problems.length === 0,
+    maxDeviation: c.maxDeviation,
+    detail: c.problems.join('; '),
+  });
   return results;
 }

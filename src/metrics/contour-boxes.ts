@@ -11,8 +11,9 @@
 //    its extreme rows and columns), so its rectangle is the hole's bounding box grown by one pixel on
 //    each side (which always stays inside the image, since a hole never touches the frame).
 // Both facts were checked against OpenCV 4.5 (opencv.js) on random blob images while writing this.
-import type { PixelBox } from './tight-box.js';
+
 import { addRunToBounds, findRoot, mergeBounds } from './run-labels.js';
+import type { PixelBox } from './tight-box.js';
 
 export interface ContourScratch {
   parent: Int32Array;
@@ -51,7 +52,8 @@ export function contourBoundingBoxes(
   threshold = 0,
 ): PixelBox[] {
   const n = h * w;
-  if (image.length !== n) throw new RangeError(`contourBoundingBoxes: image has ${image.length} pixels, expected ${h}x${w}`);
+  if (image.length !== n)
+    throw new RangeError(`contourBoundingBoxes: image has ${image.length} pixels, expected ${h}x${w}`);
   if (scratch.parent.length < n + 1) throw new RangeError('contourBoundingBoxes: scratch too small');
   if (scratch.runs.length < 8 * w) scratch.runs = new Int32Array(8 * w);
   const { parent, bounds, foreground, runs } = scratch;
@@ -120,10 +122,14 @@ export function contourBoundingBoxes(
   for (let l = 1; l <= next; l++) {
     if (parent[l] !== l) continue;
     const b = 4 * l;
-    const x0 = bounds[b]!, y0 = bounds[b + 1]!, x1 = bounds[b + 2]!, y1 = bounds[b + 3]!;
+    const x0 = bounds[b]!,
+      y0 = bounds[b + 1]!,
+      x1 = bounds[b + 2]!,
+      y1 = bounds[b + 3]!;
     if (foreground[l]) boxes.push({ x0, y0, x1, y1 });
     // Background touching the frame is the outside; any other background region is a hole.
-    else if (x0 > 0 && y0 > 0 && x1 < w - 1 && y1 < h - 1) boxes.push({ x0: x0 - 1, y0: y0 - 1, x1: x1 + 1, y1: y1 + 1 });
+    else if (x0 > 0 && y0 > 0 && x1 < w - 1 && y1 < h - 1)
+      boxes.push({ x0: x0 - 1, y0: y0 - 1, x1: x1 + 1, y1: y1 + 1 });
   }
   return boxes;
 }

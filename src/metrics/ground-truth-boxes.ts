@@ -8,7 +8,12 @@ import type { Box } from '../data/types.js';
 export type ResizeMode = 'crop' | 'direct';
 
 /** Maps one box (x0,y0,x1,y1 in original pixels) into the size×size scoring frame. May lie outside it. */
-export function resizeGroundTruthBox(box: Box, imageSize: readonly [number, number], mode: ResizeMode, size = 224): Box {
+export function resizeGroundTruthBox(
+  box: Box,
+  imageSize: readonly [number, number],
+  mode: ResizeMode,
+  size = 224,
+): Box {
   const [width, height] = imageSize;
   if (!(width > 0 && height > 0)) throw new RangeError(`resizeGroundTruthBox: bad image size ${width}x${height}`);
   let ratioX: number, ratioY: number, xcut: number, ycut: number;
@@ -38,7 +43,7 @@ export function resizeGroundTruthBox(box: Box, imageSize: readonly [number, numb
 
 /** Clips a resized box to [0,w]×[0,h] (exclusive ends), as used for the pixel rectangle [y0:y1, x0:x1]. */
 export function clipBox(box: Box, w: number, h: number): Box {
-  const c = (v: number, hi: number): number => (v < 0 ? 0 : v > hi ? hi : v);
+  const c = (v: number, hi: number): number => (v < 0 ? 0 : Math.min(v, hi));
   return { x0: c(box.x0, w), y0: c(box.y0, h), x1: c(box.x1, w), y1: c(box.y1, h) };
 }
 

@@ -10,8 +10,9 @@
 // Labelling works on runs (maximal horizontal stretches of set pixels): a run joins the runs of the
 // row above that share a column with it. Masks are smooth, so there are few runs per row, and this
 // is several times faster than a per-pixel flood fill; sizes and boxes are kept per label.
-import type { PixelBox } from './tight-box.js';
+
 import { addRunToBounds, findRoot, mergeBounds } from './run-labels.js';
+import type { PixelBox } from './tight-box.js';
 
 export interface ComponentScratch {
   /** Per run: start column, end column (inclusive), row, label. */
@@ -52,7 +53,8 @@ export function largestComponent4(
   out?: Uint8Array,
 ): LargestComponent {
   const n = h * w;
-  if (binary.length !== n) throw new RangeError(`largestComponent4: mask has ${binary.length} pixels, expected ${h}x${w}`);
+  if (binary.length !== n)
+    throw new RangeError(`largestComponent4: mask has ${binary.length} pixels, expected ${h}x${w}`);
   if (scratch.parent.length < n + 2) throw new RangeError('largestComponent4: scratch too small');
   const { runs, parent, size, bounds } = scratch;
   const find = (x: number): number => findRoot(parent, x);

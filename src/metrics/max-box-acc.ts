@@ -12,7 +12,7 @@
 // Results are fractions in [0,1] (the reference prints percentages).
 import type { Box } from '../data/types.js';
 import { camThresholds } from './cam-thresholds.js';
-import { contourBoundingBoxes, contourScratch, type ContourScratch } from './contour-boxes.js';
+import { type ContourScratch, contourBoundingBoxes, contourScratch } from './contour-boxes.js';
 
 /** Box in wsolevaluation's x0y0x1y1 convention, areas counted with +1. */
 export type WsolBox = readonly [number, number, number, number];
@@ -29,10 +29,13 @@ export function wsolIou(a: WsolBox, b: WsolBox): number {
 }
 
 /** Quantises a [0,1] score map as the reference: (scoremap * 255).astype(uint8). */
-export function quantiseScoremap(scoremap: ArrayLike<number>, out: Uint8Array = new Uint8Array(scoremap.length)): Uint8Array {
+export function quantiseScoremap(
+  scoremap: ArrayLike<number>,
+  out: Uint8Array = new Uint8Array(scoremap.length),
+): Uint8Array {
   for (let i = 0; i < scoremap.length; i++) {
     const v = Math.trunc(scoremap[i]! * 255);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    out[i] = v < 0 ? 0 : Math.min(v, 255);
   }
   return out;
 }
@@ -49,7 +52,8 @@ export function boxesAtThresholds(
   scratch: ContourScratch = contourScratch(h * w),
 ): WsolBox[][] {
   const n = h * w;
-  if (scoremap.length !== n) throw new RangeError(`boxesAtThresholds: score map has ${scoremap.length} values, expected ${h}x${w}`);
+  if (scoremap.length !== n)
+    throw new RangeError(`boxesAtThresholds: score map has ${scoremap.length} values, expected ${h}x${w}`);
   for (let i = 0; i < n; i++) {
     const v = scoremap[i]!;
     if (!(v >= 0 && v <= 1)) throw new RangeError(`boxesAtThresholds: score map value ${v} at ${i} is outside [0,1]`);
@@ -64,9 +68,10 @@ export function boxesAtThresholds(
     if (!boxes) {
       // cv2.threshold(THRESH_BINARY): foreground where u > t.
       const found = contourBoundingBoxes(u, h, w, scratch, t);
-      boxes = found.length === 0
-        ? [[0, 0, 0, 0]]
-        : found.map((b) => [b.x0, b.y0, Math.min(b.x1 + 1, w - 1), Math.min(b.y1 + 1, h - 1)] as const);
+      boxes =
+        found.length === 0
+          ? [[0, 0, 0, 0]]
+          : found.map((b) => [b.x0, b.y0, Math.min(b.x1 + 1, w - 1), Math.min(b.y1 + 1, h - 1)] as const);
       cache.set(t, boxes);
     }
     return boxes;
@@ -145,5 +150,5 @@ export class MaxBoxAccAccumulator {
 }
 
 function clamp(v: number, hi: number): number {
-  return v < 0 ? 0 : v > hi ? hi : v;
+  return v < 0 ? 0 : Math.min(v, hi);
 }

@@ -17,7 +17,14 @@ export function findRoot(parent: Int32Array, x: number): number {
  * Adds the run [start, end] of row y to label `lab`'s box in `bounds` (x0, y0, x1, y1 at 4·lab);
  * `fresh`: the run starts the label. Rows only grow in a raster scan, so y is the new bottom.
  */
-export function addRunToBounds(bounds: Int32Array, lab: number, start: number, end: number, y: number, fresh: boolean): void {
+export function addRunToBounds(
+  bounds: Int32Array,
+  lab: number,
+  start: number,
+  end: number,
+  y: number,
+  fresh: boolean,
+): void {
   const b = 4 * lab;
   if (fresh) {
     bounds[b] = start;

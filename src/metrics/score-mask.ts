@@ -4,11 +4,11 @@
 // vectors' `expected` object so results can be compared and serialised as they are.
 import type { Box } from '../data/types.js';
 import { binarizeTopFraction } from './binarize.js';
-import { componentScratch, largestComponent4, type ComponentScratch } from './largest-component.js';
-import type { PixelBox } from './tight-box.js';
-import { resizeGroundTruthBox, type ResizeMode } from './ground-truth-boxes.js';
-import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './box-iou.js';
 import { boxF1, maskSum } from './box-f1.js';
+import { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './box-iou.js';
+import { type ResizeMode, resizeGroundTruthBox } from './ground-truth-boxes.js';
+import { type ComponentScratch, componentScratch, largestComponent4 } from './largest-component.js';
+import type { PixelBox } from './tight-box.js';
 
 export interface ScoreOptions {
   resize: ResizeMode;
@@ -61,7 +61,8 @@ export function scoreMask(
   opts: ScoreOptions,
 ): MaskScore {
   const size = opts.size ?? 224;
-  if (h !== size || w !== size) throw new RangeError(`scoreMask: mask is ${h}x${w}, the scoring frame is ${size}x${size}`);
+  if (h !== size || w !== size)
+    throw new RangeError(`scoreMask: mask is ${h}x${w}, the scoring frame is ${size}x${size}`);
   if (mask.length !== h * w) throw new RangeError(`scoreMask: mask has ${mask.length} values, expected ${h * w}`);
   if (gtBoxes.length === 0) throw new RangeError('scoreMask: no ground-truth box for this image');
   const n = h * w;

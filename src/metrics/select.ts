@@ -36,7 +36,8 @@ function bucketOfRank(counts: Uint32Array, lo: number, hi: number, index: number
 /** Returns the value of rank `index` (0-based) in ascending order of `a`. Does not modify `a`. */
 export function kthSmallest(a: Float32Array, index: number): number {
   const n = a.length;
-  if (!(Number.isInteger(index) && index >= 0 && index < n)) throw new RangeError(`kthSmallest: index ${index} outside 0..${n - 1}`);
+  if (!(Number.isInteger(index) && index >= 0 && index < n))
+    throw new RangeError(`kthSmallest: index ${index} outside 0..${n - 1}`);
   const bits = new Uint32Array(a.buffer, a.byteOffset, n);
 
   let lo = 65535;

@@ -11,7 +11,10 @@ export interface PixelBox {
 
 /** Box around the pixels where `labels[i] === label`; null when there is none. */
 export function tightBoxOfLabel(labels: Int32Array | Uint8Array, h: number, w: number, label: number): PixelBox | null {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  let x0 = w,
+    y0 = h,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
@@ -28,7 +31,10 @@ export function tightBoxOfLabel(labels: Int32Array | Uint8Array, h: number, w: n
 
 /** Box around the nonzero pixels of a binary mask; null when it is empty. */
 export function tightBox(binary: Uint8Array, h: number, w: number): PixelBox | null {
-  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  let x0 = w,
+    y0 = h,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {

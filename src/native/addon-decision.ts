@@ -12,11 +12,11 @@
 // builds build/Release against the detected LibTorch and that is tried.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { detectLibTorch, realDir, type LibTorchDetection, type LibTorchInstall } from './libtorch-detect.js';
+import { detectLibTorch, type LibTorchDetection, type LibTorchInstall, realDir } from './libtorch-detect.js';
 import { cacheFilePath, cacheKey, lookupVerdict, sha256File, storeVerdict } from './load-check-cache.js';
-import { probeInChild, type AddonVersions, type MappedLib } from './load-probe.js';
+import { type AddonVersions, type MappedLib, probeInChild } from './load-probe.js';
 import { buildFromSource, type SourceBuildResult } from './source-build.js';
-import { libTorchNeeded, listPrebuilds, platformDir, type PrebuildEntry } from './variant.js';
+import { libTorchNeeded, listPrebuilds, type PrebuildEntry, platformDir } from './variant.js';
 
 export type CandidateKind = 'env' | 'build' | 'prebuild';
 
@@ -84,18 +84,22 @@ function prebuildStaticCheck(entry: PrebuildEntry, t: LibTorchInstall | null, ad
   if (!t.variant) {
     return `the LibTorch in use (${t.libDir}) has no known ${t.version ? 'CUDA version' : 'version'}, so no prebuild can be matched`;
   }
-  if (m.variant !== t.variant || entry.variant !== m.variant) return `built for ${m.variant}; the LibTorch in use needs ${t.variant}`;
+  if (m.variant !== t.variant || entry.variant !== m.variant)
+    return `built for ${m.variant}; the LibTorch in use needs ${t.variant}`;
   if (m.platform !== platformDir()) return `built for ${m.platform}, this is ${platformDir()}`;
   if (m.addonVersion !== addonVersion) return `built from casm-native ${m.addonVersion}, this is ${addonVersion}`;
-  if (t.cxx11Abi !== null && m.cxx11Abi !== t.cxx11Abi) return `built with C++11 ABI ${m.cxx11Abi}, the LibTorch in use has ${t.cxx11Abi}`;
+  if (t.cxx11Abi !== null && m.cxx11Abi !== t.cxx11Abi)
+    return `built with C++11 ABI ${m.cxx11Abi}, the LibTorch in use has ${t.cxx11Abi}`;
   const glibc = glibcRuntime();
-  if (m.glibcFloor && glibc && versionLess(glibc, m.glibcFloor)) return `needs glibc ${m.glibcFloor}, this system has ${glibc}`;
+  if (m.glibcFloor && glibc && versionLess(glibc, m.glibcFloor))
+    return `needs glibc ${m.glibcFloor}, this system has ${glibc}`;
   if (!existsSync(entry.binary)) return `${entry.binary} is missing`;
   if (sha256File(entry.binary) !== m.sha256) return 'damaged: its sha256 differs from manifest.json';
   const preload: string[] = [];
   for (const name of libTorchNeeded(m.needed)) {
     const path = join(t.libDir, name);
-    if (!existsSync(path)) return `needs ${name}, which ${t.libDir} does not have (LibTorch packaged differently: build from source)`;
+    if (!existsSync(path))
+      return `needs ${name}, which ${t.libDir} does not have (LibTorch packaged differently: build from source)`;
     preload.push(path);
   }
   return preload;
@@ -106,10 +110,15 @@ function loadTest(path: string, preload: string[], env: NodeJS.ProcessEnv) {
   const cacheFile = cacheFilePath(env);
   const key = cacheKey(sha256File(path), preload);
   const cached = lookupVerdict(cacheFile, key);
-  if (cached) return { ok: true as const, versions: cached.versions, torchLibs: cached.torchLibs, checkedBy: 'cache' as const };
+  if (cached)
+    return { ok: true as const, versions: cached.versions, torchLibs: cached.torchLibs, checkedBy: 'cache' as const };
   const result = probeInChild(path, { preload });
   if (result.ok) {
-    storeVerdict(cacheFile, key, { versions: result.versions, torchLibs: result.torchLibs, checkedAt: new Date().toISOString() });
+    storeVerdict(cacheFile, key, {
+      versions: result.versions,
+      torchLibs: result.torchLibs,
+      checkedAt: new Date().toISOString(),
+    });
   }
   return { ...result, checkedBy: 'child process' as const };
 }
@@ -122,7 +131,10 @@ function libtorchMismatch(torchLibs: MappedLib[], versions: AddonVersions, t: Li
   if (foreign) {
     return `linked against the LibTorch in ${dirname(foreign.path)}, but the LibTorch in use is ${t.libDir} (${t.source})`;
   }
-  if (t.version && versions.libtorch.split('.').slice(0, 2).join('.') !== t.version.split(/[.+]/).slice(0, 2).join('.')) {
+  if (
+    t.version &&
+    versions.libtorch.split('.').slice(0, 2).join('.') !== t.version.split(/[.+]/).slice(0, 2).join('.')
+  ) {
     return `reports LibTorch ${versions.libtorch}, but the LibTorch in use is ${t.version}`;
   }
   return null;
@@ -132,7 +144,10 @@ function candidatesOf(opts: DecideOptions, env: NodeJS.ProcessEnv, wanted: strin
   if (env.CASM_NATIVE_BINARY) return [{ kind: 'env', path: env.CASM_NATIVE_BINARY }];
   const build = opts.buildBinary ?? join(opts.packageRoot, 'build', 'Release', 'casm_native.node');
   const prebuilds = listPrebuilds(opts.prebuildsRoot ?? join(opts.packageRoot, 'prebuilds'), wanted);
-  return [{ kind: 'build', path: build }, ...prebuilds.map((p) => ({ kind: 'prebuild' as const, path: p.binary, prebuild: p }))];
+  return [
+    { kind: 'build', path: build },
+    ...prebuilds.map((p) => ({ kind: 'prebuild' as const, path: p.binary, prebuild: p })),
+  ];
 }
 
 export function decideAddon(opts: DecideOptions): AddonDecision {
@@ -142,7 +157,14 @@ export function decideAddon(opts: DecideOptions): AddonDecision {
   const decision: AddonDecision = { libtorch, candidates: [], picked: null, sourceBuild: null };
 
   const consider = (c: Candidate): CandidateVerdict => {
-    const v: CandidateVerdict = { kind: c.kind, path: c.path, variant: c.prebuild?.variant, outcome: 'refused', reason: '', preload: [] };
+    const v: CandidateVerdict = {
+      kind: c.kind,
+      path: c.path,
+      variant: c.prebuild?.variant,
+      outcome: 'refused',
+      reason: '',
+      preload: [],
+    };
     decision.candidates.push(v);
     const refuse = (reason: string) => Object.assign(v, { outcome: 'refused', reason });
     if (!existsSync(c.path) && !c.prebuild) {
@@ -160,7 +182,8 @@ export function decideAddon(opts: DecideOptions): AddonDecision {
     if (!test.ok) return refuse(`load test failed: ${test.error}`);
     v.versions = test.versions;
     const mismatch = libtorchMismatch(test.torchLibs, test.versions, t);
-    if (mismatch && c.kind !== 'env') return refuse(mismatch + (c.kind === 'build' ? '; rebuild with `npm run build:native`' : ''));
+    if (mismatch && c.kind !== 'env')
+      return refuse(mismatch + (c.kind === 'build' ? '; rebuild with `npm run build:native`' : ''));
     try {
       opts.loadInProcess?.(v);
     } catch (e) {
@@ -169,7 +192,9 @@ export function decideAddon(opts: DecideOptions): AddonDecision {
     decision.picked = v;
     return Object.assign(v, {
       outcome: 'picked',
-      reason: `loads LibTorch ${test.versions.libtorch}${test.versions.cuda ? ` with CUDA ${test.versions.cuda}` : ' (CPU)'}` + (mismatch ? ` (note: ${mismatch})` : ''),
+      reason:
+        `loads LibTorch ${test.versions.libtorch}${test.versions.cuda ? ` with CUDA ${test.versions.cuda}` : ' (CPU)'}` +
+        (mismatch ? ` (note: ${mismatch})` : ''),
     });
   };
 

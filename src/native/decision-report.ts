@@ -29,7 +29,8 @@ export function loadErrorMessage(d: AddonDecision, root?: string): string {
   if (!d.libtorch.found) lines.push(...d.libtorch.notes.map((n) => `  looked at ${n}`));
   lines.push('Candidates:');
   lines.push(...(d.candidates.length ? candidateLines(d, root).map((l) => `  - ${l}`) : ['  - none']));
-  if (d.sourceBuild && !d.sourceBuild.ok) lines.push(`Source build failed: ${d.sourceBuild.error} (${d.sourceBuild.command})`);
+  if (d.sourceBuild && !d.sourceBuild.ok)
+    lines.push(`Source build failed: ${d.sourceBuild.error} (${d.sourceBuild.command})`);
   lines.push(
     'Fixes:',
     '  - build the addon from source against your LibTorch: set CASM_NATIVE_BUILD_FROM_SOURCE=1, or run ' +

@@ -53,7 +53,11 @@ export const PROCESS_GROUP_DEFAULTS = {
 } as const satisfies Partial<ProcessGroupOptions>;
 
 /** -1: no snapshot taken, none released. */
-export const STEP_DEFAULTS = { snapshotId: -1, releaseId: -1, returnTensors: false } as const satisfies Partial<StepOptions>;
+export const STEP_DEFAULTS = {
+  snapshotId: -1,
+  releaseId: -1,
+  returnTensors: false,
+} as const satisfies Partial<StepOptions>;
 
 export const SALIENCY_DEFAULTS = { amp: false } as const satisfies SaliencyOptions;
 
@@ -68,7 +72,9 @@ function fill<D extends object, O extends object>(defaults: D, opts: O): D & O {
 
 export const modelOptions = (opts: ModelOptions): NativeModelOptions => fill(MODEL_DEFAULTS, opts);
 export const trainerOptions = (opts: TrainerOptions): NativeTrainerOptions => fill(TRAINER_DEFAULTS, opts);
-export const processGroupOptions = (opts: ProcessGroupOptions): NativeProcessGroupOptions => fill(PROCESS_GROUP_DEFAULTS, opts);
+export const processGroupOptions = (opts: ProcessGroupOptions): NativeProcessGroupOptions =>
+  fill(PROCESS_GROUP_DEFAULTS, opts);
 export const stepOptions = (opts: StepOptions): NativeStepOptions => fill(STEP_DEFAULTS, opts);
 export const saliencyOptions = (opts: SaliencyOptions = {}): NativeSaliencyOptions => fill(SALIENCY_DEFAULTS, opts);
-export const importWeightsOptions = (opts: ImportWeightsOptions = {}): NativeImportWeightsOptions => fill(IMPORT_WEIGHTS_DEFAULTS, opts);
+export const importWeightsOptions = (opts: ImportWeightsOptions = {}): NativeImportWeightsOptions =>
+  fill(IMPORT_WEIGHTS_DEFAULTS, opts);

@@ -3,8 +3,8 @@
 // name devices).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { addonDecision, lastAddonDecision, loadAddonWithLocation } from './loader.js';
 import type { AddonDecision } from './addon-decision.js';
+import { addonDecision, lastAddonDecision, loadAddonWithLocation } from './loader.js';
 
 export interface GpuInfo {
   name: string;
@@ -35,11 +35,15 @@ export interface DoctorReport {
 
 function nvidiaSmiGpus(): GpuInfo[] {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name,compute_cap,memory.total', '--format=csv,noheader,nounits'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-    });
+    const out = execFileSync(
+      'nvidia-smi',
+      ['--query-gpu=name,compute_cap,memory.total', '--format=csv,noheader,nounits'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000,
+      },
+    );
     return out
       .trim()
       .split('\n')
@@ -66,7 +70,12 @@ export function doctorReport(): DoctorReport {
     const e = addon.environment();
     return {
       ...base,
-      addon: { path: location.path, source: location.source, ...(location.variant ? { variant: location.variant } : {}), version: v.addon },
+      addon: {
+        path: location.path,
+        source: location.source,
+        ...(location.variant ? { variant: location.variant } : {}),
+        version: v.addon,
+      },
       decision: addonDecision(),
       libtorch: v.libtorch,
       cxx11Abi: v.abi,

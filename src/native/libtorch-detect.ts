@@ -156,7 +156,11 @@ function pythonTorchFolder(python: string, notes: string[]): string | null {
     "import importlib.util as u; s = u.find_spec('torch'); " +
     "print(s.submodule_search_locations[0] if s and s.submodule_search_locations else '')";
   try {
-    const out = execFileSync(python, ['-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 15_000 }).trim();
+    const out = execFileSync(python, ['-c', code], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 15_000,
+    }).trim();
     if (!out) notes.push(`python3: ${python} has no torch package`);
     return out || null;
   } catch {
@@ -212,7 +216,7 @@ export function detectLibTorch(opts: DetectOptions = {}): LibTorchDetection {
       return done(describe('system', dir, null, dir));
     }
   }
-  notes.push('system: no LibTorch in ' + (opts.systemLibDirs ?? defaultSystemLibDirs()).join(', '));
+  notes.push(`system: no LibTorch in ${(opts.systemLibDirs ?? defaultSystemLibDirs()).join(', ')}`);
   return done(null);
 }
 

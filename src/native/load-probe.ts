@@ -13,9 +13,7 @@ export interface MappedLib {
   mtimeMs: number;
 }
 
-export type ProbeResult =
-  | { ok: true; versions: AddonVersions; torchLibs: MappedLib[] }
-  | { ok: false; error: string };
+export type ProbeResult = { ok: true; versions: AddonVersions; torchLibs: MappedLib[] } | { ok: false; error: string };
 
 // Self-contained on purpose: it runs under `node -e` where none of our modules can be imported
 // (in development they are TypeScript). The preload mirrors preload.ts.

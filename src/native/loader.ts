@@ -3,7 +3,7 @@
 // detected LibTorch, then a source build when allowed); this file does the in-process part and
 // remembers the outcome.
 import { createRequire } from 'node:module';
-import { decideAddon, type AddonDecision, type CandidateVerdict } from './addon-decision.js';
+import { type AddonDecision, type CandidateVerdict, decideAddon } from './addon-decision.js';
 import { loadErrorMessage } from './decision-report.js';
 import { packageRoot, packageVersion } from './package-root.js';
 import { preloadLibraries } from './preload.js';

@@ -12,11 +12,11 @@ import type {
   ModelOptions,
   NativeModel,
   NativeTrainer,
+  PretrainStepOptions,
+  PretrainStepStats,
   SaliencyOptions,
   SaliencyResult,
   StepOptions,
-  PretrainStepOptions,
-  PretrainStepStats,
   StepStats,
   TrainerOptions,
 } from './types.js';

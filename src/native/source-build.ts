@@ -26,7 +26,8 @@ export function buildFromSource(packageRoot: string, libtorch: LibTorchInstall |
     return {
       ok: false,
       command: 'cmake-js build',
-      error: 'cmake-js is not installed next to casm-native (an optional dependency, only needed to build from source): npm install cmake-js node-addon-api node-api-headers',
+      error:
+        'cmake-js is not installed next to casm-native (an optional dependency, only needed to build from source): npm install cmake-js node-addon-api node-api-headers',
     };
   }
   const env = { ...process.env };
@@ -45,7 +46,11 @@ export function buildFromSource(packageRoot: string, libtorch: LibTorchInstall |
     // The build log goes to stderr so that stdout stays the program's own.
     const r = spawnSync(process.execPath, args, { cwd: packageRoot, env, stdio: ['ignore', 2, 2] });
     if (r.status !== 0) {
-      return { ok: false, command, error: r.error?.message ?? `cmake-js ${args[1]} exited with ${r.signal ?? `code ${r.status}`}` };
+      return {
+        ok: false,
+        command,
+        error: r.error?.message ?? `cmake-js ${args[1]} exited with ${r.signal ?? `code ${r.status}`}`,
+      };
     }
   }
   return { ok: true, command };

@@ -27,7 +27,8 @@ export interface ModelOptions {
 }
 
 /** What the addon's Model takes: every option set (src/native/defaults.ts fills them). */
-export type NativeModelOptions = Required<Omit<ModelOptions, 'block' | 'layers'>> & Pick<ModelOptions, 'block' | 'layers'>;
+export type NativeModelOptions = Required<Omit<ModelOptions, 'block' | 'layers'>> &
+  Pick<ModelOptions, 'block' | 'layers'>;
 
 export interface ModelInfo {
   arch: Arch;
@@ -95,7 +96,8 @@ export interface TrainerOptions {
 }
 
 /** What the addon's Trainer takes: every option set; processGroup only for data-parallel runs. */
-export type NativeTrainerOptions = Required<Omit<TrainerOptions, 'processGroup'>> & Pick<TrainerOptions, 'processGroup'>;
+export type NativeTrainerOptions = Required<Omit<TrainerOptions, 'processGroup'>> &
+  Pick<TrainerOptions, 'processGroup'>;
 
 /** Options left out take PROCESS_GROUP_DEFAULTS (src/native/defaults.ts). */
 export interface ProcessGroupOptions {
@@ -240,12 +242,20 @@ export interface NativeTrainer {
 
 export interface NativeAddon {
   /** The raw addon takes complete options only: fill them with src/native/defaults.ts. */
-  Model: new (opts: NativeModelOptions) => NativeModel;
+  Model: new (
+    opts: NativeModelOptions,
+  ) => NativeModel;
   Trainer: new (model: NativeModel, opts: NativeTrainerOptions) => NativeTrainer;
   /** Joins a data-parallel group; settles once all ranks have joined. Throws in builds without distributed support. */
   ProcessGroup: { connect(opts: NativeProcessGroupOptions): Promise<NativeProcessGroup> };
   versions(): { libtorch: string; cuda: string | null; cudnn: string | null; addon: string; abi: number };
-  environment(): { cudaAvailable: boolean; cudaDevices: number; threads: number; mkldnn: boolean; distributed?: string[] };
+  environment(): {
+    cudaAvailable: boolean;
+    cudaDevices: number;
+    threads: number;
+    mkldnn: boolean;
+    distributed?: string[];
+  };
   setThreads(n: number): void;
   /** Caching-allocator statistics (bytes) of a CUDA device; null in CPU builds or without a GPU. */
   cudaMemory(device?: number): { allocated: number; peak: number; reserved: number } | null;

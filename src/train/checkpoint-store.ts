@@ -90,7 +90,11 @@ export async function listCheckpoints(root: string): Promise<{ name: string; ste
   return names
     .map((name) => ({ name, m: STEP_DIR.exec(name) }))
     .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
-    .map((e) => ({ name: e.name, step: Number(e.m[2]), phase: (e.m[1] === 'pretrain' ? 'pretrain' : 'casm') as CheckpointPhase }))
+    .map((e) => ({
+      name: e.name,
+      step: Number(e.m[2]),
+      phase: (e.m[1] === 'pretrain' ? 'pretrain' : 'casm') as CheckpointPhase,
+    }))
     .sort((a, b) => (a.phase === b.phase ? a.step - b.step : a.phase === 'pretrain' ? -1 : 1));
 }
 
@@ -126,7 +130,9 @@ export async function resolveCheckpointDir(input: string): Promise<string> {
       return target;
     }
   }
-  throw new Error(`nothing to resume in ${dir}: expected a checkpoint folder (with ${STATE_FILE}) or a run folder with ${CHECKPOINTS_DIR}/${LATEST_POINTER}`);
+  throw new Error(
+    `nothing to resume in ${dir}: expected a checkpoint folder (with ${STATE_FILE}) or a run folder with ${CHECKPOINTS_DIR}/${LATEST_POINTER}`,
+  );
 }
 
 /** The run folder a checkpoint folder belongs to (<run>/checkpoints/step-N or pretrain-N → <run>). */

@@ -3,9 +3,9 @@
 // supply defaults: any knob set explicitly wins.
 import { MODEL_DEFAULTS, TRAINER_DEFAULTS } from '../native/defaults.js';
 import type { Arch } from '../native/types.js';
+import type { PresetName, ScoreName } from './presets.js';
 import { DEFAULT_PRESET, getPreset } from './presets.js';
 import { runDirProblem } from './run-dir-guard.js';
-import type { PresetName, ScoreName } from './presets.js';
 
 export interface TrainConfig {
   /** Dataset root or manifest (see src/data). */
@@ -149,45 +149,93 @@ const positiveInt = (v: number) => Number.isInteger(v) && v > 0;
 const nonNegativeInt = (v: number) => Number.isInteger(v) && v >= 0;
 
 function isCropScale(value: unknown): boolean {
-  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] > 0 && value[0] <= value[1] && value[1] <= 1;
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v)) &&
+    value[0] > 0 &&
+    value[0] <= value[1] &&
+    value[1] <= 1
+  );
 }
 
 export function validateTrainConfig(c: TrainConfig): void {
   check(typeof c.data === 'string' && c.data.length > 0, '--data is required');
-  check(c.maskUpsample === 'nearest' || c.maskUpsample === 'bilinear', `mask upsampling must be nearest or bilinear, got ${c.maskUpsample}`);
-  check(positiveInt(c.imageSize) && c.imageSize % 32 === 0, `image size must be a positive multiple of 32, got ${c.imageSize}`);
+  check(
+    c.maskUpsample === 'nearest' || c.maskUpsample === 'bilinear',
+    `mask upsampling must be nearest or bilinear, got ${c.maskUpsample}`,
+  );
+  check(
+    positiveInt(c.imageSize) && c.imageSize % 32 === 0,
+    `image size must be a positive multiple of 32, got ${c.imageSize}`,
+  );
   check(positiveInt(c.batchSize), `batch size must be a positive integer, got ${c.batchSize}`);
   check(nonNegativeInt(c.epochs), `epochs must be a non-negative integer, got ${c.epochs}`);
   // --epochs 0 with pretraining makes a classifier only (an f(0) to share between runs).
-  check(c.epochs > 0 || c.pretrainEpochs > 0, 'epochs must be positive (0 only together with --pretrain-epochs, to pretrain a classifier alone)');
+  check(
+    c.epochs > 0 || c.pretrainEpochs > 0,
+    'epochs must be positive (0 only together with --pretrain-epochs, to pretrain a classifier alone)',
+  );
   check(c.epochFraction > 0 && c.epochFraction <= 1, `epoch fraction must be in (0, 1], got ${c.epochFraction}`);
-  check(isCropScale(c.cropScale), `crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(c.cropScale)}`);
-  for (const k of ['lr', 'lrMapping'] as const) check(Number.isFinite(c[k]) && c[k] > 0, `${k} must be positive, got ${c[k]}`);
+  check(
+    isCropScale(c.cropScale),
+    `crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(c.cropScale)}`,
+  );
+  for (const k of ['lr', 'lrMapping'] as const)
+    check(Number.isFinite(c[k]) && c[k] > 0, `${k} must be positive, got ${c[k]}`);
   check(nonNegativeInt(c.lrDecayEvery), `lr decay interval must be a non-negative integer, got ${c.lrDecayEvery}`);
   check(Number.isFinite(c.weightDecay) && c.weightDecay >= 0, `weight decay must be >= 0, got ${c.weightDecay}`);
   check(Number.isFinite(c.lambdaR) && c.lambdaR >= 0, `λr must be >= 0, got ${c.lambdaR}`);
-  check(c.score === 'entropy' || c.score === 'classification', `score must be entropy or classification, got ${c.score}`);
-  check(c.classifierLoss === 'two-step' || c.classifierLoss === 'mixed', `classifier loss must be two-step or mixed, got ${c.classifierLoss}`);
+  check(
+    c.score === 'entropy' || c.score === 'classification',
+    `score must be entropy or classification, got ${c.score}`,
+  );
+  check(
+    c.classifierLoss === 'two-step' || c.classifierLoss === 'mixed',
+    `classifier loss must be two-step or mixed, got ${c.classifierLoss}`,
+  );
   check(c.hp >= 0 && c.hp <= 1, `hp must be in [0, 1], got ${c.hp}`);
-  check(c.snapshotEvery === null || c.snapshotEvery === 'first' || positiveInt(c.snapshotEvery), `snapshot interval must be 'first', a positive integer or null, got ${c.snapshotEvery}`);
+  check(
+    c.snapshotEvery === null || c.snapshotEvery === 'first' || positiveInt(c.snapshotEvery),
+    `snapshot interval must be 'first', a positive integer or null, got ${c.snapshotEvery}`,
+  );
   check(positiveInt(c.poolSize), `pool size must be a positive integer, got ${c.poolSize}`);
   // A trained classifier with hp > 0 but nothing pooled would silently be preset L.
-  check(c.fixedClassifier || c.hp === 0 || c.snapshotEvery !== null, `hp ${c.hp} needs a snapshot interval (--snapshot-every N|first)`);
+  check(
+    c.fixedClassifier || c.hp === 0 || c.snapshotEvery !== null,
+    `hp ${c.hp} needs a snapshot interval (--snapshot-every N|first)`,
+  );
   check(!c.fixedClassifier || c.hp === 0, 'a fixed classifier (preset F) is always its own adversary: hp must be 0');
   check(/^(cpu|cuda(:\d+)?)$/.test(c.device), `device must be cpu, cuda or cuda:N, got ${c.device}`);
   check(Number.isInteger(c.seed) && c.seed >= 0 && c.seed <= 0xffffffff, `seed must be a uint32, got ${c.seed}`);
-  check(nonNegativeInt(c.checkpointEvery), `checkpoint interval must be a non-negative integer, got ${c.checkpointEvery}`);
+  check(
+    nonNegativeInt(c.checkpointEvery),
+    `checkpoint interval must be a non-negative integer, got ${c.checkpointEvery}`,
+  );
   check(positiveInt(c.keepCheckpoints), `keep-checkpoints must be a positive integer, got ${c.keepCheckpoints}`);
-  check(c.targetMaskArea === null || (c.targetMaskArea > 0 && c.targetMaskArea < 1), `target mask area must be in (0, 1), got ${c.targetMaskArea}`);
+  check(
+    c.targetMaskArea === null || (c.targetMaskArea > 0 && c.targetMaskArea < 1),
+    `target mask area must be in (0, 1), got ${c.targetMaskArea}`,
+  );
   check(positiveInt(c.maskAreaEvery), `mask-area control window must be a positive integer, got ${c.maskAreaEvery}`);
   check(nonNegativeInt(c.pretrainEpochs), `pretraining epochs must be a non-negative integer, got ${c.pretrainEpochs}`);
   check(Number.isFinite(c.pretrainLr) && c.pretrainLr > 0, `pretraining lr must be positive, got ${c.pretrainLr}`);
-  check(c.pretrainCropScale === null || isCropScale(c.pretrainCropScale), `pretraining crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(c.pretrainCropScale)}`);
-  check(c.pretrainOptimizer === 'adam' || c.pretrainOptimizer === 'sgd', `pretraining optimiser must be adam or sgd, got ${c.pretrainOptimizer}`);
-  check(c.scoreSplit === null || (typeof c.scoreSplit === 'string' && c.scoreSplit.length > 0), `score split must be a split name, got ${JSON.stringify(c.scoreSplit)}`);
+  check(
+    c.pretrainCropScale === null || isCropScale(c.pretrainCropScale),
+    `pretraining crop scale must be [min, max] with 0 < min <= max <= 1, got ${JSON.stringify(c.pretrainCropScale)}`,
+  );
+  check(
+    c.pretrainOptimizer === 'adam' || c.pretrainOptimizer === 'sgd',
+    `pretraining optimiser must be adam or sgd, got ${c.pretrainOptimizer}`,
+  );
+  check(
+    c.scoreSplit === null || (typeof c.scoreSplit === 'string' && c.scoreSplit.length > 0),
+    `score split must be a split name, got ${JSON.stringify(c.scoreSplit)}`,
+  );
   check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);
   check(nonNegativeInt(c.valLimit), `validation limit must be a non-negative integer, got ${c.valLimit}`);
-  const outProblem = typeof c.out === 'string' ? runDirProblem(c.out, c.data, [c.split, c.valSplit, c.scoreSplit]) : undefined;
+  const outProblem =
+    typeof c.out === 'string' ? runDirProblem(c.out, c.data, [c.split, c.valSplit, c.scoreSplit]) : undefined;
   check(outProblem === undefined, outProblem ?? '');
 }
 
@@ -195,4 +243,15 @@ export function validateTrainConfig(c: TrainConfig): void {
  * Knobs that may change when a run is resumed: they do not alter what has been computed so far.
  * (Changing `epochs` extends or shortens the run; `data` allows a moved dataset folder.)
  */
-export const RESUME_OVERRIDABLE = ['epochs', 'data', 'scoreSplit', 'checkpointEvery', 'keepCheckpoints', 'logEvery', 'device', 'strict', 'valLimit', 'allowOutsideRoot'] as const satisfies readonly (keyof TrainConfig)[];
+export const RESUME_OVERRIDABLE = [
+  'epochs',
+  'data',
+  'scoreSplit',
+  'checkpointEvery',
+  'keepCheckpoints',
+  'logEvery',
+  'device',
+  'strict',
+  'valLimit',
+  'allowOutsideRoot',
+] as const satisfies readonly (keyof TrainConfig)[];

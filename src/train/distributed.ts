@@ -29,7 +29,8 @@ export function workerEnvFrom(env: NodeJS.ProcessEnv): WorkerEnv | null {
     const raw = env[name];
     if (raw === undefined && fallback !== undefined) return fallback;
     const v = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isInteger(v) || v < 0) throw new Error(`environment variable ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+    if (raw === undefined || raw.trim() === '' || !Number.isInteger(v) || v < 0)
+      throw new Error(`environment variable ${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
     return v;
   };
   const worldSize = int('WORLD_SIZE');
@@ -39,7 +40,14 @@ export function workerEnvFrom(env: NodeJS.ProcessEnv): WorkerEnv | null {
   const localWorldSize = int('LOCAL_WORLD_SIZE', worldSize);
   const masterPort = int('MASTER_PORT', PROCESS_GROUP_DEFAULTS.masterPort);
   if (masterPort < 1 || masterPort > 65535) throw new Error(`MASTER_PORT must be a port number, got ${masterPort}`);
-  return { rank, worldSize, localRank, localWorldSize, masterAddr: env.MASTER_ADDR || PROCESS_GROUP_DEFAULTS.masterAddr, masterPort };
+  return {
+    rank,
+    worldSize,
+    localRank,
+    localWorldSize,
+    masterAddr: env.MASTER_ADDR || PROCESS_GROUP_DEFAULTS.masterAddr,
+    masterPort,
+  };
 }
 
 /**
@@ -47,7 +55,11 @@ export function workerEnvFrom(env: NodeJS.ProcessEnv): WorkerEnv | null {
  * process has its own GPU), where training continues from, and the classes. A rank started with
  * other arguments, or resuming another checkpoint, would otherwise train silently out of step.
  */
-export function runFingerprint(config: TrainConfig, at: { step: number; phase: string; epoch: number; batch: number }, classIds: readonly string[]): string {
+export function runFingerprint(
+  config: TrainConfig,
+  at: { step: number; phase: string; epoch: number; batch: number },
+  classIds: readonly string[],
+): string {
   const { device: _device, ...rest } = config;
   return JSON.stringify({ config: rest, at, classIds });
 }

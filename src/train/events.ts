@@ -1,7 +1,8 @@
 // What train() reports through onProgress. The CLI renders these (bar, plain lines or JSON); API
 // users get the same objects. Every event carries the global step it belongs to.
-import type { ModelInfo, StepStats } from '../native/types.js';
+
 import type { LocalisationSummary } from '../metrics/score-mask.js';
+import type { ModelInfo, StepStats } from '../native/types.js';
 import type { TrainConfig } from './config.js';
 import type { StatsSummary } from './running-stats.js';
 
@@ -151,6 +152,14 @@ export type TrainEvent =
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; seconds: number }
   | { type: 'warning'; step: number; message: string }
   | { type: 'localization'; step: number; result: RunLocalisation }
-  | { type: 'done'; step: number; runDir: string; interrupted: boolean; checkpoint: string | null; weights: string | null; seconds: number };
+  | {
+      type: 'done';
+      step: number;
+      runDir: string;
+      interrupted: boolean;
+      checkpoint: string | null;
+      weights: string | null;
+      seconds: number;
+    };
 
 export type TrainEventType = TrainEvent['type'];

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Model } from '../native/model.js';
-import { STATE_FILE, resolveCheckpointDir } from './checkpoint-store.js';
+import { resolveCheckpointDir, STATE_FILE } from './checkpoint-store.js';
 import type { TrainConfig } from './config.js';
 import { FINAL_WEIGHTS_FILE } from './loop.js';
 import { parseTrainState } from './train-state.js';
@@ -23,7 +23,10 @@ export interface TrainedModel {
 
 export async function loadTrainedModel(dir: string, opts: { device?: string } = {}): Promise<TrainedModel> {
   const checkpoint = await resolveCheckpointDir(dir);
-  const state = parseTrainState(await fs.readFile(path.join(checkpoint, STATE_FILE), 'utf8'), path.join(checkpoint, STATE_FILE));
+  const state = parseTrainState(
+    await fs.readFile(path.join(checkpoint, STATE_FILE), 'utf8'),
+    path.join(checkpoint, STATE_FILE),
+  );
   // A finished run's final weights are at least as new as its last checkpoint.
   const final = path.join(path.resolve(dir), FINAL_WEIGHTS_FILE);
   const weights = (await isFile(final)) ? final : path.join(checkpoint, FINAL_WEIGHTS_FILE);

@@ -5,17 +5,21 @@
 // without it. Writes runDir/localization.json with the means and the setting they were computed in.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { LocalisationScorer } from '../eval/localisation-scorer.js';
+import { toyMask } from '../eval/toy-masks.js';
 import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { TrainData } from './data-source.js';
 import type { RunLocalisation } from './events.js';
 import { argmaxRows } from './masked-input.js';
-import { LocalisationScorer } from '../eval/localisation-scorer.js';
-import { toyMask } from '../eval/toy-masks.js';
 
 export const LOCALIZATION_FILE = 'localization.json';
 
-export async function scoreLocalization(model: NativeModel, data: TrainData, runDir: string): Promise<RunLocalisation | null> {
+export async function scoreLocalization(
+  model: NativeModel,
+  data: TrainData,
+  runDir: string,
+): Promise<RunLocalisation | null> {
   const scorer = new LocalisationScorer('crop');
   const center = new LocalisationScorer('crop');
   let centerMask: Float32Array | null = null;
@@ -30,7 +34,14 @@ export async function scoreLocalization(model: NativeModel, data: TrainData, run
     for (let i = 0; i < n; i++) {
       const index = batch.indices[i]!;
       const sample = data.valSamples[index]!;
-      const scored = await scorer.add(result.masks.subarray(i * h * w, (i + 1) * h * w), h, w, sample, index, predicted[i] === batch.labels[i]);
+      const scored = await scorer.add(
+        result.masks.subarray(i * h * w, (i + 1) * h * w),
+        h,
+        w,
+        sample,
+        index,
+        predicted[i] === batch.labels[i],
+      );
       if (!scored) {
         withoutBoxes++;
         continue;
@@ -45,7 +56,19 @@ export async function scoreLocalization(model: NativeModel, data: TrainData, run
   const centerBaseline = { LE: c.LE, F1: c.F1 };
   const file = path.join(runDir, LOCALIZATION_FILE);
   const split = data.scoreSplit;
-  const report = { split, images: s.images, LE: s.LE, OM: s.OM, F1: s.F1, F1a: s.F1a, centerBaseline, imagesWithoutBoxes: withoutBoxes, resize: 'crop', size, scoredAt: new Date().toISOString() };
+  const report = {
+    split,
+    images: s.images,
+    LE: s.LE,
+    OM: s.OM,
+    F1: s.F1,
+    F1a: s.F1a,
+    centerBaseline,
+    imagesWithoutBoxes: withoutBoxes,
+    resize: 'crop',
+    size,
+    scoredAt: new Date().toISOString(),
+  };
   await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   return { images: s.images, LE: s.LE, OM: s.OM, F1: s.F1, F1a: s.F1a, split, centerBaseline, file };
 }

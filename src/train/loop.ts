@@ -12,23 +12,23 @@ import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepS
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
-import { runFingerprint, worldSizeMismatch } from './distributed.js';
 import type { DistributedRun } from './distributed.js';
+import { runFingerprint, worldSizeMismatch } from './distributed.js';
 import type { CheckpointReason, RunLocalisation, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
 import { MaskAreaController } from './mask-area-target.js';
 import { MetricsLog, recordsSeenByCheckpoint } from './metrics-log.js';
-import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import type { ThinningPolicy } from './policies/index.js';
+import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import { Pretraining } from './pretrain.js';
 import { RunLog } from './run-log.js';
 import { openRun } from './run-open.js';
-import { RunningStats } from './running-stats.js';
 import type { StatsSummary } from './running-stats.js';
+import { RunningStats } from './running-stats.js';
 import { learningRatesForEpoch } from './schedule.js';
 import { StepMeter } from './step-meter.js';
-import { TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION, serializeTrainState } from './train-state.js';
 import type { TrainPhase, TrainState } from './train-state.js';
+import { serializeTrainState, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION } from './train-state.js';
 import { validate } from './validation.js';
 
 export interface TrainOptions {
@@ -87,24 +87,39 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
   const leader = !dist || dist.rank === 0;
   // Whether to stop after this step. Every rank must stop at the same step, so with several
   // processes the decision is the OR of all ranks' signals (one tiny all-reduce per step).
-  const shouldStop = async (local = signal?.aborted ?? false): Promise<boolean> => (dist ? dist.group.any(local) : local);
+  const shouldStop = async (local = signal?.aborted ?? false): Promise<boolean> =>
+    dist ? dist.group.any(local) : local;
 
   const { config, runDir, resume } = await openRun(input, options.resume, { writes: leader });
-  if (resume && (resume.state.worldSize ?? 1) !== worldSize) throw worldSizeMismatch(resume.dir, resume.state.worldSize ?? 1, worldSize);
+  if (resume && (resume.state.worldSize ?? 1) !== worldSize)
+    throw worldSizeMismatch(resume.dir, resume.state.worldSize ?? 1, worldSize);
   // Only rank 0 keeps metrics.jsonl; the other ranks' events go to their onProgress alone.
   const metrics = leader ? new MetricsLog(runDir) : null;
   const log = new RunLog(options.onProgress ?? (() => undefined), metrics, runDir);
   let step = resume?.state.step ?? 0;
 
-  const data = options.data ?? (await openDefaultData(config, dist ? { rank: dist.rank, worldSize: dist.worldSize } : undefined));
+  const data =
+    options.data ?? (await openDefaultData(config, dist ? { rank: dist.rank, worldSize: dist.worldSize } : undefined));
   try {
     if (resume && resume.state.classIds.join('\n') !== data.classIds.join('\n')) {
-      throw new Error(`the dataset at ${config.data} has different classes than the checkpoint ${resume.dir}: refusing to resume`);
+      throw new Error(
+        `the dataset at ${config.data} has different classes than the checkpoint ${resume.dir}: refusing to resume`,
+      );
     }
-    const { model, trainer } = await createModelAndTrainer(options.addon ?? (await loadDefaultAddon()), config, data, resume === null, (m) => log.warn(step, m), dist?.group);
+    const { model, trainer } = await createModelAndTrainer(
+      options.addon ?? (await loadDefaultAddon()),
+      config,
+      data,
+      resume === null,
+      (m) => log.warn(step, m),
+      dist?.group,
+    );
     const policy = createPolicy({ ...config });
     const pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
-    const maskArea = config.targetMaskArea !== null ? new MaskAreaController({ target: config.targetMaskArea, every: config.maskAreaEvery }) : null;
+    const maskArea =
+      config.targetMaskArea !== null
+        ? new MaskAreaController({ target: config.targetMaskArea, every: config.maskAreaEvery })
+        : null;
     const epochStats = new RunningStats();
     // The interval in progress is checkpointed too, so interval records after a resume match.
     const interval = new RunningStats();
@@ -126,12 +141,19 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       elapsedBefore = saved.elapsedSeconds;
       // Records after the checkpoint will be written again by this process.
       await metrics?.retain(recordsSeenByCheckpoint(position.phase, step, pretraining?.steps ?? 0));
-      log.record({ kind: 'resume', step, ...(position.phase === 'pretrain' ? { pretrainStep: pretraining?.steps ?? 0 } : {}), from: resume.dir });
+      log.record({
+        kind: 'resume',
+        step,
+        ...(position.phase === 'pretrain' ? { pretrainStep: pretraining?.steps ?? 0 } : {}),
+        from: resume.dir,
+      });
     }
     trainer.setLambdaR(lambdaR);
     if (dist) {
       // Every rank starts from rank 0's weights (as DDP does), and all must be the same run at the same point.
-      const agree = await dist.group.allEqual(runFingerprint(config, { step, ...position, phase: position.phase }, data.classIds));
+      const agree = await dist.group.allEqual(
+        runFingerprint(config, { step, ...position, phase: position.phase }, data.classIds),
+      );
       if (!agree) {
         throw new Error(
           `rank ${dist.rank}: the ${worldSize} processes disagree on the run (its configuration, --out, the dataset's classes or the checkpoint they resume): ` +
@@ -160,7 +182,11 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       skippedSamples: data.skipped.length,
       model: model.info(),
     });
-    if (data.skipped.length) log.warn(step, `skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`);
+    if (data.skipped.length)
+      log.warn(
+        step,
+        `skipped ${data.skipped.length} unreadable samples while reading the dataset (use --strict to fail instead); first: ${data.skipped[0]!.origin}: ${data.skipped[0]!.reason}`,
+      );
 
     // --- checkpoints and the run's result ---------------------------------------------------------
     let lastCheckpoint: string | null = resume?.dir ?? null;
@@ -189,15 +215,39 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       };
       const inPretraining = at.phase === 'pretrain' && pretraining !== null;
       const save = (dir: string) => trainer.saveCheckpoint(dir, serializeTrainState(state));
-      const saved = await saveCheckpoint(runDir, inPretraining ? pretraining.steps : step, config.keepCheckpoints, save, inPretraining ? 'pretrain' : 'casm');
+      const saved = await saveCheckpoint(
+        runDir,
+        inPretraining ? pretraining.steps : step,
+        config.keepCheckpoints,
+        save,
+        inPretraining ? 'pretrain' : 'casm',
+      );
       lastCheckpoint = saved.dir;
       log.publish({ type: 'checkpoint', step, dir: saved.dir, reason, seconds: (performance.now() - t0) / 1000 });
       return saved.dir;
     };
     let lastEpoch: TrainResult['lastEpoch'] = null;
     const stopped = (dir: string): TrainResult => {
-      log.publish({ type: 'done', step, runDir, interrupted: true, checkpoint: dir, weights: null, seconds: (performance.now() - started) / 1000 });
-      return { runDir, config, steps: step, interrupted: true, checkpoint: dir, weights: null, lastEpoch, localization: null, lambdaR };
+      log.publish({
+        type: 'done',
+        step,
+        runDir,
+        interrupted: true,
+        checkpoint: dir,
+        weights: null,
+        seconds: (performance.now() - started) / 1000,
+      });
+      return {
+        runDir,
+        config,
+        steps: step,
+        interrupted: true,
+        checkpoint: dir,
+        weights: null,
+        lastEpoch,
+        localization: null,
+        lambdaR,
+      };
     };
     const interrupted = async (at: Position): Promise<TrainResult> => stopped(await checkpoint('interrupt', at));
     if (await shouldStop()) return await interrupted(position);
@@ -237,7 +287,11 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         meter.batchArrived();
         const decision = policy.decide(step);
         const adversary = policy.sampleAdversary();
-        const stats: StepStats = await trainer.step({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, stepOptions({ adversary, ...decision }));
+        const stats: StepStats = await trainer.step(
+          { kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w },
+          batch.labels,
+          stepOptions({ adversary, ...decision }),
+        );
         step++;
         const pooled = adversary !== CURRENT_CLASSIFIER;
         epochStats.add(stats, pooled);
@@ -247,14 +301,34 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         const epochsLeft = config.epochs - epoch - (batchIndex + 1 === batches ? 1 : 0);
         const etaSeconds = speed.secondsPerStep * (totalSteps - step) + lastValidationSeconds * Math.max(1, epochsLeft);
         const poolSize = policy.poolIds().length;
-        log.publish({ type: 'step', step, totalSteps, epoch, epochs: config.epochs, batch: batchIndex, batches, stats, adversary, poolSize, imagesPerSecond: speed.imagesPerSecond, etaSeconds, lambdaR, lr: rates.lr });
+        log.publish({
+          type: 'step',
+          step,
+          totalSteps,
+          epoch,
+          epochs: config.epochs,
+          batch: batchIndex,
+          batches,
+          stats,
+          adversary,
+          poolSize,
+          imagesPerSecond: speed.imagesPerSecond,
+          etaSeconds,
+          lambdaR,
+          lr: rates.lr,
+        });
 
         if (!stats.finite) {
           nonFiniteStreak++;
-          log.warn(step, `step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`);
+          log.warn(
+            step,
+            `step ${step}: non-finite loss or gradient, skipped the ${stats.skipped.join(' and ') || 'affected'} update`,
+          );
           if (nonFiniteStreak >= MAX_NON_FINITE_STREAK) {
             await checkpoint('interrupt', { phase: 'casm', epoch, batch: batchIndex + 1 });
-            throw new Error(`training diverged: ${nonFiniteStreak} consecutive non-finite steps (try a lower --lr or --lr-mapping); last checkpoint ${lastCheckpoint}`);
+            throw new Error(
+              `training diverged: ${nonFiniteStreak} consecutive non-finite steps (try a lower --lr or --lr-mapping); last checkpoint ${lastCheckpoint}`,
+            );
           }
         } else {
           nonFiniteStreak = 0;
@@ -270,7 +344,19 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         if (step % config.logEvery === 0) {
           const train = interval.summary();
           const { imagesPerSecond, dataWaitFraction } = meter.closeInterval(train.images);
-          log.publish({ type: 'interval', step, epoch, batch: batchIndex, train, imagesPerSecond, dataWaitFraction, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, poolSize });
+          log.publish({
+            type: 'interval',
+            step,
+            epoch,
+            batch: batchIndex,
+            train,
+            imagesPerSecond,
+            dataWaitFraction,
+            lambdaR,
+            lr: rates.lr,
+            lrMapping: rates.lrMapping,
+            poolSize,
+          });
           interval.reset();
         }
 
@@ -281,7 +367,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
           await checkpoint('interval', { phase: 'casm', epoch, batch: batchIndex });
         }
       }
-      if (batchIndex !== batches) throw new Error(`epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
+      if (batchIndex !== batches)
+        throw new Error(`epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
 
       // --- epoch end: validation, record, checkpoint -----------------------------------------------
       let val: ValidationSummary | null = null;
@@ -299,7 +386,18 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       // wait here for rank 0's validation and learn whether it was interrupted.
       if (await shouldStop(stoppedInValidation)) return await interrupted({ phase: 'casm', epoch, batch: batches });
       const train = epochStats.summary();
-      log.publish({ type: 'epoch', step, epoch, epochs: config.epochs, train, val, lambdaR, lr: rates.lr, lrMapping: rates.lrMapping, seconds: (performance.now() - epochStarted) / 1000 });
+      log.publish({
+        type: 'epoch',
+        step,
+        epoch,
+        epochs: config.epochs,
+        train,
+        val,
+        lambdaR,
+        lr: rates.lr,
+        lrMapping: rates.lrMapping,
+        seconds: (performance.now() - epochStarted) / 1000,
+      });
       lastEpoch = { train, val };
       epochStats.reset();
       const dir = await checkpoint('epoch', { phase: 'casm', epoch: epoch + 1, batch: 0 });
@@ -317,9 +415,31 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       if (localization) log.publish({ type: 'localization', step, result: localization });
     }
     const decodeSkips = data.decodeSkips();
-    if (decodeSkips.length) log.warn(step, `skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`);
-    log.publish({ type: 'done', step, runDir, interrupted: false, checkpoint: lastCheckpoint, weights, seconds: (performance.now() - started) / 1000 });
-    return { runDir, config, steps: step, interrupted: false, checkpoint: lastCheckpoint, weights, lastEpoch, localization, lambdaR };
+    if (decodeSkips.length)
+      log.warn(
+        step,
+        `skipped ${decodeSkips.length} images that failed to decode during training (use --strict to fail instead); first: ${decodeSkips[0]!.origin}: ${decodeSkips[0]!.reason}`,
+      );
+    log.publish({
+      type: 'done',
+      step,
+      runDir,
+      interrupted: false,
+      checkpoint: lastCheckpoint,
+      weights,
+      seconds: (performance.now() - started) / 1000,
+    });
+    return {
+      runDir,
+      config,
+      steps: step,
+      interrupted: false,
+      checkpoint: lastCheckpoint,
+      weights,
+      lastEpoch,
+      localization,
+      lambdaR,
+    };
   } finally {
     if (!options.data) await data.close();
   }
@@ -334,36 +454,44 @@ async function createModelAndTrainer(
   warn: (message: string) => void,
   processGroup?: NativeProcessGroup,
 ): Promise<{ model: NativeModel; trainer: NativeTrainer }> {
-  const model = new addon.Model(modelOptions({
-    arch: config.arch,
-    numClasses: data.numClasses,
-    device: config.device,
-    separateEncoder: config.separateEncoder,
-    upsample: config.maskUpsample,
-    seed: config.seed,
-  }));
+  const model = new addon.Model(
+    modelOptions({
+      arch: config.arch,
+      numClasses: data.numClasses,
+      device: config.device,
+      separateEncoder: config.separateEncoder,
+      upsample: config.maskUpsample,
+      seed: config.seed,
+    }),
+  );
   await model.init();
   if (isNewRun && config.initWeights) {
     const init = await classifierInitFile(config.initWeights);
     try {
       const { loaded, skipped } = await model.importWeights(init.path, importWeightsOptions());
-      if (skipped.length) warn(`--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`);
+      if (skipped.length)
+        warn(
+          `--init-weights: loaded ${loaded} tensors, skipped ${skipped.length} (${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''})`,
+        );
     } finally {
       await init.cleanup();
     }
   }
-  const trainer = new addon.Trainer(model, trainerOptions({
-    lr: config.lr,
-    lrMapping: config.lrMapping,
-    weightDecay: config.weightDecay,
-    momentum: config.momentum,
-    lambdaR: config.lambdaR,
-    score: config.score,
-    classifierLoss: config.classifierLoss,
-    fixedClassifier: config.fixedClassifier,
-    amp: config.amp,
-    ...(processGroup ? { processGroup } : {}),
-  }));
+  const trainer = new addon.Trainer(
+    model,
+    trainerOptions({
+      lr: config.lr,
+      lrMapping: config.lrMapping,
+      weightDecay: config.weightDecay,
+      momentum: config.momentum,
+      lambdaR: config.lambdaR,
+      score: config.score,
+      classifierLoss: config.classifierLoss,
+      fixedClassifier: config.fixedClassifier,
+      amp: config.amp,
+      ...(processGroup ? { processGroup } : {}),
+    }),
+  );
   return { model, trainer };
 }
 
@@ -371,7 +499,8 @@ async function createModelAndTrainer(
 async function checkPoolsAgree(policy: ThinningPolicy, trainer: NativeTrainer): Promise<void> {
   const a = [...policy.poolIds()].sort((x, y) => x - y);
   const b = [...(await trainer.poolIds())].sort((x, y) => x - y);
-  if (a.join(',') !== b.join(',')) throw new Error(`checkpoint is inconsistent: policy pool [${a}] but native pool [${b}]`);
+  if (a.join(',') !== b.join(','))
+    throw new Error(`checkpoint is inconsistent: policy pool [${a}] but native pool [${b}]`);
 }
 
 // The defaults are imported lazily so that the loop (and its unit tests) do not require the addon

@@ -52,7 +52,7 @@ export function adjustLambdaR(lambdaR: number, meanMask: number, opts: MaskAreaT
   if (!Number.isFinite(meanMask)) return { previous: lambdaR, next: lambdaR, meanMask, target };
   // Guard the ratio against a fully collapsed mask (mean 0) so the factor stays finite.
   const ratio = Math.max(meanMask, 1e-6) / target;
-  const factor = Math.min(maxFactor, Math.max(1 / maxFactor, Math.pow(ratio, gain)));
+  const factor = Math.min(maxFactor, Math.max(1 / maxFactor, ratio ** gain));
   const next = Math.min(max, Math.max(min, lambdaR * factor));
   return { previous: lambdaR, next, meanMask, target };
 }
@@ -65,7 +65,8 @@ export class MaskAreaController {
 
   constructor(private readonly opts: MaskAreaTargetOptions) {
     this.every = opts.every ?? MASK_AREA_DEFAULTS.every;
-    if (!(Number.isInteger(this.every) && this.every > 0)) throw new RangeError(`mask-area control window must be a positive integer, got ${this.every}`);
+    if (!(Number.isInteger(this.every) && this.every > 0))
+      throw new RangeError(`mask-area control window must be a positive integer, got ${this.every}`);
     adjustLambdaR(1, opts.target, opts); // validates the target
   }
 

@@ -15,7 +15,8 @@ const STD = [0.229, 0.224, 0.225] as const;
  */
 export function maskedOutInput(pixels: Uint8Array, masks: Float32Array, n: number, h: number, w: number): Float32Array {
   const plane = h * w;
-  if (pixels.length !== n * plane * 3) throw new Error(`maskedOutInput: ${pixels.length} pixel bytes for ${n}×${h}×${w}×3`);
+  if (pixels.length !== n * plane * 3)
+    throw new Error(`maskedOutInput: ${pixels.length} pixel bytes for ${n}×${h}×${w}×3`);
   if (masks.length !== n * plane) throw new Error(`maskedOutInput: ${masks.length} mask values for ${n}×${h}×${w}`);
   const out = new Float32Array(n * 3 * plane);
   // Per channel: (p/255 − mean)/std = p·a + b.

@@ -30,7 +30,9 @@ export class MetricsLog {
    */
   async retain(keep: (record: MetricsRecord) => boolean): Promise<number> {
     if (!existsSync(this.file)) return 0;
-    const lines = readFileSync(this.file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
+    const lines = readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim().length > 0);
     const kept: string[] = [];
     for (const line of lines) {
       let record: MetricsRecord;
@@ -52,7 +54,11 @@ export class MetricsLog {
  * except the end-of-run ones (an epoch-end checkpoint has seen its epoch record, a mid-epoch one
  * has no record at that step yet).
  */
-export function recordsSeenByCheckpoint(phase: 'pretrain' | 'casm', step: number, pretrainStep: number): (r: MetricsRecord) => boolean {
+export function recordsSeenByCheckpoint(
+  phase: 'pretrain' | 'casm',
+  step: number,
+  pretrainStep: number,
+): (r: MetricsRecord) => boolean {
   const seenAt = (r: MetricsRecord) => r.kind !== 'localization' && r.kind !== 'done';
   return (r) => {
     if (typeof r.pretrainStep === 'number') {

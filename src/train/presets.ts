@@ -62,10 +62,11 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 export const DEFAULT_PRESET: PresetName = 'L100';
 
 export function isPresetName(name: string): name is PresetName {
-  return Object.prototype.hasOwnProperty.call(PRESETS, name);
+  return Object.hasOwn(PRESETS, name);
 }
 
 export function getPreset(name: string): Preset {
-  if (!isPresetName(name)) throw new Error(`unknown preset '${name}' (expected one of ${Object.keys(PRESETS).join(', ')})`);
+  if (!isPresetName(name))
+    throw new Error(`unknown preset '${name}' (expected one of ${Object.keys(PRESETS).join(', ')})`);
   return PRESETS[name];
 }

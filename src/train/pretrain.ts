@@ -12,8 +12,8 @@ import type { TrainConfig } from './config.js';
 import type { TrainData } from './data-source.js';
 import type { PretrainSummary } from './events.js';
 import type { RunLog } from './run-log.js';
-import { RunningStats } from './running-stats.js';
 import type { RunningStatsState } from './running-stats.js';
+import { RunningStats } from './running-stats.js';
 import { pretrainLearningRate } from './schedule.js';
 import { StepMeter } from './step-meter.js';
 import { validateClassifier } from './validation.js';
@@ -77,7 +77,11 @@ export class Pretraining {
     const { config, data } = this;
     const batches = data.pretrainBatchesPerEpoch();
     const { log } = hooks;
-    const interrupted = async (at: PretrainPosition): Promise<PretrainOutcome> => ({ finished: false, at, checkpoint: await hooks.checkpoint('interrupt', at) });
+    const interrupted = async (at: PretrainPosition): Promise<PretrainOutcome> => ({
+      finished: false,
+      at,
+      checkpoint: await hooks.checkpoint('interrupt', at),
+    });
     const stop = hooks.shouldStop ?? (async (local = hooks.signal?.aborted ?? false) => local);
     const meter = new StepMeter();
     for (let epoch = from.epoch; epoch < config.pretrainEpochs; epoch++) {
@@ -90,7 +94,11 @@ export class Pretraining {
       for await (const batch of data.pretrainBatches(epoch, startBatch)) {
         meter.batchArrived();
         lr = pretrainLearningRate(this.steps, this.totalSteps, config.pretrainLr);
-        const r = await this.trainer.pretrainStep({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w }, batch.labels, { lr, optimizer: config.pretrainOptimizer });
+        const r = await this.trainer.pretrainStep(
+          { kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w },
+          batch.labels,
+          { lr, optimizer: config.pretrainOptimizer },
+        );
         this.steps++;
         const stats = asStepStats(r);
         this.epochStats.add(stats, false);
@@ -116,7 +124,17 @@ export class Pretraining {
         if (this.steps % config.logEvery === 0) {
           const summary = pretrainSummary(this.interval);
           const { imagesPerSecond, dataWaitFraction } = meter.closeInterval(summary.images);
-          log.publish({ type: 'pretrain-interval', step: 0, pretrainStep: this.steps, epoch, batch: batchIndex, train: summary, imagesPerSecond, dataWaitFraction, lr });
+          log.publish({
+            type: 'pretrain-interval',
+            step: 0,
+            pretrainStep: this.steps,
+            epoch,
+            batch: batchIndex,
+            train: summary,
+            imagesPerSecond,
+            dataWaitFraction,
+            lr,
+          });
           this.interval.reset();
         }
         batchIndex++;
@@ -125,7 +143,8 @@ export class Pretraining {
           await hooks.checkpoint('interval', { epoch, batch: batchIndex });
         }
       }
-      if (batchIndex !== batches) throw new Error(`pretraining epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
+      if (batchIndex !== batches)
+        throw new Error(`pretraining epoch ${epoch}: the data yielded ${batchIndex} batches, expected ${batches}`);
 
       let val: { images: number; accClean: number; seconds: number } | null = null;
       let stoppedInValidation = false;
@@ -136,7 +155,17 @@ export class Pretraining {
       if (await stop(stoppedInValidation)) return await interrupted({ epoch, batch: batches });
       const train = pretrainSummary(this.epochStats);
       const seconds = (performance.now() - epochStarted) / 1000;
-      log.publish({ type: 'pretrain-epoch', step: 0, pretrainStep: this.steps, epoch, epochs: config.pretrainEpochs, train, val, lr, seconds });
+      log.publish({
+        type: 'pretrain-epoch',
+        step: 0,
+        pretrainStep: this.steps,
+        epoch,
+        epochs: config.pretrainEpochs,
+        train,
+        val,
+        lr,
+        seconds,
+      });
       this.epochStats.reset();
       const dir = await hooks.checkpoint('epoch', { epoch: epoch + 1, batch: 0 });
       if (await stop()) return { finished: false, at: { epoch: epoch + 1, batch: 0 }, checkpoint: dir };

@@ -50,7 +50,9 @@ export function fitToColumns(line: string, columns: number | undefined): string 
 export function formatStepLine(e: Extract<TrainEvent, { type: 'step' }>): string {
   const s = e.stats;
   const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
-  const acc = s.batchSize ? `${((100 * s.correctClean) / s.batchSize).toFixed(1)}/${((100 * s.correctMasked) / s.batchSize).toFixed(1)}%` : '-';
+  const acc = s.batchSize
+    ? `${((100 * s.correctClean) / s.batchSize).toFixed(1)}/${((100 * s.correctMasked) / s.batchSize).toFixed(1)}%`
+    : '-';
   // Most wanted first: a narrow terminal cuts the end of the line.
   return (
     `epoch ${e.epoch + 1}/${e.epochs} ${bar((e.batch + 1) / e.batches, 10)} ${e.batch + 1}/${e.batches}` +
@@ -76,15 +78,21 @@ export function formatEventLine(e: TrainEvent): string | null {
       const from = e.resumedFrom
         ? `resuming ${e.resumedFrom} at ${e.phase === 'pretrain' ? 'pretraining ' : ''}epoch ${e.epoch + 1} batch ${e.batch} (step ${e.step})`
         : 'new run';
-      const pretrain = c.pretrainEpochs > 0 ? `classifier pretraining ${c.pretrainEpochs} epochs (${e.pretrainSteps} steps, lr ${c.pretrainLr}), then ` : '';
-      const lambda = c.targetMaskArea !== null ? `λr ${c.lambdaR} steered to mean mask ${c.targetMaskArea}` : `λr ${c.lambdaR}`;
+      const pretrain =
+        c.pretrainEpochs > 0
+          ? `classifier pretraining ${c.pretrainEpochs} epochs (${e.pretrainSteps} steps, lr ${c.pretrainLr}), then `
+          : '';
+      const lambda =
+        c.targetMaskArea !== null ? `λr ${c.lambdaR} steered to mean mask ${c.targetMaskArea}` : `λr ${c.lambdaR}`;
       return (
         `${from}: preset ${c.preset}, ${c.arch} @ ${c.imageSize}px on ${c.device}, ${e.trainImages} train / ${e.valImages} val images` +
         `${e.skippedSamples ? ` (${e.skippedSamples} skipped)` : ''}, ${pretrain}${e.batchesPerEpoch} steps/epoch × ${c.epochs} epochs, ${lambda}, run folder ${e.runDir}`
       );
     }
     case 'phase':
-      return e.phase === 'pretrain' ? 'phase 1: classifier pretraining (clean images, cross-entropy)' : 'phase 2: CASM (classifier and mask decoder)';
+      return e.phase === 'pretrain'
+        ? 'phase 1: classifier pretraining (clean images, cross-entropy)'
+        : 'phase 2: CASM (classifier and mask decoder)';
     case 'pretrain-interval': {
       const t = e.train;
       return `pretrain step ${e.pretrainStep} (epoch ${e.epoch + 1}, batch ${e.batch + 1}): ${e.imagesPerSecond.toFixed(1)} img/s, loss ${f3(t.loss)}, acc ${pct(t.accuracy)}, lr ${e.lr.toExponential(2)}`;
@@ -119,7 +127,9 @@ export function formatEventLine(e: TrainEvent): string | null {
       return `warning: ${e.message}`;
     case 'localization': {
       const r = e.result;
-      const base = r.centerBaseline ? ` (centre-box baseline: LE ${pct(r.centerBaseline.LE)}  F1 ${pct(r.centerBaseline.F1)})` : '';
+      const base = r.centerBaseline
+        ? ` (centre-box baseline: LE ${pct(r.centerBaseline.LE)}  F1 ${pct(r.centerBaseline.F1)})`
+        : '';
       return `localisation on ${r.images} ${r.split ?? ''} images: LE ${pct(r.LE)}  OM ${pct(r.OM)}  F1 ${pct(r.F1)}${base} → ${r.file}`;
     }
     case 'done':
@@ -133,7 +143,10 @@ export function formatEventLine(e: TrainEvent): string | null {
   }
 }
 
-export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): ProgressRenderer {
+export function createProgressRenderer(
+  mode: ProgressMode,
+  stream: NodeJS.WriteStream = process.stderr,
+): ProgressRenderer {
   let barShown = false;
   let lastDraw = 0;
   const clearBar = () => {
@@ -143,7 +156,8 @@ export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteS
   const render = ((e: TrainEvent) => {
     if (mode === 'json') {
       // Step events are one per batch: the intervals carry the same information at a sane rate.
-      if (e.type !== 'step' && e.type !== 'pretrain-step' && e.type !== 'validation') stream.write(`${JSON.stringify(e)}\n`);
+      if (e.type !== 'step' && e.type !== 'pretrain-step' && e.type !== 'validation')
+        stream.write(`${JSON.stringify(e)}\n`);
       return;
     }
     if (mode === 'quiet') {
@@ -158,7 +172,11 @@ export function createProgressRenderer(mode: ProgressMode, stream: NodeJS.WriteS
       if (now - lastDraw < 100 && !last) return; // redrawing faster than the eye helps nobody
       lastDraw = now;
       const line =
-        e.type === 'step' ? formatStepLine(e) : e.type === 'pretrain-step' ? formatPretrainStepLine(e) : `epoch ${e.epoch + 1} validation ${bar(e.images / Math.max(1, e.total), 20)} ${e.images}/${e.total}`;
+        e.type === 'step'
+          ? formatStepLine(e)
+          : e.type === 'pretrain-step'
+            ? formatPretrainStepLine(e)
+            : `epoch ${e.epoch + 1} validation ${bar(e.images / Math.max(1, e.total), 20)} ${e.images}/${e.total}`;
       stream.write(`\r${fitToColumns(line, stream.columns)}\x1b[K`);
       barShown = true;
       return;

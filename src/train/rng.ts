@@ -71,7 +71,11 @@ export class Rng {
   }
 
   restore(state: RngState): void {
-    if (!Array.isArray(state) || state.length !== 4 || !state.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      !state.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)
+    ) {
       throw new Error('Rng.restore: expected four uint32 words');
     }
     this.s = [state[0], state[1], state[2], state[3]];

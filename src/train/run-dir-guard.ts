@@ -14,7 +14,8 @@ export function runDirProblem(out: string, data: string, splits: ReadonlyArray<s
   for (const split of splits) {
     if (!split) continue;
     const folder = join(data, split);
-    if (inside(folder, out)) return `--out ${out} is inside the dataset's ${split} folder (${resolve(folder)}), where it would be read as a class; choose a run folder outside it`;
+    if (inside(folder, out))
+      return `--out ${out} is inside the dataset's ${split} folder (${resolve(folder)}), where it would be read as a class; choose a run folder outside it`;
   }
   return undefined;
 }

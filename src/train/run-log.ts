@@ -46,7 +46,8 @@ export class RunLog {
     if (!this.metrics) return;
     const r: MetricsRecord = { ...record };
     delete r.runDir;
-    for (const key of PATH_FIELDS) if (typeof r[key] === 'string') r[key] = path.relative(this.runDir, r[key] as string) || '.';
+    for (const key of PATH_FIELDS)
+      if (typeof r[key] === 'string') r[key] = path.relative(this.runDir, r[key] as string) || '.';
     if (r.result && typeof r.result === 'object' && typeof (r.result as { file?: unknown }).file === 'string') {
       r.result = { ...(r.result as object), file: path.relative(this.runDir, (r.result as { file: string }).file) };
     }

@@ -3,11 +3,17 @@
 // on resume taken from the caller).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkpointsRoot, LATEST_POINTER, resolveCheckpointDir, runDirOfCheckpoint, STATE_FILE } from './checkpoint-store.js';
-import { RESUME_OVERRIDABLE, TRAIN_DEFAULTS, resolveTrainConfig, validateTrainConfig } from './config.js';
+import {
+  checkpointsRoot,
+  LATEST_POINTER,
+  resolveCheckpointDir,
+  runDirOfCheckpoint,
+  STATE_FILE,
+} from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
-import { parseTrainState } from './train-state.js';
+import { RESUME_OVERRIDABLE, resolveTrainConfig, TRAIN_DEFAULTS, validateTrainConfig } from './config.js';
 import type { TrainState } from './train-state.js';
+import { parseTrainState } from './train-state.js';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -22,7 +28,11 @@ export interface OpenedRun {
  * `writes` (default true): whether this process creates the run folder and its config.json; in
  * data-parallel training only rank 0 does, the other ranks open the same run without writing.
  */
-export async function openRun(input: TrainConfigInput | TrainConfig, resume: string | undefined, { writes = true } = {}): Promise<OpenedRun> {
+export async function openRun(
+  input: TrainConfigInput | TrainConfig,
+  resume: string | undefined,
+  { writes = true } = {},
+): Promise<OpenedRun> {
   if (resume) {
     const dir = await resolveCheckpointDir(resume);
     const stateFile = path.join(dir, STATE_FILE);
@@ -47,7 +57,9 @@ async function refuseExistingRun(runDir: string): Promise<void> {
   } catch {
     return;
   }
-  throw new Error(`${runDir} already holds a training run; continue it with --resume ${runDir}, or choose another --out`);
+  throw new Error(
+    `${runDir} already holds a training run; continue it with --resume ${runDir}, or choose another --out`,
+  );
 }
 
 function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {

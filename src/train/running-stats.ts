@@ -39,7 +39,20 @@ export class RunningStats {
   private s: RunningStatsState = RunningStats.empty();
 
   static empty(): RunningStatsState {
-    return { steps: 0, images: 0, finiteImages: 0, lossClean: 0, lossMasked: 0, lossMapping: 0, correctClean: 0, correctMasked: 0, maskMean: 0, maskMeanSq: 0, nonFinite: 0, pooledAdversary: 0 };
+    return {
+      steps: 0,
+      images: 0,
+      finiteImages: 0,
+      lossClean: 0,
+      lossMasked: 0,
+      lossMapping: 0,
+      correctClean: 0,
+      correctMasked: 0,
+      maskMean: 0,
+      maskMeanSq: 0,
+      nonFinite: 0,
+      pooledAdversary: 0,
+    };
   }
 
   add(stats: StepStats, pooledAdversary: boolean): void {

@@ -7,9 +7,10 @@ export interface LearningRates {
 }
 
 export function learningRatesForEpoch(epoch: number, base: LearningRates, decayEvery: number): LearningRates {
-  if (!(Number.isInteger(epoch) && epoch >= 0)) throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
+  if (!(Number.isInteger(epoch) && epoch >= 0))
+    throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);
   // decayEvery <= 0 switches the decay off.
-  const factor = decayEvery > 0 ? Math.pow(0.1, Math.floor(epoch / decayEvery)) : 1;
+  const factor = decayEvery > 0 ? 0.1 ** Math.floor(epoch / decayEvery) : 1;
   return { lr: base.lr * factor, lrMapping: base.lrMapping * factor };
 }
 
@@ -19,7 +20,8 @@ export function learningRatesForEpoch(epoch: number, base: LearningRates, decayE
  * which gets the most accuracy out of a short, fixed budget.
  */
 export function pretrainLearningRate(t: number, total: number, peak: number): number {
-  if (!(Number.isInteger(t) && t >= 0 && t < total)) throw new RangeError(`pretraining step ${t} is outside 0..${total - 1}`);
+  if (!(Number.isInteger(t) && t >= 0 && t < total))
+    throw new RangeError(`pretraining step ${t} is outside 0..${total - 1}`);
   const warmup = Math.max(1, Math.round(0.05 * total));
   if (t < warmup) return (peak * (t + 1)) / warmup;
   const progress = (t - warmup) / Math.max(1, total - warmup);

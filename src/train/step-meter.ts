@@ -27,10 +27,12 @@ export class StepMeter {
     const now = performance.now();
     const dt = (now - this.lastStepEnd) / 1000;
     this.lastStepEnd = now;
-    this.secondsPerStepEma = this.secondsPerStepEma === null ? dt : this.secondsPerStepEma + SMOOTHING * (dt - this.secondsPerStepEma);
+    this.secondsPerStepEma =
+      this.secondsPerStepEma === null ? dt : this.secondsPerStepEma + SMOOTHING * (dt - this.secondsPerStepEma);
     if (dt > 0) {
       const ips = images / dt;
-      this.imagesPerSecondEma = this.imagesPerSecondEma === 0 ? ips : this.imagesPerSecondEma + SMOOTHING * (ips - this.imagesPerSecondEma);
+      this.imagesPerSecondEma =
+        this.imagesPerSecondEma === 0 ? ips : this.imagesPerSecondEma + SMOOTHING * (ips - this.imagesPerSecondEma);
     }
     return { secondsPerStep: this.secondsPerStepEma, imagesPerSecond: this.imagesPerSecondEma };
   }
@@ -39,7 +41,10 @@ export class StepMeter {
   closeInterval(images: number): { imagesPerSecond: number; dataWaitFraction: number } {
     const now = performance.now();
     const seconds = (now - this.intervalStart) / 1000;
-    const out = { imagesPerSecond: seconds > 0 ? images / seconds : 0, dataWaitFraction: seconds > 0 ? this.intervalWait / seconds : 0 };
+    const out = {
+      imagesPerSecond: seconds > 0 ? images / seconds : 0,
+      dataWaitFraction: seconds > 0 ? this.intervalWait / seconds : 0,
+    };
     this.intervalStart = now;
     this.intervalWait = 0;
     return out;

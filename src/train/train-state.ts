@@ -2,10 +2,10 @@
 // exactly where the checkpoint was taken. Native state (weights, BN statistics, optimiser moments,
 // pooled snapshots) is in the safetensors files next to it.
 import type { TrainConfig } from './config.js';
-import type { PolicyState } from './policies/index.js';
-import type { RunningStatsState } from './running-stats.js';
-import type { PretrainState } from './pretrain.js';
 import type { MaskAreaControllerState } from './mask-area-target.js';
+import type { PolicyState } from './policies/index.js';
+import type { PretrainState } from './pretrain.js';
+import type { RunningStatsState } from './running-stats.js';
 
 export const TRAIN_STATE_FORMAT = 'casm-native/train-state';
 /** Version 2 added the pretraining phase and the in-epoch λr controller; version 1 files still load. */
@@ -65,10 +65,14 @@ export function parseTrainState(text: string, origin: string): TrainState {
     throw new Error(`${origin}: not JSON (${(err as Error).message})`);
   }
   const s = value as Partial<TrainState> | null;
-  if (!isObject(s) || s.format !== TRAIN_STATE_FORMAT) throw new Error(`${origin}: not a casm-native training checkpoint`);
-  if (!READABLE_VERSIONS.includes(s.version as number)) throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
+  if (!isObject(s) || s.format !== TRAIN_STATE_FORMAT)
+    throw new Error(`${origin}: not a casm-native training checkpoint`);
+  if (!READABLE_VERSIONS.includes(s.version as number))
+    throw new Error(`${origin}: checkpoint format version ${s.version}, this build reads ${TRAIN_STATE_VERSION}`);
   const bad = (field: string, expected: string, got: unknown) =>
-    new Error(`${origin}: field ${field} must be ${expected} (got ${JSON.stringify(got) ?? 'nothing'}); the checkpoint is damaged`);
+    new Error(
+      `${origin}: field ${field} must be ${expected} (got ${JSON.stringify(got) ?? 'nothing'}); the checkpoint is damaged`,
+    );
   const count = (field: string, v: unknown) => {
     if (!(Number.isSafeInteger(v) && (v as number) >= 0)) throw bad(field, 'a non-negative integer', v);
   };
@@ -76,10 +80,12 @@ export function parseTrainState(text: string, origin: string): TrainState {
   if (!isObject(s.position)) throw bad('position', 'an object {epoch, batch}', s.position);
   count('position.epoch', s.position.epoch);
   count('position.batch', s.position.batch);
-  if (s.position.phase !== undefined && s.position.phase !== 'pretrain' && s.position.phase !== 'casm') throw bad('position.phase', "'pretrain' or 'casm'", s.position.phase);
+  if (s.position.phase !== undefined && s.position.phase !== 'pretrain' && s.position.phase !== 'casm')
+    throw bad('position.phase', "'pretrain' or 'casm'", s.position.phase);
   if (!isObject(s.config)) throw bad('config', 'an object', s.config);
   if (!isObject(s.policy)) throw bad('policy', 'an object', s.policy);
-  if (!(typeof s.lambdaR === 'number' && Number.isFinite(s.lambdaR) && s.lambdaR >= 0)) throw bad('lambdaR', 'a finite non-negative number', s.lambdaR);
+  if (!(typeof s.lambdaR === 'number' && Number.isFinite(s.lambdaR) && s.lambdaR >= 0))
+    throw bad('lambdaR', 'a finite non-negative number', s.lambdaR);
   const numbers = (field: string, o: unknown) => {
     if (!isObject(o)) throw bad(field, 'an object', o);
     for (const [name, v] of Object.entries(o)) {

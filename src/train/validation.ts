@@ -2,11 +2,11 @@
 // statistics of the masks it induces, over the validation split (eval-mode forward passes only;
 // no weights or BN statistics change).
 import type { ImageBatch } from '../data/types.js';
+import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/mask-statistics.js';
 import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { ValidationSummary } from './events.js';
 import { argmaxRows, maskedOutInput } from './masked-input.js';
-import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/mask-statistics.js';
 
 export async function validate(
   model: NativeModel,
@@ -24,9 +24,14 @@ export async function validate(
     const clean = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w }, saliencyOptions());
     // A diverged model gives NaN masks; say so instead of failing later on a NaN masked batch.
     if (!clean.masks.every(Number.isFinite) || !clean.logits.every(Number.isFinite)) {
-      throw new Error('validation: the model produces NaN/Inf masks or logits (training diverged; try a lower --lr or --lr-mapping)');
+      throw new Error(
+        'validation: the model produces NaN/Inf masks or logits (training diverged; try a lower --lr or --lr-mapping)',
+      );
     }
-    const masked = await model.saliency({ kind: 'float32', data: maskedOutInput(batch.data, clean.masks, n, h, w), n, h, w }, saliencyOptions());
+    const masked = await model.saliency(
+      { kind: 'float32', data: maskedOutInput(batch.data, clean.masks, n, h, w), n, h, w },
+      saliencyOptions(),
+    );
     const predClean = argmaxRows(clean.logits, n);
     const predMasked = argmaxRows(masked.logits, n);
     for (let i = 0; i < n; i++) {
@@ -64,7 +69,10 @@ export async function validateClassifier(
     if (opts.signal?.aborted) return null;
     const { n, h, w } = batch;
     const { logits } = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w }, saliencyOptions());
-    if (!logits.every(Number.isFinite)) throw new Error('validation: the classifier produces NaN/Inf logits (pretraining diverged; try a lower --pretrain-lr)');
+    if (!logits.every(Number.isFinite))
+      throw new Error(
+        'validation: the classifier produces NaN/Inf logits (pretraining diverged; try a lower --pretrain-lr)',
+      );
     const predicted = argmaxRows(logits, n);
     for (let i = 0; i < n; i++) if (predicted[i] === batch.labels[i]) correct++;
     images += n;

@@ -104,7 +104,16 @@ export interface SafetensorsHeader {
 }
 
 const ELEMENT_SIZE: ReadonlyMap<string, number> = new Map([
-  ['F64', 8], ['I64', 8], ['F32', 4], ['I32', 4], ['F16', 2], ['BF16', 2], ['I16', 2], ['I8', 1], ['U8', 1], ['BOOL', 1],
+  ['F64', 8],
+  ['I64', 8],
+  ['F32', 4],
+  ['I32', 4],
+  ['F16', 2],
+  ['BF16', 2],
+  ['I16', 2],
+  ['I8', 1],
+  ['U8', 1],
+  ['BOOL', 1],
 ]);
 
 function describeKind(v: unknown): string {
@@ -128,7 +137,11 @@ function isCount(v: unknown): v is number {
  * known dtype, a shape of non-negative integers, integer data offsets inside the data section that
  * match dtype × shape, no two tensors sharing bytes, and __metadata__ an object of strings.
  */
-export function parseSafetensorsHeader(headerBytes: Uint8Array, dataSize: number, file: string): Omit<SafetensorsHeader, 'dataStart'> {
+export function parseSafetensorsHeader(
+  headerBytes: Uint8Array,
+  dataSize: number,
+  file: string,
+): Omit<SafetensorsHeader, 'dataStart'> {
   const corrupt = (what: string) => new Error(`${file}: corrupt safetensors header (${what})`);
   let root: unknown;
   try {
@@ -143,18 +156,21 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataSize: number
   for (const [name, info] of Object.entries(root)) {
     if (name === '__metadata__') {
       if (!isRecord(info)) throw corrupt('__metadata__ must be an object of strings');
-      for (const [k, v] of Object.entries(info)) if (typeof v !== 'string') throw corrupt(`__metadata__.${k} must be a string`);
+      for (const [k, v] of Object.entries(info))
+        if (typeof v !== 'string') throw corrupt(`__metadata__.${k} must be a string`);
       metadata = info as Record<string, string>;
       continue;
     }
     const where = `tensor '${name}'`;
     if (!isRecord(info)) throw corrupt(`${where} is ${describeKind(info)}, not an object`);
     const { dtype, shape, data_offsets: offsets } = info;
-    if (dtype === undefined || shape === undefined || offsets === undefined) throw corrupt(`${where} lacks dtype, shape or data_offsets`);
+    if (dtype === undefined || shape === undefined || offsets === undefined)
+      throw corrupt(`${where} lacks dtype, shape or data_offsets`);
     if (typeof dtype !== 'string') throw corrupt(`${where}: dtype must be a string`);
     const element = ELEMENT_SIZE.get(dtype);
     if (element === undefined) throw new Error(`${file}: tensor '${name}' has unsupported dtype ${dtype}`);
-    if (!Array.isArray(shape) || shape.length > 64) throw corrupt(`${where}: shape must be an array of at most 64 integers`);
+    if (!Array.isArray(shape) || shape.length > 64)
+      throw corrupt(`${where}: shape must be an array of at most 64 integers`);
     let bytes = element;
     for (const d of shape) {
       if (!isCount(d)) throw corrupt(`${where}: shape entry must be an integer in 0..2^53`);
@@ -166,14 +182,19 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataSize: number
     if (!isCount(begin)) throw corrupt(`${where}: data_offsets[0] must be an integer in 0..2^53`);
     if (!isCount(end)) throw corrupt(`${where}: data_offsets[1] must be an integer in 0..2^53`);
     if (end < begin || end > dataSize || end - begin !== bytes) {
-      throw new Error(`${file}: tensor '${name}' has inconsistent data offsets [${begin}, ${end}] for ${bytes} bytes in a data section of ${dataSize} (file truncated or corrupt)`);
+      throw new Error(
+        `${file}: tensor '${name}' has inconsistent data offsets [${begin}, ${end}] for ${bytes} bytes in a data section of ${dataSize} (file truncated or corrupt)`,
+      );
     }
     tensors.set(name, { dtype, shape: shape as number[], dataOffsets: [begin, end] });
   }
   // Two tensors over the same bytes are a corrupt (or crafted) file; empty tensors own no bytes.
-  const ranges = [...tensors].filter(([, t]) => t.dataOffsets[1] > t.dataOffsets[0]).sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
+  const ranges = [...tensors]
+    .filter(([, t]) => t.dataOffsets[1] > t.dataOffsets[0])
+    .sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0]);
   for (let k = 1; k < ranges.length; k++) {
-    if (ranges[k]![1].dataOffsets[0] < ranges[k - 1]![1].dataOffsets[1]) throw corrupt(`tensors '${ranges[k - 1]![0]}' and '${ranges[k]![0]}' overlap`);
+    if (ranges[k]![1].dataOffsets[0] < ranges[k - 1]![1].dataOffsets[1])
+      throw corrupt(`tensors '${ranges[k - 1]![0]}' and '${ranges[k]![0]}' overlap`);
   }
   return { tensors, metadata };
 }
@@ -198,7 +219,8 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
   try {
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(8);
-    if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8) throw new Error(`${file}: not a safetensors file (only ${size} bytes)`);
+    if (size < 8 || readSync(fd, head, 0, 8, 0) !== 8)
+      throw new Error(`${file}: not a safetensors file (only ${size} bytes)`);
     const length = headerLength(head, size, file);
     const json = Buffer.alloc(length);
     if (readSync(fd, json, 0, length, 8) !== length) throw new Error(`${file}: could not read the safetensors header`);
@@ -217,7 +239,11 @@ export function decodeSafetensors(raw: Buffer, file: string): Map<string, Tensor
   const out = new Map<string, Tensor>();
   for (const [name, { dtype, shape, dataOffsets }] of tensors) {
     const count = shape.reduce((a, b) => a * b, 1);
-    out.set(name, { dtype, shape, data: decode(dtype, body.subarray(dataOffsets[0], dataOffsets[1]), count, file, name) });
+    out.set(name, {
+      dtype,
+      shape,
+      data: decode(dtype, body.subarray(dataOffsets[0], dataOffsets[1]), count, file, name),
+    });
   }
   return out;
 }
@@ -234,13 +260,17 @@ export function readSafetensors(file: string): Map<string, Tensor> {
 }
 
 /** Writes float32 tensors as a safetensors file (header padded to 8 bytes, as the format asks). */
-export function encodeSafetensors(tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata?: Record<string, string>): Buffer {
+export function encodeSafetensors(
+  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  metadata?: Record<string, string>,
+): Buffer {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`tensor '${name}': shape ${JSON.stringify(t.shape)} does not match ${t.data.length} values`);
+    if (count !== t.data.length)
+      throw new Error(`tensor '${name}': shape ${JSON.stringify(t.shape)} does not match ${t.data.length} values`);
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }

@@ -18,7 +18,8 @@ export function dimUncovered(target: Uint8Array, source: Uint8Array, covered: Ui
 
 /** 8-bit grey + alpha: the mask's grey level, alpha 0 where the model saw nothing. */
 export function maskWithCoverageAlpha(grey: Uint8Array, covered: Uint8Array): Uint8Array {
-  if (grey.length !== covered.length) throw new RangeError(`maskWithCoverageAlpha: ${grey.length} mask pixels for ${covered.length} coverage pixels`);
+  if (grey.length !== covered.length)
+    throw new RangeError(`maskWithCoverageAlpha: ${grey.length} mask pixels for ${covered.length} coverage pixels`);
   const out = new Uint8Array(grey.length * 2);
   for (let p = 0; p < grey.length; p++) {
     out[2 * p] = grey[p]!;

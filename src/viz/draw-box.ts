@@ -14,7 +14,14 @@ export function boxLineWidth(width: number, height: number): number {
 }
 
 /** Draws the outline of box [x0, x1) × [y0, y1) (clipped to the image) in place. */
-export function drawBox(rgb: Uint8Array, width: number, height: number, box: { x0: number; y0: number; x1: number; y1: number }, colour: Rgb, lineWidth = 1): void {
+export function drawBox(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  box: { x0: number; y0: number; x1: number; y1: number },
+  colour: Rgb,
+  lineWidth = 1,
+): void {
   const x0 = Math.max(0, Math.floor(box.x0));
   const y0 = Math.max(0, Math.floor(box.y0));
   const x1 = Math.min(width, Math.ceil(box.x1));

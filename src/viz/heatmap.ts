@@ -5,7 +5,7 @@ export function maskToGrey(mask: Float32Array): Uint8Array {
   const out = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) {
     const v = Math.round(mask[i]! * 255);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    out[i] = v < 0 ? 0 : Math.min(v, 255);
   }
   return out;
 }
@@ -15,17 +15,18 @@ export function maskToGrey(mask: Float32Array): Uint8Array {
  * saliency figures in the literature use it, so the overlays read the way readers expect.
  */
 export function jet(v: number): [number, number, number] {
-  const x = v < 0 ? 0 : v > 1 ? 1 : v;
+  const x = v < 0 ? 0 : Math.min(v, 1);
   const channel = (centre: number) => {
     const c = 1.5 - Math.abs(4 * x - centre);
-    return Math.round(255 * (c < 0 ? 0 : c > 1 ? 1 : c));
+    return Math.round(255 * (c < 0 ? 0 : Math.min(c, 1)));
   };
   return [channel(3), channel(2), channel(1)];
 }
 
 /** RGB image blended with the jet colour of the mask: out = (1−α)·image + α·jet(m). */
 export function heatmapOverlay(image: Uint8Array, mask: Float32Array, alpha = 0.5): Uint8Array {
-  if (image.length !== mask.length * 3) throw new RangeError(`heatmapOverlay: ${image.length} RGB bytes for a mask of ${mask.length} pixels`);
+  if (image.length !== mask.length * 3)
+    throw new RangeError(`heatmapOverlay: ${image.length} RGB bytes for a mask of ${mask.length} pixels`);
   const out = new Uint8Array(image.length);
   for (let p = 0; p < mask.length; p++) {
     const colour = jet(mask[p]!);

@@ -62,9 +62,12 @@ export function inpaintTelea(
   mask: ArrayLike<number | boolean>,
   opts: InpaintOptions = {},
 ): Uint8Array {
-  if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0)) throw new RangeError(`inpaintTelea: bad size ${h}x${w}`);
-  if (!(Number.isInteger(channels) && channels >= 1)) throw new RangeError(`inpaintTelea: bad channel count ${channels}`);
-  if (image.length !== h * w * channels) throw new RangeError(`inpaintTelea: image has ${image.length} bytes, expected ${h}x${w}x${channels}`);
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h > 0 && w > 0))
+    throw new RangeError(`inpaintTelea: bad size ${h}x${w}`);
+  if (!(Number.isInteger(channels) && channels >= 1))
+    throw new RangeError(`inpaintTelea: bad channel count ${channels}`);
+  if (image.length !== h * w * channels)
+    throw new RangeError(`inpaintTelea: image has ${image.length} bytes, expected ${h}x${w}x${channels}`);
   if (mask.length !== h * w) throw new RangeError(`inpaintTelea: mask has ${mask.length} values, expected ${h}x${w}`);
   const range = Math.min(100, Math.max(1, roundHalfEven(opts.radius ?? 3)));
 
@@ -95,7 +98,12 @@ export function inpaintTelea(
     for (let j = 1; j < cols - 1; j++) {
       const p = i * cols + j;
       if (flags[p] === INSIDE) continue;
-      if (flags[p - 1] === INSIDE || flags[p + 1] === INSIDE || flags[p - cols] === INSIDE || flags[p + cols] === INSIDE) {
+      if (
+        flags[p - 1] === INSIDE ||
+        flags[p + 1] === INSIDE ||
+        flags[p - cols] === INSIDE ||
+        flags[p + cols] === INSIDE
+      ) {
         band[p] = 1;
         t[p] = 0;
         heap.push(p, 0);
@@ -200,19 +208,39 @@ export function inpaintTelea(
         // Pixel indices (before the channel offset) of the difference terms, chosen once per q:
         // central differences carry OpenCV's factor 2, one-sided ones 1, none 0.
         const v = km * w + lm;
-        let xPlus = v, xMinus = v, xScale = 0;
+        let xPlus = v,
+          xMinus = v,
+          xScale = 0;
         if (qRightKnown) {
           xPlus = km * w + lp + 1;
-          if (qLeftKnown) { xMinus = km * w + lm - 1; xScale = 2; } else { xMinus = v; xScale = 1; }
+          if (qLeftKnown) {
+            xMinus = km * w + lm - 1;
+            xScale = 2;
+          } else {
+            xMinus = v;
+            xScale = 1;
+          }
         } else if (qLeftKnown) {
-          xPlus = km * w + lp; xMinus = km * w + lm - 1; xScale = 1;
+          xPlus = km * w + lp;
+          xMinus = km * w + lm - 1;
+          xScale = 1;
         }
-        let yPlus = v, yMinus = v, yScale = 0;
+        let yPlus = v,
+          yMinus = v,
+          yScale = 0;
         if (qDownKnown) {
           yPlus = (kp + 1) * w + lm;
-          if (qUpKnown) { yMinus = (km - 1) * w + lm; yScale = 2; } else { yMinus = v; yScale = 1; }
+          if (qUpKnown) {
+            yMinus = (km - 1) * w + lm;
+            yScale = 2;
+          } else {
+            yMinus = v;
+            yScale = 1;
+          }
         } else if (qUpKnown) {
-          yPlus = kp * w + lm; yMinus = (km - 1) * w + lm; yScale = 1;
+          yPlus = kp * w + lm;
+          yMinus = (km - 1) * w + lm;
+          yScale = 1;
         }
         for (let c = 0, a = 0; c < channels; c++, a += 4) {
           const gIx = (out[xPlus * channels + c]! - out[xMinus * channels + c]!) * xScale;
@@ -227,7 +255,10 @@ export function inpaintTelea(
     const o = ((i - 1) * w + (j - 1)) * channels;
     for (let c = 0; c < channels; c++) {
       const a = 4 * c;
-      const ia = acc[a]!, jx = acc[a + 1]!, jy = acc[a + 2]!, s = acc[a + 3]!;
+      const ia = acc[a]!,
+        jx = acc[a + 1]!,
+        jy = acc[a + 2]!,
+        s = acc[a + 3]!;
       const norm = f32(f32(Math.sqrt(f32(f32(jx * jx) + f32(jy * jy)))) + 1e-20);
       const sat = f32(f32(f32(ia / s) + f32(f32(jx + jy) / norm)) + 0.5);
       out[o + c] = Math.min(255, Math.max(0, roundHalfEven(sat)));
@@ -277,18 +308,34 @@ export function inpaintTelea(
         const y = k - 1;
         const x = l - 1;
         const q = (y * w + x) * channels;
-        const right = q + channels, left = q - channels, down = q + w * channels, up = q - w * channels;
+        const right = q + channels,
+          left = q - channels,
+          down = q + w * channels,
+          up = q - w * channels;
         for (let c = 0; c < channels; c++) {
           const v = out[q + c]!;
-          const gx = hasRight ? (hasLeft ? (out[right + c]! - out[left + c]!) * 0.5 : out[right + c]! - v) : hasLeft ? v - out[left + c]! : 0;
-          const gy = hasDown ? (hasUp ? (out[down + c]! - out[up + c]!) * 0.5 : out[down + c]! - v) : hasUp ? v - out[up + c]! : 0;
+          const gx = hasRight
+            ? hasLeft
+              ? (out[right + c]! - out[left + c]!) * 0.5
+              : out[right + c]! - v
+            : hasLeft
+              ? v - out[left + c]!
+              : 0;
+          const gy = hasDown
+            ? hasUp
+              ? (out[down + c]! - out[up + c]!) * 0.5
+              : out[down + c]! - v
+            : hasUp
+              ? v - out[up + c]!
+              : 0;
           sum[c] = sum[c]! + wgt * (v + gx * rx + gy * ry);
         }
         s += wgt;
       }
     }
     const o = ((i - 1) * w + (j - 1)) * channels;
-    for (let c = 0; c < channels; c++) out[o + c] = s > 0 ? Math.min(255, Math.max(0, Math.round(sum[c]! / s))) : out[o + c]!;
+    for (let c = 0; c < channels; c++)
+      out[o + c] = s > 0 ? Math.min(255, Math.max(0, Math.round(sum[c]! / s))) : out[o + c]!;
   }
 }
 
@@ -366,7 +413,9 @@ class MinQueue {
     const top = this.idx[0]!;
     const last = --this.n;
     if (last > 0) {
-      const li = this.idx[last]!, lk = this.key[last]!, ls = this.seq[last]!;
+      const li = this.idx[last]!,
+        lk = this.key[last]!,
+        ls = this.seq[last]!;
       let c = 0;
       for (;;) {
         const a = 2 * c + 1;

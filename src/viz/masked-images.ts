@@ -9,7 +9,8 @@ import { inpaintTelea } from './inpaint.js';
 export const INPAINT_RADIUS = 3;
 
 function checkSizes(image: Uint8Array, binary: Uint8Array, name: string): void {
-  if (image.length !== binary.length * 3) throw new RangeError(`${name}: ${image.length} RGB bytes for a mask of ${binary.length} pixels`);
+  if (image.length !== binary.length * 3)
+    throw new RangeError(`${name}: ${image.length} RGB bytes for a mask of ${binary.length} pixels`);
 }
 
 /** Keeps the pixels where `binary` is set (b·x). */
@@ -37,7 +38,13 @@ export function maskedOut(image: Uint8Array, binary: Uint8Array): Uint8Array {
 }
 
 /** The masked-out image with the removed region filled by Telea inpainting (radius 3). */
-export function inpaintedMaskedOut(image: Uint8Array, binary: Uint8Array, h: number, w: number, masked: Uint8Array = maskedOut(image, binary)): Uint8Array {
+export function inpaintedMaskedOut(
+  image: Uint8Array,
+  binary: Uint8Array,
+  h: number,
+  w: number,
+  masked: Uint8Array = maskedOut(image, binary),
+): Uint8Array {
   return inpaintTelea(masked, h, w, 3, binary, { radius: INPAINT_RADIUS });
 }
 

@@ -54,7 +54,8 @@ export interface ReportData {
 }
 
 const pct = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : (100 * v).toFixed(1));
-const sci = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : '–');
+const sci = (v: number) =>
+  Number.isFinite(v) ? (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : '–';
 
 const STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
@@ -71,15 +72,22 @@ td.text,#settings th{text-align:left}td.text{word-break:break-all}.grid .pred{fo
 export function renderReportHtml(data: ReportData): string {
   const e = escapeHtml;
   const parts: string[] = [];
-  parts.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${e(data.title)}</title><style>${STYLE}</style></head><body>`);
+  parts.push(
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${e(data.title)}</title><style>${STYLE}</style></head><body>`,
+  );
   parts.push(`<h1>${e(data.title)}</h1><p class="sub">${e(data.subtitle)}</p>`);
-  if (data.facts.length) parts.push(`<dl>${data.facts.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join('')}</dl>`);
+  if (data.facts.length)
+    parts.push(`<dl>${data.facts.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join('')}</dl>`);
 
   parts.push('<h2>Localisation</h2>');
   if (data.metrics) {
-    parts.push('<table id="metrics"><thead><tr><th>masks</th><th>LE %</th><th>OM %</th><th>F1 %</th><th>F1a %</th><th>MaxBoxAccV2 %</th><th>top-1 %</th></tr></thead><tbody>');
+    parts.push(
+      '<table id="metrics"><thead><tr><th>masks</th><th>LE %</th><th>OM %</th><th>F1 %</th><th>F1a %</th><th>MaxBoxAccV2 %</th><th>top-1 %</th></tr></thead><tbody>',
+    );
     for (const r of data.metrics.rows) {
-      parts.push(`<tr><td>${e(r.name)}</td><td>${pct(r.LE)}</td><td>${pct(r.OM)}</td><td>${pct(r.F1)}</td><td>${pct(r.F1a)}</td><td>${pct(r.MaxBoxAccV2)}</td><td>${pct(r.top1)}</td></tr>`);
+      parts.push(
+        `<tr><td>${e(r.name)}</td><td>${pct(r.LE)}</td><td>${pct(r.OM)}</td><td>${pct(r.F1)}</td><td>${pct(r.F1a)}</td><td>${pct(r.MaxBoxAccV2)}</td><td>${pct(r.top1)}</td></tr>`,
+      );
     }
     parts.push(`</tbody><caption>${e(data.metrics.caption)}</caption></table>`);
   } else {
@@ -88,8 +96,13 @@ export function renderReportHtml(data: ReportData): string {
 
   parts.push('<h2>Mask statistics</h2>');
   if (data.maskStats.length) {
-    parts.push('<table id="mask-stats"><thead><tr><th>masks</th><th>mean</th><th>std of means</th><th>entropy</th><th>total variation</th></tr></thead><tbody>');
-    for (const s of data.maskStats) parts.push(`<tr><td>${e(s.name)}</td><td>${sci(s.mean)}</td><td>${sci(s.std)}</td><td>${sci(s.entropy)}</td><td>${sci(s.tv)}</td></tr>`);
+    parts.push(
+      '<table id="mask-stats"><thead><tr><th>masks</th><th>mean</th><th>std of means</th><th>entropy</th><th>total variation</th></tr></thead><tbody>',
+    );
+    for (const s of data.maskStats)
+      parts.push(
+        `<tr><td>${e(s.name)}</td><td>${sci(s.mean)}</td><td>${sci(s.std)}</td><td>${sci(s.entropy)}</td><td>${sci(s.tv)}</td></tr>`,
+      );
     parts.push('</tbody></table>');
   }
 
@@ -102,24 +115,33 @@ export function renderReportHtml(data: ReportData): string {
     parts.push('<p class="note">The training settings are unknown (the model came from a bare weights file).</p>');
   }
 
-  parts.push('<h2>Examples (as in the paper\'s Fig. 2)</h2>');
+  parts.push("<h2>Examples (as in the paper's Fig. 2)</h2>");
   if (data.grid.length) {
-    parts.push('<table class="grid" id="examples"><thead><tr><th></th><th>original</th><th>mask overlay and boxes</th><th>masked-in</th><th>masked-out</th><th>inpainted</th></tr></thead><tbody>');
+    parts.push(
+      '<table class="grid" id="examples"><thead><tr><th></th><th>original</th><th>mask overlay and boxes</th><th>masked-in</th><th>masked-out</th><th>inpainted</th></tr></thead><tbody>',
+    );
     for (const g of data.grid) {
       const img = (src: string, alt: string) => `<td><img src="${src}" alt="${e(alt)}" width="140" height="140"></td>`;
       parts.push(
         `<tr><th>${e(g.caption)}<br><span class="pred">predicted: ${e(g.predicted)} (${pct(g.probability)}%)${g.predicted === g.truth ? ' ✓' : ''}</span></th>${img(g.original, 'original')}${img(g.overlay, 'overlay')}${img(g.maskedIn, 'masked-in')}${img(g.maskedOut, 'masked-out')}${img(g.inpainted, 'inpainted')}</tr>`,
       );
     }
-    parts.push('</tbody><caption>Overlay: predicted box (largest component of the binarised mask, as scored) in magenta, ground-truth boxes in white.</caption></table>');
+    parts.push(
+      '</tbody><caption>Overlay: predicted box (largest component of the binarised mask, as scored) in magenta, ground-truth boxes in white.</caption></table>',
+    );
   } else {
     parts.push('<p class="note">No example images.</p>');
   }
 
   parts.push('<h2>Training curves</h2>');
-  parts.push(data.charts.length ? `<div class="charts">${data.charts.join('')}</div>` : '<p class="note">No training log (metrics.jsonl) found.</p>');
+  parts.push(
+    data.charts.length
+      ? `<div class="charts">${data.charts.join('')}</div>`
+      : '<p class="note">No training log (metrics.jsonl) found.</p>',
+  );
 
-  if (data.notes.length) parts.push(`<h2>Notes</h2><ul>${data.notes.map((n) => `<li class="note">${e(n)}</li>`).join('')}</ul>`);
+  if (data.notes.length)
+    parts.push(`<h2>Notes</h2><ul>${data.notes.map((n) => `<li class="note">${e(n)}</li>`).join('')}</ul>`);
   parts.push('</body></html>\n');
   return parts.join('\n');
 }

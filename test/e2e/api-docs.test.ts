@@ -2,7 +2,7 @@
 // warnings as errors, so a public function whose parameter or result type is not exported fails
 // the script). Run here into a temporary folder with the project's own typedoc.json.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,11 +14,16 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('API reference', () => {
   it('npm run docs:api generates pages for the public classes and functions without warnings', () => {
-    const r = spawnSync('npm', ['run', '--silent', 'docs:api', '--', '--out', out], { cwd: repo, encoding: 'utf8', timeout: HANG_MS });
+    const r = spawnSync('npm', ['run', '--silent', 'docs:api', '--', '--out', out], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: HANG_MS,
+    });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\[warning\]/);
     const model = readFileSync(path.join(out, 'classes', 'Model.html'), 'utf8');
-    for (const member of ['dispose', 'saliency', 'importWeights']) expect(model).toContain(`id="${member.toLowerCase()}"`);
+    for (const member of ['dispose', 'saliency', 'importWeights'])
+      expect(model).toContain(`id="${member.toLowerCase()}"`);
     expect(readFileSync(path.join(out, 'classes', 'Trainer.html'), 'utf8')).toContain('id="dispose"');
     expect(existsSync(path.join(out, 'functions', 'exportSaliency.html'))).toBe(true);
     expect(readFileSync(path.join(out, 'interfaces', 'SaliencyRecord.html'), 'utf8')).toContain('coverage');

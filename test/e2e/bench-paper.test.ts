@@ -24,8 +24,11 @@ describe('bench:paper', () => {
   it('tiny budget: two-copies example and mask statistics, with results files', async () => {
     const out = join(dir, 'results');
     const work = join(dir, 'work');
-    expect(await main(['--budget', 'tiny', '--only', 'copies,stats', '--out', out, '--work', work, '--seed', '3'])).toBe(0);
-    for (const f of ['copies.json', 'copies.md', 'stats.json', 'stats.md', 'summary.md', 'runs.json']) expect(existsSync(join(out, f)), f).toBe(true);
+    expect(
+      await main(['--budget', 'tiny', '--only', 'copies,stats', '--out', out, '--work', work, '--seed', '3']),
+    ).toBe(0);
+    for (const f of ['copies.json', 'copies.md', 'stats.json', 'stats.md', 'summary.md', 'runs.json'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const copies = json(join(out, 'copies.json'));
     expect(copies.rows.map((r: { preset: string }) => r.preset)).toEqual(['F', 'L100']);
     for (const r of copies.rows) {
@@ -38,7 +41,14 @@ describe('bench:paper', () => {
     expect(stats.rows.map((r: { model: string }) => r.model)).toEqual(['CASM', 'Baseline']);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('Mask statistics');
     const runs = json(join(out, 'runs.json')).runs;
-    expect(Object.keys(runs).sort()).toEqual(['copies-F', 'copies-L100', 'f0-duplicate-pre1-s3', 'f0-plain-pre1-s3', 't2-a-F-E-shared', 't2-e-L100-E-shared']);
+    expect(Object.keys(runs).sort()).toEqual([
+      'copies-F',
+      'copies-L100',
+      'f0-duplicate-pre1-s3',
+      'f0-plain-pre1-s3',
+      't2-a-F-E-shared',
+      't2-e-L100-E-shared',
+    ]);
 
     // Again: every run is reused, nothing is trained.
     expect(await main(['--budget', 'tiny', '--only', 'stats', '--out', out, '--work', work, '--seed', '3'])).toBe(0);

@@ -16,13 +16,38 @@ const python = venvPython('torch2.13-cpu');
 describe.skipIf(!python || !process.env.LIBTORCH)('scripts/bench/step --compare-reference', () => {
   it('interleaves casm-native and reference rounds, prints ratios and a flat-memory check', () => {
     const json = join(tmp, 'step.json');
-    const args = ['--size', '32', '--batch', '2', '--steps', '1', '--warmup', '1', '--rounds', '2', '--threads', '1',
-      '--compare-reference', '--memory-steps', '20', '--json', json];
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'bench', 'step.mjs'), ...args], { encoding: 'utf8', timeout: 600_000 });
+    const args = [
+      '--size',
+      '32',
+      '--batch',
+      '2',
+      '--steps',
+      '1',
+      '--warmup',
+      '1',
+      '--rounds',
+      '2',
+      '--threads',
+      '1',
+      '--compare-reference',
+      '--memory-steps',
+      '20',
+      '--json',
+      json,
+    ];
+    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'bench', 'step.mjs'), ...args], {
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^reference: authors' step semantics, .*torch 2\.13/m);
     for (const kind of ['step, current classifier', 'step, pooled adversary', 'saliency inference'])
-      expect(r.stdout).toMatch(new RegExp(`^median ${kind} .* ratio \\d+\\.\\d+× \\(median of paired ratios \\d+\\.\\d+×; CPU time \\d+\\.\\d+×\\)$`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^median ${kind} .* ratio \\d+\\.\\d+× \\(median of paired ratios \\d+\\.\\d+×; CPU time \\d+\\.\\d+×\\)$`,
+          'm',
+        ),
+      );
     const out = JSON.parse(readFileSync(json, 'utf8'));
     expect(out.rounds).toHaveLength(2);
     for (const round of out.rounds)
@@ -37,8 +62,24 @@ describe.skipIf(!python || !process.env.LIBTORCH)('scripts/bench/step --compare-
   }, 600_000);
 
   it('refuses a basic-block architecture, which the reference does not have, naming the ones it has', () => {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'bench', 'step.mjs'), '--arch', 'resnet18', '--size', '32',
-      '--batch', '2', '--steps', '1', '--warmup', '0', '--compare-reference'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'scripts', 'bench', 'step.mjs'),
+        '--arch',
+        'resnet18',
+        '--size',
+        '32',
+        '--batch',
+        '2',
+        '--steps',
+        '1',
+        '--warmup',
+        '0',
+        '--compare-reference',
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/bottleneck ResNets only \(resnet50, resnet101, resnet152\), not resnet18/);
   }, 300_000);

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyDemoRun, type TinyRun } from '../native/eval-fixture.js';
-import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
-import { missing } from '../environment.js';
 import { HANG_MS } from '../budget.js';
+import { missing } from '../environment.js';
+import { type TinyRun, tinyDemoRun } from '../native/eval-fixture.js';
+import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const example = (name: string) => path.join(repo, 'examples', name);
@@ -26,7 +26,12 @@ interface Finished {
 }
 
 function runNode(args: string[], timeoutMs = HANG_MS): Finished {
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -45,7 +50,19 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   it('train-with-progress.mjs trains, draws its bar and reports the run', async () => {
     const data = await makeToyDataset(path.join(root, 'toy'), { classes: 2, trainPerClass: 4, valPerClass: 2 });
     const out = path.join(root, 'run');
-    const r = runNode([example('train-with-progress.mjs'), '--data', data, '--out', out, '--size', '32', '--epochs', '1', '--batch', '4']);
+    const r = runNode([
+      example('train-with-progress.mjs'),
+      '--data',
+      data,
+      '--out',
+      out,
+      '--size',
+      '32',
+      '--epochs',
+      '1',
+      '--batch',
+      '4',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/epoch 1\/1 \[#{20}\] step 2\/2/);
     expect(r.stdout).toMatch(/epoch 1: train masked accuracy \d+\.\d%/);
@@ -59,14 +76,20 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   it('saliency-folder.mjs writes a mask at each image’s own size and a JSON line per image', async () => {
     const images = path.join(root, 'images');
     mkdirSync(images, { recursive: true });
-    const scene = readdirSync(path.join(run.data, 'images', 'val'), { recursive: true }).map(String).find((f) => f.endsWith('.png'))!;
+    const scene = readdirSync(path.join(run.data, 'images', 'val'), { recursive: true })
+      .map(String)
+      .find((f) => f.endsWith('.png'))!;
     const source = path.join(run.data, 'images', 'val', scene);
     const sizes = { 'wide.png': [90, 40], 'tall.jpg': [30, 70], 'square.webp': [32, 32] } as const;
-    for (const [name, [w, h]] of Object.entries(sizes)) await sharp(source).resize(w, h, { fit: 'fill' }).toFile(path.join(images, name));
+    for (const [name, [w, h]] of Object.entries(sizes))
+      await sharp(source).resize(w, h, { fit: 'fill' }).toFile(path.join(images, name));
     const out = path.join(root, 'masks');
     const r = runNode([example('saliency-folder.mjs'), run.runDir, images, out]);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file).sort()).toEqual(Object.keys(sizes).sort());
     for (const line of lines) {
       const [w, h] = sizes[line.file as keyof typeof sizes];
@@ -80,7 +103,10 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   });
 
   it('serve-masks.mjs answers on 127.0.0.1: health, a mask PNG at the image size with the class, 400 for junk, clean stop', async () => {
-    const server = spawn(process.execPath, [example('serve-masks.mjs'), run.runDir, '0'], { cwd: root, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const server = spawn(process.execPath, [example('serve-masks.mjs'), run.runDir, '0'], {
+      cwd: root,
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
     let stderr = '';
     server.stderr.on('data', (c) => (stderr += String(c)));
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
@@ -97,7 +123,16 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
       const health = await (await fetch(`${url}/health`)).json();
       expect(health).toEqual({ ok: true, size: 32, classes: classIds.length });
 
-      const image = await sharp(path.join(run.data, 'images', 'val', readdirSync(path.join(run.data, 'images', 'val'), { recursive: true }).map(String).find((f) => f.endsWith('.png'))!))
+      const image = await sharp(
+        path.join(
+          run.data,
+          'images',
+          'val',
+          readdirSync(path.join(run.data, 'images', 'val'), { recursive: true })
+            .map(String)
+            .find((f) => f.endsWith('.png'))!,
+        ),
+      )
         .resize(120, 50, { fit: 'fill' })
         .jpeg()
         .toBuffer();

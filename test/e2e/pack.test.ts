@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformDir } from '../../src/native/variant.js';
-import { debianTorchConfigDir, venvTorchDir } from '../test-libtorch.js';
-import { missing } from '../environment.js';
 import { HANG_MS } from '../budget.js';
+import { missing } from '../environment.js';
+import { debianTorchConfigDir, venvTorchDir } from '../test-libtorch.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'casm-pack-'));
@@ -41,7 +41,13 @@ const run = (cmd: string, args: string[], cwd: string, extra: NodeJS.ProcessEnv 
   const e: NodeJS.ProcessEnv = { ...env, ...extra };
   // Only the named LibTorch: an install with LIBTORCH would otherwise shadow Torch_DIR.
   if (extra.Torch_DIR) delete e.LIBTORCH;
-  return execFileSync(cmd, args, { cwd, env: e, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: HANG_MS });
+  return execFileSync(cmd, args, {
+    cwd,
+    env: e,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: HANG_MS,
+  });
 };
 
 let tarball = '';
@@ -55,19 +61,42 @@ beforeAll(() => {
   mkdirSync(stage, { recursive: true });
   cpSync(join(repo, 'package.json'), join(stage, 'package.json'));
   for (const entry of pkg.files) {
-    if (entry !== 'dist' && existsSync(join(repo, entry))) cpSync(join(repo, entry), join(stage, entry), { recursive: true });
+    if (entry !== 'dist' && existsSync(join(repo, entry)))
+      cpSync(join(repo, entry), join(stage, entry), { recursive: true });
   }
   for (const f of ['README.md', 'LICENSE']) if (existsSync(join(repo, f))) cpSync(join(repo, f), join(stage, f));
-  run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.json'), '--outDir', join(stage, 'dist'), '--sourceMap', 'false'], repo);
-  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], stage)) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+  run(
+    process.execPath,
+    [
+      join(repo, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(repo, 'tsconfig.json'),
+      '--outDir',
+      join(stage, 'dist'),
+      '--sourceMap',
+      'false',
+    ],
+    repo,
+  );
+  const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tmp], stage)) as {
+    filename: string;
+    size: number;
+    unpackedSize: number;
+    files: { path: string }[];
+  }[];
   tarball = join(tmp, out[0].filename);
   packed = out[0].files.map((f) => f.path);
   packedSize = out[0].size;
   // The figure the README quotes; printed so that a change in size is noticed.
-  console.log(`npm pack: ${out[0].filename} ${(out[0].size / 1e6).toFixed(2)} MB packed, ${(out[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.length} files`);
+  console.log(
+    `npm pack: ${out[0].filename} ${(out[0].size / 1e6).toFixed(2)} MB packed, ${(out[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${packed.length} files`,
+  );
 
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'casm-pack-test', version: '1.0.0', private: true }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'casm-pack-test', version: '1.0.0', private: true }),
+  );
   run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
   for (const tool of BUILD_TOOLS) rmSync(join(project, 'node_modules', tool), { recursive: true, force: true });
 });
@@ -100,7 +129,9 @@ describe.skipIf(missing(hasPrebuild, `prebuilds/${platformDir()}`))('npm pack an
     expect(packed).toContain('LICENSE');
     const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'casm-native', 'package.json'), 'utf8'));
     expect(installed.license).toBe('MIT');
-    expect(readFileSync(join(project, 'node_modules', 'casm-native', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} casm-native contributors/);
+    expect(readFileSync(join(project, 'node_modules', 'casm-native', 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) \d{4} casm-native contributors/,
+    );
     for (const field of ['repository', 'homepage', 'keywords']) expect(installed[field], field).toBeTruthy();
     // Only what runs from an install: no checkout-only scripts; the build tools are optional.
     expect(packed).not.toContain('scripts/setup.sh');
@@ -145,10 +176,18 @@ describe.skipIf(missing(hasPrebuild, `prebuilds/${platformDir()}`))('npm pack an
     it(`with the LibTorch of ${install.variant}, \`npx casm-native doctor\` picks the prebuild ${install.variant}`, () => {
       const out = run('npx', ['--offline', 'casm-native', 'doctor'], project, extra);
       expect(out).toMatch(new RegExp(`LibTorch in use: .* -> variant ${variant}`));
-      expect(out).toMatch(new RegExp(`picked\\s+prebuild ${variant}: .*prebuilds/linux-x64/${variant}/casm-native\\.node: loads LibTorch`));
+      expect(out).toMatch(
+        new RegExp(
+          `picked\\s+prebuild ${variant}: .*prebuilds/linux-x64/${variant}/casm-native\\.node: loads LibTorch`,
+        ),
+      );
       expect(out).toMatch(/missing\s+local build/);
       // A CUDA variant runs on a machine without a GPU: it says so and uses the CPU.
-      expect(out).toMatch(install.variant.endsWith('-cpu') ? /^cuda\s+CUDA not available \(CPU build\)/m : /^cuda\s+(available|CUDA not available \(the addon is built for CUDA 13\.0)/m);
+      expect(out).toMatch(
+        install.variant.endsWith('-cpu')
+          ? /^cuda\s+CUDA not available \(CPU build\)/m
+          : /^cuda\s+(available|CUDA not available \(the addon is built for CUDA 13\.0)/m,
+      );
     });
 
     it(`with the LibTorch of ${install.variant}, a small inference runs through \`import { Model } from "casm-native"\``, () => {

@@ -13,15 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEval } from '../../src/cli/eval.js';
 import { registerReport } from '../../src/cli/report.js';
 import { loadDataset } from '../../src/data/load.js';
-import { runCommand, tinyDemoRun, type TinyRun } from '../native/eval-fixture.js';
-import { tryLoadAddon } from '../native/train-fixture.js';
-import { missing } from '../environment.js';
 import { HANG_MS } from '../budget.js';
+import { missing } from '../environment.js';
+import { runCommand, type TinyRun, tinyDemoRun } from '../native/eval-fixture.js';
+import { tryLoadAddon } from '../native/train-fixture.js';
 
 const addon = await tryLoadAddon();
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
-if (!haveChromium) console.warn(`report test: ${chromium} not found (apt-get install -y chromium); the browser checks are skipped`);
+if (!haveChromium)
+  console.warn(`report test: ${chromium} not found (apt-get install -y chromium); the browser checks are skipped`);
 const root = mkdtempSync(path.join(tmpdir(), 'casm-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -31,8 +32,17 @@ function runChromium(args: string[]): { stdout: string; stderr: string; status: 
   const r = spawnSync(
     chromium,
     [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profile}`, ...args,
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--hide-scrollbars',
+      `--user-data-dir=${profile}`,
+      ...args,
     ],
     { encoding: 'utf8', timeout: HANG_MS },
   );
@@ -45,7 +55,10 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   const file = path.join(root, 'report.html');
   beforeAll(async () => {
     run = await tinyDemoRun();
-    const { stdout } = await runCommand([registerReport], ['report', run.runDir, '--out', file, '--limit', '8', '--examples', '4']);
+    const { stdout } = await runCommand(
+      [registerReport],
+      ['report', run.runDir, '--out', file, '--limit', '8', '--examples', '4'],
+    );
     expect(stdout).toContain(`report: ${file}`);
     html = readFileSync(file, 'utf8');
   });
@@ -69,7 +82,8 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   it("has the run's settings, each example's predicted class, and boxes drawn on the overlays", async () => {
     const config = JSON.parse(readFileSync(path.join(run.runDir, 'config.json'), 'utf8'));
     const settings = /<table id="settings">(.*?)<\/table>/s.exec(html)?.[1] ?? '';
-    const row = (label: string) => new RegExp(`<tr><td>${label}</td><td class="text">([^<]*)</td></tr>`).exec(settings)?.[1];
+    const row = (label: string) =>
+      new RegExp(`<tr><td>${label}</td><td class="text">([^<]*)</td></tr>`).exec(settings)?.[1];
     expect(row('preset')).toBe(config.preset);
     expect(Number(row('λr \\(at start\\)'))).toBe(config.lambdaR);
     expect(Number(row('learning rate, classifier \\(SGD\\)'))).toBe(config.lr);
@@ -82,7 +96,9 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     const { classNames } = await loadDataset({ data: run.data, split: 'val' });
     for (const [, name] of predictions) expect(classNames).toContain(name!.trim());
     // Overlays (second image of each row) carry the predicted box in magenta and the truth in white.
-    const overlays = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)" alt="overlay"/g)].map((m) => Buffer.from(m[1]!, 'base64'));
+    const overlays = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)" alt="overlay"/g)].map((m) =>
+      Buffer.from(m[1]!, 'base64'),
+    );
     expect(overlays).toHaveLength(4);
     for (const png of overlays) {
       const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -99,7 +115,10 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
 
   it('--json prints one line: the file, settings, scores and per-example boxes and predictions', async () => {
     const out = path.join(root, 'json.html');
-    const { stdout } = await runCommand([registerReport], ['report', run.runDir, '--out', out, '--limit', '4', '--examples', '2', '--json']);
+    const { stdout } = await runCommand(
+      [registerReport],
+      ['report', run.runDir, '--out', out, '--limit', '4', '--examples', '2', '--json'],
+    );
     const lines = stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0]!);
@@ -116,48 +135,60 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     expect(lines[0]).not.toContain('data:image');
   });
 
-  it.skipIf(missing(haveChromium, `chromium (${chromium})`))('renders in headless Chromium: images decode, the screenshot is not blank', async () => {
-    // A copy of the page with a probe that records, after load, what the browser made of the images.
-    const probe = path.join(root, 'probe.html');
-    const script = `<script>addEventListener('load', () => { const imgs = [...document.images];
+  it.skipIf(missing(haveChromium, `chromium (${chromium})`))(
+    'renders in headless Chromium: images decode, the screenshot is not blank',
+    async () => {
+      // A copy of the page with a probe that records, after load, what the browser made of the images.
+      const probe = path.join(root, 'probe.html');
+      const script = `<script>addEventListener('load', () => { const imgs = [...document.images];
       document.body.dataset.images = imgs.length; document.body.dataset.decoded = imgs.filter((i) => i.complete && i.naturalWidth > 0).length;
       document.body.dataset.svgs = document.querySelectorAll('svg').length; document.body.dataset.height = document.body.scrollHeight; });</script>`;
-    writeFileSync(probe, html.replace('</body>', `${script}</body>`));
-    const dom = runChromium(['--virtual-time-budget=10000', '--dump-dom', pathToFileURL(probe).href]);
-    expect(dom.status, dom.stderr).toBe(0);
-    const attr = (name: string) => Number(new RegExp(`data-${name}="(\\d+)"`).exec(dom.stdout)?.[1] ?? NaN);
-    expect(attr('images')).toBe(20);
-    expect(attr('decoded')).toBe(20);
-    expect(attr('svgs')).toBe(4);
-    expect(attr('height')).toBeGreaterThan(600);
+      writeFileSync(probe, html.replace('</body>', `${script}</body>`));
+      const dom = runChromium(['--virtual-time-budget=10000', '--dump-dom', pathToFileURL(probe).href]);
+      expect(dom.status, dom.stderr).toBe(0);
+      const attr = (name: string) => Number(new RegExp(`data-${name}="(\\d+)"`).exec(dom.stdout)?.[1] ?? NaN);
+      expect(attr('images')).toBe(20);
+      expect(attr('decoded')).toBe(20);
+      expect(attr('svgs')).toBe(4);
+      expect(attr('height')).toBeGreaterThan(600);
 
-    const shot = path.join(process.env.CASM_REPORT_SCREENSHOT_DIR ?? root, 'report.png');
-    const r = runChromium([`--screenshot=${shot}`, '--window-size=1200,1600', pathToFileURL(file).href]);
-    expect(existsSync(shot), r.stderr).toBe(true);
-    const meta = await sharp(shot).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['png', 1200, 1600]);
-    const stats = await sharp(shot).stats();
-    // A blank or failed page is one flat colour; the report has text, tables and images.
-    for (const ch of stats.channels.slice(0, 3)) expect(ch.stdev).toBeGreaterThan(10);
-    expect(stats.entropy).toBeGreaterThan(0.5);
-  });
+      const shot = path.join(process.env.CASM_REPORT_SCREENSHOT_DIR ?? root, 'report.png');
+      const r = runChromium([`--screenshot=${shot}`, '--window-size=1200,1600', pathToFileURL(file).href]);
+      expect(existsSync(shot), r.stderr).toBe(true);
+      const meta = await sharp(shot).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', 1200, 1600]);
+      const stats = await sharp(shot).stats();
+      // A blank or failed page is one flat colour; the report has text, tables and images.
+      for (const ch of stats.channels.slice(0, 3)) expect(ch.stdev).toBeGreaterThan(10);
+      expect(stats.entropy).toBeGreaterThan(0.5);
+    },
+  );
 
   it('eval writes no report unless asked; --report alone writes <run>/report.html; --json is one line', async () => {
     const copy = path.join(root, 'run-copy');
     cpSync(run.runDir, copy, { recursive: true });
     rmSync(path.join(copy, 'report.html'), { force: true });
-    const quiet = await runCommand([registerEval], ['eval', '--checkpoint', copy, '--data', run.data, '--limit', '4', '--json']);
+    const quiet = await runCommand(
+      [registerEval],
+      ['eval', '--checkpoint', copy, '--data', run.data, '--limit', '4', '--json'],
+    );
     expect(quiet.stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(JSON.parse(quiet.stdout).report).toBeNull();
     expect(existsSync(path.join(copy, 'report.html'))).toBe(false);
-    const asked = await runCommand([registerEval], ['eval', '--checkpoint', copy, '--data', run.data, '--limit', '4', '--report']);
+    const asked = await runCommand(
+      [registerEval],
+      ['eval', '--checkpoint', copy, '--data', run.data, '--limit', '4', '--report'],
+    );
     expect(asked.stdout).toContain(`report: ${path.join(copy, 'report.html')}`);
     expect(readFileSync(path.join(copy, 'report.html'), 'utf8')).toContain('<table id="settings">');
   });
 
   it('eval --report writes the same kind of page at the end of an evaluation', async () => {
     const out = path.join(root, 'from-eval.html');
-    const { stdout } = await runCommand([registerEval], ['eval', '--checkpoint', run.runDir, '--data', run.data, '--limit', '4', '--report', out]);
+    const { stdout } = await runCommand(
+      [registerEval],
+      ['eval', '--checkpoint', run.runDir, '--data', run.data, '--limit', '4', '--report', out],
+    );
     expect(stdout).toContain(`report: ${out}`);
     const page = readFileSync(out, 'utf8');
     expect(page).toContain('4 images with boxes of split &quot;val&quot;');

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/util/safetensors.js';
-import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
 import { missing } from '../environment.js';
+import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli', 'main.js');
@@ -27,9 +27,35 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const common = (out: string, dataset = data) => [
-  'train', '--data', dataset, '--arch', 'resnet18', '--image-size', '32', '--batch-size', '4', '--epochs', '2',
-  '--epoch-fraction', '1', '--lr-decay-every', '1', '--snapshot-every', '3', '--pool-size', '3', '--checkpoint-every', '2',
-  '--keep-checkpoints', '3', '--seed', '11', '--threads', '1', '--out', path.join(root, out),
+  'train',
+  '--data',
+  dataset,
+  '--arch',
+  'resnet18',
+  '--image-size',
+  '32',
+  '--batch-size',
+  '4',
+  '--epochs',
+  '2',
+  '--epoch-fraction',
+  '1',
+  '--lr-decay-every',
+  '1',
+  '--snapshot-every',
+  '3',
+  '--pool-size',
+  '3',
+  '--checkpoint-every',
+  '2',
+  '--keep-checkpoints',
+  '3',
+  '--seed',
+  '11',
+  '--threads',
+  '1',
+  '--out',
+  path.join(root, out),
 ];
 
 interface Finished {
@@ -113,7 +139,9 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     const resumed = await runCli(['train', '--resume', killedDir, '--threads', '1']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/resuming/);
-    expect(sameWeights(path.join(killedDir, 'model.safetensors'), path.join(root, 'reference', 'model.safetensors'))).toEqual([]);
+    expect(
+      sameWeights(path.join(killedDir, 'model.safetensors'), path.join(root, 'reference', 'model.safetensors')),
+    ).toEqual([]);
     // The metrics log reads as if the run had never stopped (same epoch records).
     const epochs = (dir: string) =>
       readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
@@ -126,7 +154,19 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   });
 
   it('SIGKILL during classifier pretraining, then --resume, ends with the weights of an uninterrupted run', async () => {
-    const args = (out: string) => [...common(out), '--epochs', '1', '--pretrain-epochs', '2', '--pretrain-lr', '0.05', '--target-mask-area', '0.3', '--mask-area-every', '3'];
+    const args = (out: string) => [
+      ...common(out),
+      '--epochs',
+      '1',
+      '--pretrain-epochs',
+      '2',
+      '--pretrain-lr',
+      '0.05',
+      '--target-mask-area',
+      '0.3',
+      '--mask-area-every',
+      '3',
+    ];
     const reference = await runCli(args('pre-reference'));
     expect(reference.code).toBe(0);
     expect(reference.stderr).toMatch(/phase 1: classifier pretraining/);
@@ -147,7 +187,9 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     const resumed = await runCli(['train', '--resume', killedDir, '--threads', '1']);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/resuming .* at pretraining epoch/);
-    expect(sameWeights(path.join(killedDir, 'model.safetensors'), path.join(root, 'pre-reference', 'model.safetensors'))).toEqual([]);
+    expect(
+      sameWeights(path.join(killedDir, 'model.safetensors'), path.join(root, 'pre-reference', 'model.safetensors')),
+    ).toEqual([]);
     const records = (dir: string) =>
       readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
         .trim()

@@ -3,9 +3,10 @@
 // number; classifier pretraining runs on the ranks' slices too and resumes into CASM; a worker
 // killed mid-run ends the whole run with a clear error, with or without the launcher
 // (torchrun-style environment), instead of leaving the other rank waiting.
-import { spawn, spawnSync } from 'node:child_process';
+
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,15 +22,40 @@ const data = path.join(root, 'data');
 
 beforeAll(async () => {
   if (!distributed) return;
-  spawnSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')], { cwd: repo, stdio: 'ignore' });
+  spawnSync(
+    process.execPath,
+    [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')],
+    { cwd: repo, stdio: 'ignore' },
+  );
   // 3 classes × 8 = 24 images, global batch 4 (2 per rank): 6 steps per epoch.
   await makeToyDataset(data, { classes: 3, trainPerClass: 8, valPerClass: 2 });
 }, 300_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const common = (out: string, epochs = 1) => [
-  'train', '--data', data, '--arch', 'resnet18', '--image-size', '32', '--batch-size', '4', '--epochs', String(epochs),
-  '--epoch-fraction', '1', '--snapshot-every', '2', '--pool-size', '2', '--checkpoint-every', '0', '--seed', '5', '--out', path.join(root, out),
+  'train',
+  '--data',
+  data,
+  '--arch',
+  'resnet18',
+  '--image-size',
+  '32',
+  '--batch-size',
+  '4',
+  '--epochs',
+  String(epochs),
+  '--epoch-fraction',
+  '1',
+  '--snapshot-every',
+  '2',
+  '--pool-size',
+  '2',
+  '--checkpoint-every',
+  '0',
+  '--seed',
+  '5',
+  '--out',
+  path.join(root, out),
 ];
 
 interface Finished {
@@ -39,9 +65,19 @@ interface Finished {
   stderr: string;
 }
 
-function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; onStart?: (child: ChildProcess, output: { stdout: string; stderr: string }) => void } = {}): Promise<Finished> {
+function runCli(
+  args: string[],
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    onStart?: (child: ChildProcess, output: { stdout: string; stderr: string }) => void;
+  } = {},
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
     const output = { stdout: '', stderr: '' };
     child.stdout!.on('data', (d) => (output.stdout += d));
     child.stderr!.on('data', (d) => (output.stderr += d));
@@ -85,7 +121,10 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
     expect(existsSync(path.join(runDir, 'model.safetensors'))).toBe(true);
     expect(latestState(runDir)).toMatchObject({ step: 6, worldSize: 2 });
     // Only rank 0 wrote: one epoch record, one line per interval.
-    const records = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const epochs = records.filter((r) => r.kind === 'epoch');
     expect(epochs.length).toBe(1);
     // Statistics of the global batch: 6 steps × 4 images.
@@ -103,10 +142,26 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
 
   it('pretrains f(0) data-parallel too (each step on the global batch), and a resume continues into CASM', async () => {
     const runDir = path.join(root, 'pretrain');
-    const first = await runCli([...common('pretrain', 0), '--pretrain-epochs', '1', '--pretrain-optimizer', 'adam', '--nproc-per-node', '2']);
+    const first = await runCli([
+      ...common('pretrain', 0),
+      '--pretrain-epochs',
+      '1',
+      '--pretrain-optimizer',
+      'adam',
+      '--nproc-per-node',
+      '2',
+    ]);
     expect(first.code, first.stderr).toBe(0);
-    expect(latestState(runDir)).toMatchObject({ step: 0, worldSize: 2, position: { phase: 'pretrain', epoch: 1, batch: 0 } });
-    const records = () => readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(latestState(runDir)).toMatchObject({
+      step: 0,
+      worldSize: 2,
+      position: { phase: 'pretrain', epoch: 1, batch: 0 },
+    });
+    const records = () =>
+      readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     // Rank 0 alone wrote: one pretraining epoch of 6 steps × 4 images (2 per rank).
     const pretrainEpochs = records().filter((r) => r.kind === 'pretrain-epoch');
     expect(pretrainEpochs.length).toBe(1);
@@ -114,8 +169,16 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
 
     const resumed = await runCli(['train', '--resume', runDir, '--epochs', '1', '--nproc-per-node', '2']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(latestState(runDir)).toMatchObject({ step: 6, worldSize: 2, position: { phase: 'casm', epoch: 1, batch: 0 } });
-    expect(records().filter((r) => r.kind === 'epoch').map((r) => r.train.images)).toEqual([24]);
+    expect(latestState(runDir)).toMatchObject({
+      step: 6,
+      worldSize: 2,
+      position: { phase: 'casm', epoch: 1, batch: 0 },
+    });
+    expect(
+      records()
+        .filter((r) => r.kind === 'epoch')
+        .map((r) => r.train.images),
+    ).toEqual([24]);
     expect(existsSync(path.join(runDir, 'model.safetensors'))).toBe(true);
   });
 
@@ -141,17 +204,30 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
 
   it('without the launcher (torchrun-style environment), the surviving rank fails with a clear error instead of waiting', async () => {
     const port = await freePort('127.0.0.1');
-    const env = (rank: number) => ({ RANK: String(rank), WORLD_SIZE: '2', LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
+    const env = (rank: number) => ({
+      RANK: String(rank),
+      WORLD_SIZE: '2',
+      LOCAL_RANK: String(rank),
+      LOCAL_WORLD_SIZE: '2',
+      MASTER_ADDR: '127.0.0.1',
+      MASTER_PORT: String(port),
+    });
     // A long collective timeout: the failure must come from the lost connection, not from waiting it out.
     const args = [...common('torchrun-style', 50), '--json', '--log-every', '1', '--dist-timeout', '3600'];
     let rank1: ChildProcess | null = null;
     const rank1Done = runCli(args, { env: env(1), onStart: (child) => (rank1 = child) });
     const rank0 = await runCli(args, {
       env: env(0),
-      onStart: (_child, output) => when(() => /"type":"interval"/.test(output.stdout), () => rank1!.kill('SIGKILL')),
+      onStart: (_child, output) =>
+        when(
+          () => /"type":"interval"/.test(output.stdout),
+          () => rank1!.kill('SIGKILL'),
+        ),
     });
     expect((await rank1Done).signal).toBe('SIGKILL');
     expect(rank0.code).toBe(1);
-    expect(rank0.stderr).toMatch(/casm-native: distributed (all-reduce|stop check) failed on rank 0 of 2 \(another rank has probably exited/);
+    expect(rank0.stderr).toMatch(
+      /casm-native: distributed (all-reduce|stop check) failed on rank 0 of 2 \(another rank has probably exited/,
+    );
   });
 });

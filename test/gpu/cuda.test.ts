@@ -61,7 +61,9 @@ suite('CUDA', () => {
   it('out of memory is a JS error, not a crash, and the model keeps working', async () => {
     const m = await Model.create({ arch: 'resnet152', numClasses: 10, device: 'cuda' });
     const t = new Trainer(m, { lambdaR: 10 });
-    await expect(t.step(pixelBatch(2048, 512, 512), labelsFor(2048, 10), { adversary: -1 })).rejects.toThrow(/out of memory/i);
+    await expect(t.step(pixelBatch(2048, 512, 512), labelsFor(2048, 10), { adversary: -1 })).rejects.toThrow(
+      /out of memory/i,
+    );
     const s = await t.step(pixelBatch(4, 64, 64), labelsFor(4, 10), { adversary: -1 });
     expect(s.finite).toBe(true);
   });

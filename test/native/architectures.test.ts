@@ -78,7 +78,11 @@ describe('resnet10', () => {
   it('is the basic-block ResNet with one block per stage (custom [1, 1, 1, 1])', async () => {
     const named = await Model.create({ arch: 'resnet10', numClasses: 4, seed: 3 });
     const custom = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 4, seed: 3 });
-    expect(named.info()).toMatchObject({ block: 'basic', layers: [1, 1, 1, 1], classifierParameters: custom.info().classifierParameters });
+    expect(named.info()).toMatchObject({
+      block: 'basic',
+      layers: [1, 1, 1, 1],
+      classifierParameters: custom.info().classifierParameters,
+    });
     const a = await named.stateDict('classifier.');
     const b = await custom.stateDict('classifier.');
     expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());

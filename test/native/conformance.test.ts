@@ -9,16 +9,21 @@ import { runConformance } from '../../src/conformance/run.js';
 const SHARED = resolve(__dirname, '..', 'conformance-vectors');
 
 describe('conformance runner', () => {
-  it('every step case of the authors\' reference vectors passes', async () => {
+  it("every step case of the authors' reference vectors passes", async () => {
     const [suite] = await runConformance(join(SHARED, 'step'));
     expect(suite.suite).toBe('step');
-    expect(suite.cases.map((c) => c.name).sort()).toEqual(['F-entropy', 'L-entropy', 'L-entropy-clipped', 'pool-entropy']);
+    expect(suite.cases.map((c) => c.name).sort()).toEqual([
+      'F-entropy',
+      'L-entropy',
+      'L-entropy-clipped',
+      'pool-entropy',
+    ]);
     for (const c of suite.cases) {
       expect(c.passed, `${c.name}: ${c.worst.name} ${c.worst.deviation} > ${c.worst.tolerance}`).toBe(true);
     }
   });
 
-  it('the malloc settings the addon applies (native/env/malloc_tuning.cpp) change no result: the same deviations with glibc\'s defaults', () => {
+  it("the malloc settings the addon applies (native/env/malloc_tuning.cpp) change no result: the same deviations with glibc's defaults", () => {
     const cli = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
     const run = (extra: NodeJS.ProcessEnv) => {
       const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
@@ -51,7 +56,9 @@ describe('conformance runner', () => {
     expect(suite.cases[0].worst.name).toBe('step0.loss_mapping');
     let code = 0;
     try {
-      execFileSync(process.execPath, [resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'conformance', dir], { stdio: 'pipe' });
+      execFileSync(process.execPath, [resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'conformance', dir], {
+        stdio: 'pipe',
+      });
     } catch (e) {
       code = (e as { status: number }).status;
     }

@@ -21,7 +21,11 @@ const root = mkdtempSync(path.join(tmpdir(), 'casm-data-parallel-'));
 beforeAll(() => {
   if (!distributed) return;
   // The worker imports the compiled loader and policies from dist/.
-  spawnSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')], { cwd: repo, stdio: 'ignore' });
+  spawnSync(
+    process.execPath,
+    [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')],
+    { cwd: repo, stdio: 'ignore' },
+  );
 }, 300_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -51,7 +55,10 @@ async function run(name: string, o: RunOptions): Promise<{ out: string; exits: E
     Array.from({ length: o.worldSize }, (_, rank) => {
       const args = { ...o, rank, port, out, dieAfter: rank === 1 ? o.dieAfter : undefined };
       return new Promise<Exit>((resolve, reject) => {
-        const child = spawn(process.execPath, [worker, JSON.stringify(args)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
+        const child = spawn(process.execPath, [worker, JSON.stringify(args)], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          env: { ...process.env, OMP_NUM_THREADS: '1' },
+        });
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d));
         child.on('error', reject);
@@ -87,7 +94,14 @@ const statsOf = (out: string, rank: number) => JSON.parse(readFileSync(path.join
 describe.skipIf(!distributed)('data-parallel training (2 ranks, Gloo over loopback)', () => {
   it('leaves every rank with bit-identical weights, BN statistics, optimiser state and snapshot pool', async () => {
     // Train-mode BN (the default): the BN statistics differ per shard until they are averaged.
-    const { out, exits } = await run('identical', { worldSize: 2, batch: 8, steps: 6, pretrainSteps: 2, pretrainOptimizer: 'adam', freezeBatchNorm: false });
+    const { out, exits } = await run('identical', {
+      worldSize: 2,
+      batch: 8,
+      steps: 6,
+      pretrainSteps: 2,
+      pretrainOptimizer: 'adam',
+      freezeBatchNorm: false,
+    });
     for (const e of exits) expect(e.code, `rank ${e.rank}: ${e.stderr}`).toBe(0);
     for (const file of ['model.safetensors', 'optimizer.safetensors', 'pool.safetensors']) {
       const a = readFileSync(path.join(out, 'rank-0', file));
@@ -130,14 +144,26 @@ describe.skipIf(!distributed)('data-parallel training (2 ranks, Gloo over loopba
     for (let i = 0; i < p.length; i++) {
       expect(p[i].batchSize).toBe(s[i].batchSize);
       for (const key of ['loss', 'lossClean', 'lossMasked', 'lossMapping', 'maskMean', 'maskStd']) {
-        if (key in s[i]) expect(Math.abs(p[i][key] - s[i][key]), `step ${i} ${key}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(s[i][key])));
+        if (key in s[i])
+          expect(Math.abs(p[i][key] - s[i][key]), `step ${i} ${key}`).toBeLessThan(
+            1e-5 * Math.max(1, Math.abs(s[i][key])),
+          );
       }
-      for (const key of ['correct', 'correctClean', 'correctMasked']) if (key in s[i]) expect(p[i][key], `step ${i} ${key}`).toBe(s[i][key]);
+      for (const key of ['correct', 'correctClean', 'correctMasked'])
+        if (key in s[i]) expect(p[i][key], `step ${i} ${key}`).toBe(s[i][key]);
     }
   });
 
   it('a rank that dies makes the other fail with an error naming the lost collective, not hang', async () => {
-    const { out, exits } = await run('rank-dies', { worldSize: 2, batch: 8, steps: 6, pretrainSteps: 0, pretrainOptimizer: 'sgd', freezeBatchNorm: false, dieAfter: 2 });
+    const { out, exits } = await run('rank-dies', {
+      worldSize: 2,
+      batch: 8,
+      steps: 6,
+      pretrainSteps: 0,
+      pretrainOptimizer: 'sgd',
+      freezeBatchNorm: false,
+      dieAfter: 2,
+    });
     const [r0, r1] = exits;
     expect(r1!.code).toBe(3);
     expect(r0!.code).not.toBe(0);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { modelOptions, saliencyOptions, trainerOptions } from '../../src/native/defaults.js';
 import { loadAddon } from '../../src/native/loader.js';
 import { DisposedError, Model, Trainer } from '../../src/native/model.js';
-import { SMALL, labelsFor, pixelBatch, smallTrainer } from './helpers.js';
+import { labelsFor, pixelBatch, SMALL, smallTrainer } from './helpers.js';
 
 const rss = () => process.memoryUsage().rss;
 
@@ -17,7 +17,9 @@ describe('dispose', () => {
     model.dispose();
     expect(model.disposed).toBe(true);
     expect(() => model.info()).toThrow(DisposedError);
-    await expect(model.saliency(pixelBatch(1, 32, 32))).rejects.toThrow(/this Model was disposed; create or load a new one/);
+    await expect(model.saliency(pixelBatch(1, 32, 32))).rejects.toThrow(
+      /this Model was disposed; create or load a new one/,
+    );
     await expect(model.stateDict()).rejects.toThrow(DisposedError);
     expect(() => new Trainer(model, { lambdaR: 1 })).toThrow(DisposedError);
 
@@ -65,7 +67,9 @@ describe('dispose', () => {
     trainer.dispose();
     trainer[Symbol.dispose]();
     expect(trainer.disposed).toBe(true);
-    await expect(trainer.step(pixelBatch(2, 64, 64), labelsFor(2, 5), { adversary: -1 })).rejects.toThrow(/this Trainer was disposed; create a new one/);
+    await expect(trainer.step(pixelBatch(2, 64, 64), labelsFor(2, 5), { adversary: -1 })).rejects.toThrow(
+      /this Trainer was disposed; create a new one/,
+    );
     await expect(trainer.setLambdaR(1)).rejects.toThrow(DisposedError);
     expect((await model.saliency(pixelBatch(1, 64, 64))).masks.length).toBe(64 * 64);
 

@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { MODEL_DEFAULTS, PROCESS_GROUP_DEFAULTS, STEP_DEFAULTS, TRAINER_DEFAULTS, modelOptions, processGroupOptions, saliencyOptions, stepOptions, trainerOptions } from '../../src/native/defaults.js';
+import {
+  MODEL_DEFAULTS,
+  modelOptions,
+  PROCESS_GROUP_DEFAULTS,
+  processGroupOptions,
+  STEP_DEFAULTS,
+  saliencyOptions,
+  stepOptions,
+  TRAINER_DEFAULTS,
+  trainerOptions,
+} from '../../src/native/defaults.js';
 import { loadAddon } from '../../src/native/loader.js';
 import { Model, Trainer } from '../../src/native/model.js';
-import { SMALL, labelsFor, pixelBatch, smallTrainer } from './helpers.js';
+import { labelsFor, pixelBatch, SMALL, smallTrainer } from './helpers.js';
 
 describe('bad input gives JS errors, never a crash', () => {
   it('bad model options are TypeErrors', async () => {
     await expect(Model.create({ arch: 'resnet51' as never, numClasses: 3 })).rejects.toThrow(TypeError);
     await expect(Model.create({ arch: 'resnet18', numClasses: 0 })).rejects.toThrow(/numClasses/);
-    await expect(Model.create({ arch: 'custom', block: 'basic', layers: [1, 1], numClasses: 3 })).rejects.toThrow(/4 entries/);
-    await expect(Model.create({ arch: 'resnet18', numClasses: 3, device: 'cuda' })).rejects.toThrow(/CUDA is not available/);
+    await expect(Model.create({ arch: 'custom', block: 'basic', layers: [1, 1], numClasses: 3 })).rejects.toThrow(
+      /4 entries/,
+    );
+    await expect(Model.create({ arch: 'resnet18', numClasses: 3, device: 'cuda' })).rejects.toThrow(
+      /CUDA is not available/,
+    );
     await expect(Model.create({ arch: 'resnet18', numClasses: 3, device: 'tpu' })).rejects.toThrow(TypeError);
     const addon = loadAddon();
     expect(() => new addon.Model(undefined as never)).toThrow(TypeError);
@@ -20,7 +34,8 @@ describe('bad input gives JS errors, never a crash', () => {
     // Every key of the TypeScript table must be read by the binding (else leaving it out would
     // pass), and the filled options must be all it needs (else the complete call would throw).
     const addon = loadAddon();
-    const without = <T extends object>(o: T, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as never;
+    const without = <T extends object>(o: T, key: string) =>
+      Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as never;
     const named = (key: string) => new RegExp(`option '${key}' is required`);
 
     const model = modelOptions({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 5 });
@@ -66,11 +81,19 @@ describe('bad input gives JS errors, never a crash', () => {
     const labels = labelsFor(2, 5);
     await expect(trainer.step({ ...ok, h: 60 }, labels, { adversary: -1 })).rejects.toThrow(/expected n\*h\*w\*3/);
     await expect(trainer.step(pixelBatch(2, 48, 64), labels, { adversary: -1 })).rejects.toThrow(/multiples of 32/);
-    await expect(trainer.step({ kind: 'uint8', data: new Float32Array(2 * 64 * 64 * 3) as never, n: 2, h: 64, w: 64 }, labels, { adversary: -1 })).rejects.toThrow(TypeError);
-    await expect(trainer.step({ kind: 'float16' as never, data: ok.data, n: 2, h: 64, w: 64 }, labels, { adversary: -1 })).rejects.toThrow(/kind/);
+    await expect(
+      trainer.step({ kind: 'uint8', data: new Float32Array(2 * 64 * 64 * 3) as never, n: 2, h: 64, w: 64 }, labels, {
+        adversary: -1,
+      }),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      trainer.step({ kind: 'float16' as never, data: ok.data, n: 2, h: 64, w: 64 }, labels, { adversary: -1 }),
+    ).rejects.toThrow(/kind/);
     const nan = new Float32Array(2 * 3 * 64 * 64);
     nan[77] = Number.NaN;
-    await expect(trainer.step({ kind: 'float32', data: nan, n: 2, h: 64, w: 64 }, labels, { adversary: -1 })).rejects.toThrow(/NaN or Inf/);
+    await expect(
+      trainer.step({ kind: 'float32', data: nan, n: 2, h: 64, w: 64 }, labels, { adversary: -1 }),
+    ).rejects.toThrow(/NaN or Inf/);
     await expect(model.saliency({ kind: 'float32', data: nan, n: 2, h: 64, w: 64 })).rejects.toThrow(/NaN or Inf/);
     await expect(trainer.step(ok, new Int32Array([0, 5]), { adversary: -1 })).rejects.toThrow(/labels must be in 0..4/);
     await expect(trainer.step(ok, new Int32Array([0]), { adversary: -1 })).rejects.toThrow(/labels has 1 entries/);
@@ -87,7 +110,9 @@ describe('bad input gives JS errors, never a crash', () => {
   it('a fixed classifier cannot take a pooled adversary', async () => {
     const { trainer } = await smallTrainer(SMALL, { lambdaR: 2.5, fixedClassifier: true });
     await trainer.snapshot(0);
-    await expect(trainer.step(pixelBatch(2, 64, 64), labelsFor(2, 5), { adversary: 0 })).rejects.toThrow(/own adversary/);
+    await expect(trainer.step(pixelBatch(2, 64, 64), labelsFor(2, 5), { adversary: 0 })).rejects.toThrow(
+      /own adversary/,
+    );
   });
 
   it('non-finite losses are reported and the updates skipped', async () => {

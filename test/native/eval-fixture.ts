@@ -19,7 +19,10 @@ export interface TinyRun {
 }
 
 export async function tinyDemoRun(): Promise<TinyRun> {
-  const root = path.join(tmpdir(), `casm-native-eval-fixture-${fixtureKey([import.meta.filename])}-${process.getuid?.() ?? 0}`);
+  const root = path.join(
+    tmpdir(),
+    `casm-native-eval-fixture-${fixtureKey([import.meta.filename])}-${process.getuid?.() ?? 0}`,
+  );
   const data = path.join(root, 'fashion-loc');
   const runDir = path.join(root, 'run');
   const ready = path.join(root, 'READY');

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEval } from '../../src/cli/eval.js';
-import { runCommand, tinyDemoRun, type TinyRun } from './eval-fixture.js';
-import { tryLoadAddon } from './train-fixture.js';
 import { missing } from '../environment.js';
+import { runCommand, type TinyRun, tinyDemoRun } from './eval-fixture.js';
+import { tryLoadAddon } from './train-fixture.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-eval-'));
@@ -36,7 +36,9 @@ async function controlledDataset(dir: string): Promise<string> {
   ];
   const lines: string[] = [];
   for (const [name, width, height, box] of rows) {
-    await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 120, b: 30 } } }).png().toFile(path.join(dir, 'img', `${name}.png`));
+    await sharp({ create: { width, height, channels: 3, background: { r: 90, g: 120, b: 30 } } })
+      .png()
+      .toFile(path.join(dir, 'img', `${name}.png`));
     lines.push(JSON.stringify({ path: `img/${name}.png`, label: 'a', boxes: [box], width, height }));
   }
   writeFileSync(path.join(dir, 'val.jsonl'), `${lines.join('\n')}\n`);
@@ -97,71 +99,100 @@ describe('eval --toy (trivial baselines, no model needed)', () => {
   });
 });
 
-describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))('eval on a model trained on demo data (native, CPU)', () => {
-  let run: TinyRun;
-  beforeAll(async () => {
-    run = await tinyDemoRun();
-  });
+describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))(
+  'eval on a model trained on demo data (native, CPU)',
+  () => {
+    let run: TinyRun;
+    beforeAll(async () => {
+      run = await tinyDemoRun();
+    });
 
-  it('--json: one line with LE, OM, F1, F1a, MaxBoxAccV2 in [0,1] and mask statistics', async () => {
-    const { stdout } = await evalCli(['--checkpoint', run.runDir, '--data', run.data, '--json', '--batch-size', '3']);
-    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
-    const r = JSON.parse(stdout);
-    for (const key of ['LE', 'OM', 'F1', 'F1a', 'MaxBoxAccV2']) {
-      expect(typeof r[key], key).toBe('number');
-      expect(r[key], key).toBeGreaterThanOrEqual(0);
-      expect(r[key], key).toBeLessThanOrEqual(1);
-    }
-    expect(r.OM).toBeGreaterThanOrEqual(r.LE); // a miss is a miss whatever the classifier says
-    expect(r.images).toBe(8);
-    expect(r.imagesWithBoxes).toBe(8);
-    expect(r.size).toBe(32); // the training size, read from the checkpoint
-    for (const key of ['mean', 'std', 'entropy', 'tv']) expect(Number.isFinite(r.maskStats[key]), key).toBe(true);
-    expect(r.maskStats.mean).toBeGreaterThan(0);
-    expect(r.maskStats.mean).toBeLessThan(1);
-    expect(r.top1).toBeGreaterThanOrEqual(0);
-    expect(r.maxBoxAcc.map((m: { iou: number }) => m.iou)).toEqual([0.3, 0.5, 0.7]);
-    expect(r.report).toBeNull(); // a report only with --report
-  });
-
-  it('a checkpoint folder, direct resize and --limit, as a table', async () => {
-    const { stdout } = await evalCli(['--checkpoint', path.join(run.runDir, 'checkpoints', 'step-0000006'), '--data', run.data, '--resize', 'direct', '--limit', '5']);
-    expect(stdout).toMatch(/5 images of split "val" \(5 with boxes\), 32x32, resize direct/);
-    for (const label of ['LE', 'OM', 'F1', 'F1a', 'MaxBoxAccV2', 'top-1']) expect(stdout).toMatch(new RegExp(`^  ${label}\\s+\\d+\\.\\d\\d %`, 'm'));
-    expect(stdout).not.toMatch(/report:/); // no report unless asked for with --report
-  });
-
-  it('--classifiers: top-1 of each classifier on clean, masked-in, masked-out and inpainted images', async () => {
-    const other = path.join(run.runDir, 'model.safetensors');
-    const checkpoint = path.join(run.runDir, 'checkpoints', 'step-0000006');
-    const args = ['--checkpoint', run.runDir, '--data', run.data, '--classifiers', other, checkpoint, '--batch-size', '4'];
-    const json = JSON.parse((await evalCli([...args, '--json'])).stdout);
-    expect(json.images).toBe(8);
-    expect(json.maskArea).toBeGreaterThan(0);
-    expect(json.maskArea).toBeLessThan(1);
-    expect(json.classifiers.map((c: { name: string }) => c.name)).toEqual(['run (CASM\'s own)', 'run', 'step-0000006']);
-    for (const c of json.classifiers) {
-      expect(Object.keys(c.top1).sort()).toEqual(['clean', 'inpainted', 'maskedIn', 'maskedOut']);
-      for (const v of Object.values(c.top1) as number[]) {
-        expect(v).toBeGreaterThanOrEqual(0);
-        expect(v).toBeLessThanOrEqual(1);
-        expect(Number.isInteger(v * 8)).toBe(true); // a count of the 8 images
+    it('--json: one line with LE, OM, F1, F1a, MaxBoxAccV2 in [0,1] and mask statistics', async () => {
+      const { stdout } = await evalCli(['--checkpoint', run.runDir, '--data', run.data, '--json', '--batch-size', '3']);
+      expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+      const r = JSON.parse(stdout);
+      for (const key of ['LE', 'OM', 'F1', 'F1a', 'MaxBoxAccV2']) {
+        expect(typeof r[key], key).toBe('number');
+        expect(r[key], key).toBeGreaterThanOrEqual(0);
+        expect(r[key], key).toBeLessThanOrEqual(1);
       }
-    }
-    // The three are the same weights, so they agree on every kind of image.
-    expect(json.classifiers[1].top1).toEqual(json.classifiers[0].top1);
-    expect(json.classifiers[2].top1).toEqual(json.classifiers[0].top1);
-    const table = (await evalCli([...args, '--limit', '4'])).stdout.trim().split('\n');
-    expect(table[0]).toMatch(/top-1 accuracy \(%\) on 4 images/);
-    expect(table[1]).toMatch(/classifier\s+clean\s+masked-in\s+masked-out\s+inpainted/);
-    expect(table).toHaveLength(5);
-  });
+      expect(r.OM).toBeGreaterThanOrEqual(r.LE); // a miss is a miss whatever the classifier says
+      expect(r.images).toBe(8);
+      expect(r.imagesWithBoxes).toBe(8);
+      expect(r.size).toBe(32); // the training size, read from the checkpoint
+      for (const key of ['mean', 'std', 'entropy', 'tv']) expect(Number.isFinite(r.maskStats[key]), key).toBe(true);
+      expect(r.maskStats.mean).toBeGreaterThan(0);
+      expect(r.maskStats.mean).toBeLessThan(1);
+      expect(r.top1).toBeGreaterThanOrEqual(0);
+      expect(r.maxBoxAcc.map((m: { iou: number }) => m.iou)).toEqual([0.3, 0.5, 0.7]);
+      expect(r.report).toBeNull(); // a report only with --report
+    });
 
-  it('rejects a classifier with another number of classes', async () => {
-    const { Model } = await import('../../src/native/model.js');
-    const m = await Model.create({ arch: 'resnet18', numClasses: 3, seed: 1 });
-    const file = path.join(root, 'three-classes.safetensors');
-    await m.saveWeights(file);
-    await expect(evalCli(['--checkpoint', run.runDir, '--data', run.data, '--classifiers', file])).rejects.toThrow(/3 outputs, the dataset has 10 classes/);
-  });
-});
+    it('a checkpoint folder, direct resize and --limit, as a table', async () => {
+      const { stdout } = await evalCli([
+        '--checkpoint',
+        path.join(run.runDir, 'checkpoints', 'step-0000006'),
+        '--data',
+        run.data,
+        '--resize',
+        'direct',
+        '--limit',
+        '5',
+      ]);
+      expect(stdout).toMatch(/5 images of split "val" \(5 with boxes\), 32x32, resize direct/);
+      for (const label of ['LE', 'OM', 'F1', 'F1a', 'MaxBoxAccV2', 'top-1'])
+        expect(stdout).toMatch(new RegExp(`^  ${label}\\s+\\d+\\.\\d\\d %`, 'm'));
+      expect(stdout).not.toMatch(/report:/); // no report unless asked for with --report
+    });
+
+    it('--classifiers: top-1 of each classifier on clean, masked-in, masked-out and inpainted images', async () => {
+      const other = path.join(run.runDir, 'model.safetensors');
+      const checkpoint = path.join(run.runDir, 'checkpoints', 'step-0000006');
+      const args = [
+        '--checkpoint',
+        run.runDir,
+        '--data',
+        run.data,
+        '--classifiers',
+        other,
+        checkpoint,
+        '--batch-size',
+        '4',
+      ];
+      const json = JSON.parse((await evalCli([...args, '--json'])).stdout);
+      expect(json.images).toBe(8);
+      expect(json.maskArea).toBeGreaterThan(0);
+      expect(json.maskArea).toBeLessThan(1);
+      expect(json.classifiers.map((c: { name: string }) => c.name)).toEqual([
+        "run (CASM's own)",
+        'run',
+        'step-0000006',
+      ]);
+      for (const c of json.classifiers) {
+        expect(Object.keys(c.top1).sort()).toEqual(['clean', 'inpainted', 'maskedIn', 'maskedOut']);
+        for (const v of Object.values(c.top1) as number[]) {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThanOrEqual(1);
+          expect(Number.isInteger(v * 8)).toBe(true); // a count of the 8 images
+        }
+      }
+      // The three are the same weights, so they agree on every kind of image.
+      expect(json.classifiers[1].top1).toEqual(json.classifiers[0].top1);
+      expect(json.classifiers[2].top1).toEqual(json.classifiers[0].top1);
+      const table = (await evalCli([...args, '--limit', '4'])).stdout.trim().split('\n');
+      expect(table[0]).toMatch(/top-1 accuracy \(%\) on 4 images/);
+      expect(table[1]).toMatch(/classifier\s+clean\s+masked-in\s+masked-out\s+inpainted/);
+      expect(table).toHaveLength(5);
+    });
+
+    it('rejects a classifier with another number of classes', async () => {
+      const { Model } = await import('../../src/native/model.js');
+      const m = await Model.create({ arch: 'resnet18', numClasses: 3, seed: 1 });
+      const file = path.join(root, 'three-classes.safetensors');
+      await m.saveWeights(file);
+      await expect(evalCli(['--checkpoint', run.runDir, '--data', run.data, '--classifiers', file])).rejects.toThrow(
+        /3 outputs, the dataset has 10 classes/,
+      );
+    });
+  },
+);

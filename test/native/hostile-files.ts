@@ -48,7 +48,11 @@ export function program(...parts: Buffer[]): Buffer {
 }
 
 /** A torch.save-shaped zip around `pickle` (deflated when asked, as a crafted file would be). */
-export function torchZip(file: string, pickle: Buffer, opts: { deflate?: boolean; records?: Record<string, Buffer> } = {}): void {
+export function torchZip(
+  file: string,
+  pickle: Buffer,
+  opts: { deflate?: boolean; records?: Record<string, Buffer> } = {},
+): void {
   const dir = scratch('zip');
   const pkl = join(dir, 'data.pkl');
   writeFileSync(pkl, pickle);
@@ -68,7 +72,9 @@ with zipfile.ZipFile(out, 'w', method) as z:
     for name, path in records.items():
         z.write(path, 'archive/' + name)
 `;
-  execFileSync(SYSTEM_PYTHON, ['-c', script, file, pkl, opts.deflate ? '1' : '0', JSON.stringify(records)], { stdio: 'pipe' });
+  execFileSync(SYSTEM_PYTHON, ['-c', script, file, pkl, opts.deflate ? '1' : '0', JSON.stringify(records)], {
+    stdio: 'pipe',
+  });
 }
 
 export interface ChildImport {
@@ -93,7 +99,10 @@ let outcome = 'loaded';
 try { await m.importWeights(process.argv[1]); } catch (e) { outcome = e.message; }
 console.log(JSON.stringify({ outcome, peakKiB: process.resourceUsage().maxRSS }));
 `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, file], { encoding: 'utf8', timeout: HANG_MS });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, file], {
+    encoding: 'utf8',
+    timeout: HANG_MS,
+  });
   let parsed = { outcome: `no result (stderr: ${r.stderr.slice(-500)})`, peakKiB: 0 };
   try {
     parsed = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');

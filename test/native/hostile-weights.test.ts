@@ -35,7 +35,16 @@ describe('crafted .pth files', () => {
     const file = join(scratch('pth'), 'deep-dict.pth');
     // root = {}; then per level: child = {}; parent['k'] = child; continue with child (via the memo).
     const level = Buffer.concat([op.str('k'), op.emptyDict, op.put(0), op.setitem, op.pop, op.get(0)]);
-    const body = Buffer.concat([op.emptyDict, op.put(1), op.put(0), op.pop, op.get(0), Buffer.concat(Array(200_000).fill(level)), op.pop, op.get(1)]);
+    const body = Buffer.concat([
+      op.emptyDict,
+      op.put(1),
+      op.put(0),
+      op.pop,
+      op.get(0),
+      Buffer.concat(Array(200_000).fill(level)),
+      op.pop,
+      op.get(1),
+    ]);
     torchZip(file, program(body), { deflate: true });
     const r = importInChild(file);
     expect(r.signal).toBeNull();
@@ -66,28 +75,69 @@ describe('crafted .pth files', () => {
   it('refuses malformed records with errors that name the file and the problem', async () => {
     const dir = scratch('pth');
     const model = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3 });
-    const storagePid = (type: Buffer, numel: Buffer) => Buffer.concat([op.mark, op.str('storage'), type, op.str('0'), op.str('cpu'), numel, op.tuple, op.binpersid]);
+    const storagePid = (type: Buffer, numel: Buffer) =>
+      Buffer.concat([op.mark, op.str('storage'), type, op.str('0'), op.str('cpu'), numel, op.tuple, op.binpersid]);
     const cases: Array<[string, Buffer, RegExp, Record<string, Buffer>?]> = [
-      ['long1-9-bytes', program(op.long1([1, 2, 3, 4, 5, 6, 7, 8, 9])), /integer of 9 bytes \(at most 8 are supported\) at byte 2/],
-      ['pid-not-a-global', program(storagePid(op.str('FloatStorage'), op.int1(4))), /storage type is not a torch global/],
-      ['pid-unknown-storage', program(storagePid(op.global('torch', 'ComplexFloatStorage'), op.int1(4))), /unsupported storage type torch\.ComplexFloatStorage/],
-      ['pid-numel-overflow', program(storagePid(op.global('torch', 'DoubleStorage'), op.long1([0, 0, 0, 0, 0, 0, 0, 0x40]))), /storage size is not a non-negative integer/],
+      [
+        'long1-9-bytes',
+        program(op.long1([1, 2, 3, 4, 5, 6, 7, 8, 9])),
+        /integer of 9 bytes \(at most 8 are supported\) at byte 2/,
+      ],
+      [
+        'pid-not-a-global',
+        program(storagePid(op.str('FloatStorage'), op.int1(4))),
+        /storage type is not a torch global/,
+      ],
+      [
+        'pid-unknown-storage',
+        program(storagePid(op.global('torch', 'ComplexFloatStorage'), op.int1(4))),
+        /unsupported storage type torch\.ComplexFloatStorage/,
+      ],
+      [
+        'pid-numel-overflow',
+        program(storagePid(op.global('torch', 'DoubleStorage'), op.long1([0, 0, 0, 0, 0, 0, 0, 0x40]))),
+        /storage size is not a non-negative integer/,
+      ],
       ['pid-not-a-tuple', program(op.str('storage'), op.binpersid), /persistent id is not a 5-tuple/],
       [
         'view-past-storage',
         program(
-          op.emptyDict, op.str('w'), op.global('torch._utils', '_rebuild_tensor_v2'),
-          op.mark, storagePid(op.global('torch', 'FloatStorage'), op.int1(4)), op.int1(0),
-          op.mark, op.int1(100), op.tuple, op.mark, op.int1(1), op.tuple, op.tuple, op.reduce, op.setitem,
+          op.emptyDict,
+          op.str('w'),
+          op.global('torch._utils', '_rebuild_tensor_v2'),
+          op.mark,
+          storagePid(op.global('torch', 'FloatStorage'), op.int1(4)),
+          op.int1(0),
+          op.mark,
+          op.int1(100),
+          op.tuple,
+          op.mark,
+          op.int1(1),
+          op.tuple,
+          op.tuple,
+          op.reduce,
+          op.setitem,
         ),
         /tensor has more elements than its storage/,
       ],
       [
         'storage-size-mismatch',
         program(
-          op.emptyDict, op.str('w'), op.global('torch._utils', '_rebuild_tensor_v2'),
-          op.mark, storagePid(op.global('torch', 'FloatStorage'), op.int1(4)), op.int1(0),
-          op.mark, op.int1(4), op.tuple, op.mark, op.int1(1), op.tuple, op.tuple, op.reduce, op.setitem,
+          op.emptyDict,
+          op.str('w'),
+          op.global('torch._utils', '_rebuild_tensor_v2'),
+          op.mark,
+          storagePid(op.global('torch', 'FloatStorage'), op.int1(4)),
+          op.int1(0),
+          op.mark,
+          op.int1(4),
+          op.tuple,
+          op.mark,
+          op.int1(1),
+          op.tuple,
+          op.tuple,
+          op.reduce,
+          op.setitem,
         ),
         /tensor data data\/0 is 8 bytes, more than|has 8 bytes, the pickle declares 16/,
         { 'data/0': Buffer.alloc(8) },
@@ -109,15 +159,50 @@ describe('crafted .safetensors files', () => {
     const model = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3 });
     const cases: Array<[string, string, number, RegExp]> = [
       ['null', 'null', 0, /corrupt safetensors header \(the header is null, not an object\)/],
-      ['overlap', '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', 12, /tensors 'a' and 'b' overlap/],
-      ['fractional-offset', '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0.5,1.5]}}', 2, /tensor 'a': data_offsets\[0\] must be an integer/],
-      ['huge-offset', '{"a":{"dtype":"U8","shape":[1],"data_offsets":[1e300,1e300]}}', 2, /data_offsets\[0\] must be an integer in 0\.\.2\^53/],
-      ['negative-dim', '{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}', 0, /tensor 'a': shape entry must be an integer/],
-      ['shape-overflow', '{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}}', 0, /tensor 'a': shape is too large/],
+      [
+        'overlap',
+        '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}',
+        12,
+        /tensors 'a' and 'b' overlap/,
+      ],
+      [
+        'fractional-offset',
+        '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0.5,1.5]}}',
+        2,
+        /tensor 'a': data_offsets\[0\] must be an integer/,
+      ],
+      [
+        'huge-offset',
+        '{"a":{"dtype":"U8","shape":[1],"data_offsets":[1e300,1e300]}}',
+        2,
+        /data_offsets\[0\] must be an integer in 0\.\.2\^53/,
+      ],
+      [
+        'negative-dim',
+        '{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}',
+        0,
+        /tensor 'a': shape entry must be an integer/,
+      ],
+      [
+        'shape-overflow',
+        '{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}}',
+        0,
+        /tensor 'a': shape is too large/,
+      ],
       ['bad-u-escape', '{"\\uZZZZ":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}', 0, /bad \\u escape/],
       ['minus-inf', '{"a":{"dtype":"F32","shape":[-inf],"data_offsets":[0,0]}}', 0, /JSON bad number/],
-      ['hex-number', '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,0x1]}}', 1, /JSON expected ','|JSON expected '\]'/],
-      ['duplicate-name', '{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}', 0, /duplicate key "a"/],
+      [
+        'hex-number',
+        '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,0x1]}}',
+        1,
+        /JSON expected ','|JSON expected '\]'/,
+      ],
+      [
+        'duplicate-name',
+        '{"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}}',
+        0,
+        /duplicate key "a"/,
+      ],
       ['metadata-not-strings', '{"__metadata__":{"x":1}}', 0, /__metadata__\.x must be a string/],
       ['entry-not-object', '{"a":[1,2]}', 0, /tensor 'a' is an array, not an object/],
     ];
@@ -150,11 +235,15 @@ describe('crafted .safetensors files', () => {
     // Refused from the metadata, before a 1M-class model exists: such a head alone would take GBs
     // (checked by memory, not by time, which a loaded machine stretches).
     const rssBefore = process.memoryUsage().rss;
-    await expect(Model.load(million)).rejects.toThrow(`${million}: metadata field num_classes says 1000000 but classifier.fc.weight has 3 rows`);
+    await expect(Model.load(million)).rejects.toThrow(
+      `${million}: metadata field num_classes says 1000000 but classifier.fc.weight has 3 rows`,
+    );
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(500 * 2 ** 20);
     const deep = join(dir, 'deep.safetensors');
     rewrite(deep, (m) => (m.layers = '1,1,1,100000'));
-    await expect(Model.load(deep)).rejects.toThrow(/metadata field layers says 100000 blocks in layer4 but the file holds 1/);
+    await expect(Model.load(deep)).rejects.toThrow(
+      /metadata field layers says 100000 blocks in layer4 but the file holds 1/,
+    );
     const bogus = join(dir, 'bogus.safetensors');
     rewrite(bogus, (m) => (m.num_classes = '-5'));
     await expect(Model.load(bogus)).rejects.toThrow(/num_classes is '-5', expected a positive integer/);
@@ -170,7 +259,10 @@ describe('crafted .safetensors files', () => {
     const model = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3 });
     const sd = await model.stateDict('classifier.fc');
     const file = join(dir, 'fc.safetensors');
-    writeFileSync(file, encodeSafetensors(new Map([...Object.entries(sd), ['empty', { shape: [0, 4], data: new Float32Array(0) }]])));
+    writeFileSync(
+      file,
+      encodeSafetensors(new Map([...Object.entries(sd), ['empty', { shape: [0, 4], data: new Float32Array(0) }]])),
+    );
     const report = await model.importWeights(file);
     expect(report.loaded).toBe(2);
   });

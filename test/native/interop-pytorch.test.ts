@@ -9,10 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Model, Trainer } from '../../src/native/model.js';
 import type { ModelOptions } from '../../src/native/types.js';
 import { encodeSafetensors, readSafetensors } from '../../src/util/safetensors.js';
+import { HANG_MS } from '../budget.js';
+import { missing } from '../environment.js';
 import { repoRoot, venvPython } from '../test-libtorch.js';
 import { labelsFor, maxAbsDiff, pixelBatch } from './helpers.js';
-import { missing } from '../environment.js';
-import { HANG_MS } from '../budget.js';
 
 const python = venvPython('torch2.13-cpu');
 const script = join(repoRoot, 'scripts', 'pytorch-saliency.py');
@@ -23,7 +23,8 @@ async function compare(name: string, opts: ModelOptions) {
   // A few training steps, so weights and BN running statistics are no longer their initial values.
   const model = await Model.create(opts);
   const trainer = new Trainer(model, { lambdaR: 10 });
-  for (let s = 0; s < 3; s++) await trainer.step(pixelBatch(4, 64, 64, s + 1), labelsFor(4, opts.numClasses, s), { adversary: -1 });
+  for (let s = 0; s < 3; s++)
+    await trainer.step(pixelBatch(4, 64, 64, s + 1), labelsFor(4, opts.numClasses, s), { adversary: -1 });
   const run = join(tmp, name);
   mkdirSync(run);
   await model.saveWeights(join(run, 'model.safetensors'));
@@ -31,7 +32,10 @@ async function compare(name: string, opts: ModelOptions) {
   const batch = pixelBatch(3, 64, 96, 7);
   const ours = await model.saliency(batch);
   const images = join(tmp, `${name}-images.safetensors`);
-  writeFileSync(images, encodeSafetensors(new Map([['images', { shape: [3, 64, 96, 3], data: Float32Array.from(batch.data) }]])));
+  writeFileSync(
+    images,
+    encodeSafetensors(new Map([['images', { shape: [3, 64, 96, 3], data: Float32Array.from(batch.data) }]])),
+  );
   const out = join(tmp, `${name}-pytorch.safetensors`);
   const log = execFileSync(python!, [script, run, images, out], { encoding: 'utf8', timeout: HANG_MS });
   expect(log).toMatch(/3 masks of 64x96, torch 2\.13/);
@@ -46,24 +50,41 @@ async function compare(name: string, opts: ModelOptions) {
   expect(Math.max(...masks) - Math.min(...masks)).toBeGreaterThan(1e-3);
 }
 
-describe.skipIf(missing(python, 'PyTorch 2.13 in .cache/venv/torch2.13-cpu'))('PyTorch reads casm-native models (scripts/pytorch-saliency.py)', () => {
-  it('ResNet-18 (basic blocks), nearest final upsampling: same masks and logits', async () => {
-    await compare('resnet18', { arch: 'resnet18', numClasses: 4, seed: 3 });
-  });
+describe.skipIf(missing(python, 'PyTorch 2.13 in .cache/venv/torch2.13-cpu'))(
+  'PyTorch reads casm-native models (scripts/pytorch-saliency.py)',
+  () => {
+    it('ResNet-18 (basic blocks), nearest final upsampling: same masks and logits', async () => {
+      await compare('resnet18', { arch: 'resnet18', numClasses: 4, seed: 3 });
+    });
 
-  it('bottleneck [1,1,1,1], separate encoder, bilinear final upsampling: same masks and logits', async () => {
-    await compare('bottleneck-separate', { arch: 'custom', block: 'bottleneck', layers: [1, 1, 1, 1], numClasses: 3, separateEncoder: true, upsample: 'bilinear', seed: 5 });
-  });
+    it('bottleneck [1,1,1,1], separate encoder, bilinear final upsampling: same masks and logits', async () => {
+      await compare('bottleneck-separate', {
+        arch: 'custom',
+        block: 'bottleneck',
+        layers: [1, 1, 1, 1],
+        numClasses: 3,
+        separateEncoder: true,
+        upsample: 'bilinear',
+        seed: 5,
+      });
+    });
 
-  it('refuses a file that is not a casm-native model, with the reason', () => {
-    const bogus = join(tmp, 'bogus.safetensors');
-    writeFileSync(bogus, encodeSafetensors(new Map([['x', { shape: [1], data: new Float32Array(1) }]]), { format: 'pt' }));
-    let stderr = '';
-    try {
-      execFileSync(python!, [script, bogus, bogus, join(tmp, 'never.safetensors')], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (e) {
-      stderr = String((e as { stderr: string }).stderr);
-    }
-    expect(stderr).toMatch(/not a casm-native model \(metadata format is 'pt'\)/);
-  });
-});
+    it('refuses a file that is not a casm-native model, with the reason', () => {
+      const bogus = join(tmp, 'bogus.safetensors');
+      writeFileSync(
+        bogus,
+        encodeSafetensors(new Map([['x', { shape: [1], data: new Float32Array(1) }]]), { format: 'pt' }),
+      );
+      let stderr = '';
+      try {
+        execFileSync(python!, [script, bogus, bogus, join(tmp, 'never.safetensors')], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        });
+      } catch (e) {
+        stderr = String((e as { stderr: string }).stderr);
+      }
+      expect(stderr).toMatch(/not a casm-native model \(metadata format is 'pt'\)/);
+    });
+  },
+);

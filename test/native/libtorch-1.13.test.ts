@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { debianBuildBinary, debianTorchConfigDir, repoRoot } from '../test-libtorch.js';
-import { missing } from '../environment.js';
 import { HANG_MS } from '../budget.js';
+import { missing } from '../environment.js';
+import { debianBuildBinary, debianTorchConfigDir, repoRoot } from '../test-libtorch.js';
 
 const debianConfig = debianTorchConfigDir();
 const cli = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -18,14 +18,19 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The CLI with Debian's 1.13 as the LibTorch in use (Torch_DIR beats python3 and the system). */
 function cliOn113(args: string[], extra: NodeJS.ProcessEnv = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, Torch_DIR: debianConfig!, CASM_NATIVE_CACHE_DIR: join(tmp, 'cache'), ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    Torch_DIR: debianConfig!,
+    CASM_NATIVE_CACHE_DIR: join(tmp, 'cache'),
+    ...extra,
+  };
   delete env.LIBTORCH;
   delete env.CMAKE_PREFIX_PATH;
   if (!extra.CASM_NATIVE_BINARY) delete env.CASM_NATIVE_BINARY;
   return spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: HANG_MS });
 }
 
-describe.skipIf(missing(debianConfig, 'Debian\'s libtorch-dev 1.13'))('Debian\'s LibTorch 1.13', () => {
+describe.skipIf(missing(debianConfig, "Debian's libtorch-dev 1.13"))("Debian's LibTorch 1.13", () => {
   const binary = { CASM_NATIVE_BINARY: debianBuildBinary };
 
   it('build-torch1.13/ exists (scripts/setup.sh --test builds it)', () => {
@@ -38,7 +43,9 @@ describe.skipIf(missing(debianConfig, 'Debian\'s libtorch-dev 1.13'))('Debian\'s
     expect(r.stdout).toMatch(/^libtorch\s+1\.13\.\d+/m);
     expect(r.stdout).toMatch(/^cuda\s+CUDA not available \(CPU build\)/m);
     expect(r.stdout).toMatch(/LibTorch in use: 1\.13\.\d+ CPU .* from Torch_DIR: .* -> variant torch1\.13-cpu/);
-    expect(r.stdout).toMatch(/picked\s+CASM_NATIVE_BINARY: .*build-torch1\.13\/Release\/casm_native\.node: loads LibTorch 1\.13/);
+    expect(r.stdout).toMatch(
+      /picked\s+CASM_NATIVE_BINARY: .*build-torch1\.13\/Release\/casm_native\.node: loads LibTorch 1\.13/,
+    );
   });
 
   it('the 1.13 build passes every conformance case (step and metrics)', () => {
@@ -55,6 +62,8 @@ describe.skipIf(missing(debianConfig, 'Debian\'s libtorch-dev 1.13'))('Debian\'s
     if (existsSync(join(repoRoot, 'build', 'Release', 'casm_native.node'))) {
       expect(r.stdout).toMatch(/refused\s+local build: .*(linked against the LibTorch in|reports LibTorch)/);
     }
-    expect(r.stdout).toMatch(/refused\s+prebuild torch2\.13-cpu: .*built for torch2\.13-cpu; the LibTorch in use needs torch1\.13-cpu/);
+    expect(r.stdout).toMatch(
+      /refused\s+prebuild torch2\.13-cpu: .*built for torch2\.13-cpu; the LibTorch in use needs torch1\.13-cpu/,
+    );
   });
 });

@@ -11,8 +11,8 @@ import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { debianBuildBinary, debianTorchConfigDir, repoRoot, testLibTorch } from '../test-libtorch.js';
 import { missing } from '../environment.js';
+import { debianBuildBinary, debianTorchConfigDir, repoRoot, testLibTorch } from '../test-libtorch.js';
 
 const pipTorch = testLibTorch();
 const debianConfig = debianTorchConfigDir();
@@ -58,13 +58,19 @@ function linked(binary: string): Linked {
     if (needed.includes(m[1]!)) torchLibs.set(m[1]!, m[2]!);
   }
   // Node-API functions are Node's own, resolved when Node loads the addon.
-  const undefinedSymbols = [...out.matchAll(/undefined symbol: (\S+)/g)].map((m) => m[1]!).filter((s) => !/^(napi_|node_api_)/.test(s));
+  const undefinedSymbols = [...out.matchAll(/undefined symbol: (\S+)/g)]
+    .map((m) => m[1]!)
+    .filter((s) => !/^(napi_|node_api_)/.test(s));
   return { needed, torchLibs, undefinedSymbols };
 }
 
 function expectAllFrom(l: Linked, libDir: string) {
   expect([...l.torchLibs.keys()].sort(), 'libtorch, libtorch_cpu and libc10 are linked').toEqual(
-    expect.arrayContaining([expect.stringMatching(/^libc10\.so/), expect.stringMatching(/^libtorch_cpu\.so/), expect.stringMatching(/^libtorch\.so/)]),
+    expect.arrayContaining([
+      expect.stringMatching(/^libc10\.so/),
+      expect.stringMatching(/^libtorch_cpu\.so/),
+      expect.stringMatching(/^libtorch\.so/),
+    ]),
   );
   for (const [name, path] of l.torchLibs) expect(realpathSync(dirname(path)), name).toBe(realpathSync(libDir));
   expect(l.undefinedSymbols).toEqual([]);
@@ -73,53 +79,65 @@ function expectAllFrom(l: Linked, libDir: string) {
 const debianLibDir = debianConfig ? realpathSync(join(debianConfig, '..', '..')) : '';
 const probe = (dir: string) => join(dir, 'liblink_probe.so');
 
-describe.skipIf(missing(pipTorch && debianConfig, 'PyTorch 2.13 from pip and Debian\'s libtorch-dev 1.13'))('LibTorch chosen = LibTorch linked, with Debian 1.13 and pip 2.13 both installed', () => {
-  it('LIBTORCH=<pip torch> in a fresh build folder links pip\'s libraries only, as C++20', () => {
-    const dir = join(tmp, 'fresh-pip');
-    const log = configureAndBuild(dir, envWith({ LIBTORCH: pipTorch! }));
-    expect(log).toMatch(/casm-native: LibTorch 2\.13\.\d+ from LIBTORCH env .*; C\+\+20/);
-    const l = linked(probe(dir));
-    expectAllFrom(l, join(pipTorch!, 'lib'));
-    expect(l.needed.filter((n) => /\.so\.1\.13$/.test(n))).toEqual([]);
-  });
+describe.skipIf(missing(pipTorch && debianConfig, "PyTorch 2.13 from pip and Debian's libtorch-dev 1.13"))(
+  'LibTorch chosen = LibTorch linked, with Debian 1.13 and pip 2.13 both installed',
+  () => {
+    it("LIBTORCH=<pip torch> in a fresh build folder links pip's libraries only, as C++20", () => {
+      const dir = join(tmp, 'fresh-pip');
+      const log = configureAndBuild(dir, envWith({ LIBTORCH: pipTorch! }));
+      expect(log).toMatch(/casm-native: LibTorch 2\.13\.\d+ from LIBTORCH env .*; C\+\+20/);
+      const l = linked(probe(dir));
+      expectAllFrom(l, join(pipTorch!, 'lib'));
+      expect(l.needed.filter((n) => /\.so\.1\.13$/.test(n))).toEqual([]);
+    });
 
-  it('a build folder configured for Debian\'s 1.13 switches completely when LIBTORCH names pip\'s 2.13, and back', () => {
-    const dir = join(tmp, 'switch');
-    expect(configureAndBuild(dir, envWith({ Torch_DIR: debianConfig! }))).toMatch(/LibTorch 1\.13\.\d+ from Torch_DIR .*; C\+\+17/);
-    expectAllFrom(linked(probe(dir)), debianLibDir);
+    it("a build folder configured for Debian's 1.13 switches completely when LIBTORCH names pip's 2.13, and back", () => {
+      const dir = join(tmp, 'switch');
+      expect(configureAndBuild(dir, envWith({ Torch_DIR: debianConfig! }))).toMatch(
+        /LibTorch 1\.13\.\d+ from Torch_DIR .*; C\+\+17/,
+      );
+      expectAllFrom(linked(probe(dir)), debianLibDir);
 
-    const log = configureAndBuild(dir, envWith({ LIBTORCH: pipTorch! }));
-    expect(log).toMatch(/LibTorch changed/);
-    expect(log).toMatch(/LibTorch 2\.13\.\d+ from LIBTORCH env/);
-    expectAllFrom(linked(probe(dir)), join(pipTorch!, 'lib'));
+      const log = configureAndBuild(dir, envWith({ LIBTORCH: pipTorch! }));
+      expect(log).toMatch(/LibTorch changed/);
+      expect(log).toMatch(/LibTorch 2\.13\.\d+ from LIBTORCH env/);
+      expectAllFrom(linked(probe(dir)), join(pipTorch!, 'lib'));
 
-    expect(configureAndBuild(dir, envWith({ Torch_DIR: debianConfig! }))).toMatch(/LibTorch 1\.13\.\d+/);
-    const back = linked(probe(dir));
-    expectAllFrom(back, debianLibDir);
-    expect(back.needed).toContain('libc10.so.1.13');
-  });
+      expect(configureAndBuild(dir, envWith({ Torch_DIR: debianConfig! }))).toMatch(/LibTorch 1\.13\.\d+/);
+      const back = linked(probe(dir));
+      expectAllFrom(back, debianLibDir);
+      expect(back.needed).toContain('libc10.so.1.13');
+    });
 
-  it('the configure fails, naming the file, when a library of the other LibTorch would still be linked', () => {
-    // A stale or hand-set cache entry is the way a foreign library gets in: it must be caught.
-    const foreign = join(debianLibDir, 'libc10.so');
-    const r = configure(join(tmp, 'forced'), envWith({ LIBTORCH: pipTorch! }), [`-Dc10_LIBRARY=${foreign}`]);
-    expect(r.status).not.toBe(0);
-    // CMake wraps long messages: compare with the line breaks taken out.
-    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/would link \S*libc10\.so, which belongs to another LibTorch install/);
-  });
-});
+    it('the configure fails, naming the file, when a library of the other LibTorch would still be linked', () => {
+      // A stale or hand-set cache entry is the way a foreign library gets in: it must be caught.
+      const foreign = join(debianLibDir, 'libc10.so');
+      const r = configure(join(tmp, 'forced'), envWith({ LIBTORCH: pipTorch! }), [`-Dc10_LIBRARY=${foreign}`]);
+      expect(r.status).not.toBe(0);
+      // CMake wraps long messages: compare with the line breaks taken out.
+      expect(r.stderr.replace(/\s+/g, ' ')).toMatch(
+        /would link \S*libc10\.so, which belongs to another LibTorch install/,
+      );
+    });
+  },
+);
 
 describe('the addons scripts/setup.sh --test built', () => {
-  it.skipIf(missing(process.env.LIBTORCH && existsSync(join(repoRoot, 'build', 'Release', 'casm_native.node')), 'LIBTORCH and build/Release/casm_native.node'))(
-    'build/ is linked to the suite\'s LibTorch (LIBTORCH) only',
+  it.skipIf(
+    missing(
+      process.env.LIBTORCH && existsSync(join(repoRoot, 'build', 'Release', 'casm_native.node')),
+      'LIBTORCH and build/Release/casm_native.node',
+    ),
+  )("build/ is linked to the suite's LibTorch (LIBTORCH) only", () => {
+    expectAllFrom(linked(join(repoRoot, 'build', 'Release', 'casm_native.node')), join(process.env.LIBTORCH!, 'lib'));
+  });
+
+  it.skipIf(missing(debianConfig && existsSync(debianBuildBinary), "build-torch1.13/ against Debian's LibTorch 1.13"))(
+    "build-torch1.13/ is linked to Debian's LibTorch 1.13 only",
     () => {
-      expectAllFrom(linked(join(repoRoot, 'build', 'Release', 'casm_native.node')), join(process.env.LIBTORCH!, 'lib'));
+      const l = linked(debianBuildBinary);
+      expectAllFrom(l, debianLibDir);
+      expect(l.needed).toContain('libtorch.so.1.13');
     },
   );
-
-  it.skipIf(missing(debianConfig && existsSync(debianBuildBinary), 'build-torch1.13/ against Debian\'s LibTorch 1.13'))('build-torch1.13/ is linked to Debian\'s LibTorch 1.13 only', () => {
-    const l = linked(debianBuildBinary);
-    expectAllFrom(l, debianLibDir);
-    expect(l.needed).toContain('libtorch.so.1.13');
-  });
 });

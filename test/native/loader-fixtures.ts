@@ -1,10 +1,11 @@
 // Fixtures for the loader tests: a working addon binary to copy, fake LibTorch folders, fake
 // prebuild variants and deliberately broken binaries. Everything is written under a temp folder;
 // the repository's prebuilds/ and build/ are only read.
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { platformDir, type PrebuildManifest } from '../../src/native/variant.js';
+import { type PrebuildManifest, platformDir } from '../../src/native/variant.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 export const committedPrebuild = join(repo, 'prebuilds', platformDir(), 'torch1.13-cpu');
@@ -22,11 +23,20 @@ export function sha256(data: Buffer): string {
 }
 
 /** Writes prebuilds/<platform>/<variant>/ with the given binary bytes and manifest fields. */
-export function writeVariant(root: string, variant: string, binary: Buffer, manifest: Partial<PrebuildManifest>, base: PrebuildManifest): string {
+export function writeVariant(
+  root: string,
+  variant: string,
+  binary: Buffer,
+  manifest: Partial<PrebuildManifest>,
+  base: PrebuildManifest,
+): string {
   const dir = join(root, platformDir(), variant);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'casm-native.node'), binary);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...base, variant, sha256: sha256(binary), ...manifest }, null, 2));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ ...base, variant, sha256: sha256(binary), ...manifest }, null, 2),
+  );
   return dir;
 }
 
@@ -51,8 +61,14 @@ export function patchElfString(binary: Buffer, from: string, to: string): Buffer
 export function fakeLibTorch(root: string, opts: { buildVersion: string; abi: 0 | 1; libs: string[] }): string {
   mkdirSync(join(root, 'share/cmake/Torch'), { recursive: true });
   mkdirSync(join(root, 'lib'), { recursive: true });
-  writeFileSync(join(root, 'share/cmake/Torch/TorchConfig.cmake'), `set(TORCH_CXX_FLAGS "-D_GLIBCXX_USE_CXX11_ABI=${opts.abi}")\n`);
-  writeFileSync(join(root, 'share/cmake/Torch/TorchConfigVersion.cmake'), `set(PACKAGE_VERSION "${opts.buildVersion.split('+')[0]}")\n`);
+  writeFileSync(
+    join(root, 'share/cmake/Torch/TorchConfig.cmake'),
+    `set(TORCH_CXX_FLAGS "-D_GLIBCXX_USE_CXX11_ABI=${opts.abi}")\n`,
+  );
+  writeFileSync(
+    join(root, 'share/cmake/Torch/TorchConfigVersion.cmake'),
+    `set(PACKAGE_VERSION "${opts.buildVersion.split('+')[0]}")\n`,
+  );
   writeFileSync(join(root, 'build-version'), `${opts.buildVersion}\n`);
   for (const lib of opts.libs) writeFileSync(join(root, 'lib', lib), '');
   return root;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { decideAddon } from '../../src/native/addon-decision.js';
 import { packageVersion } from '../../src/native/package-root.js';
-import { patchElfString, realPrebuild } from './loader-fixtures.js';
 import { missing } from '../environment.js';
+import { patchElfString, realPrebuild } from './loader-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'casm-mismatch-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,40 +49,51 @@ describe('mismatched binaries', () => {
     expect(refusalOf(garbage)).toMatch(/load test failed: .*invalid ELF header/);
   });
 
-  it.skipIf(missing(existsSync(working), `a working addon (${working})`))('an addon linked against a LibTorch that is not installed', () => {
-    const patched = join(tmp, 'torch-9.99.node');
-    writeFileSync(patched, patchElfString(readFileSync(working), 'libtorch.so.1.13', 'libtorch.so.9.99'));
-    expect(refusalOf(patched)).toMatch(/load test failed: .*libtorch\.so\.9\.99: cannot open shared object file/);
-  });
+  it.skipIf(missing(existsSync(working), `a working addon (${working})`))(
+    'an addon linked against a LibTorch that is not installed',
+    () => {
+      const patched = join(tmp, 'torch-9.99.node');
+      writeFileSync(patched, patchElfString(readFileSync(working), 'libtorch.so.1.13', 'libtorch.so.9.99'));
+      expect(refusalOf(patched)).toMatch(/load test failed: .*libtorch\.so\.9\.99: cannot open shared object file/);
+    },
+  );
 
   const crash = crashingLibrary();
-  it.skipIf(missing(crash, 'a C compiler for the crashing library'))('a library that kills the process while loading', () => {
-    expect(refusalOf(crash!)).toMatch(/crashed the child process \(it was killed by SIGSEGV\)/);
-  });
+  it.skipIf(missing(crash, 'a C compiler for the crashing library'))(
+    'a library that kills the process while loading',
+    () => {
+      expect(refusalOf(crash!)).toMatch(/crashed the child process \(it was killed by SIGSEGV\)/);
+    },
+  );
 
-  it.skipIf(missing(crash, 'a C compiler for the crashing library'))('loadAddon() turns it into one error with the fixes, and this process lives on', async () => {
-    const saved = process.env.CASM_NATIVE_BINARY;
-    const savedCache = process.env.CASM_NATIVE_CACHE_DIR;
-    process.env.CASM_NATIVE_BINARY = crash!;
-    process.env.CASM_NATIVE_CACHE_DIR = join(tmp, 'cache');
-    try {
-      vi.resetModules();
-      const { loadAddon } = await import('../../src/native/loader.js');
-      let message = '';
+  it.skipIf(missing(crash, 'a C compiler for the crashing library'))(
+    'loadAddon() turns it into one error with the fixes, and this process lives on',
+    async () => {
+      const saved = process.env.CASM_NATIVE_BINARY;
+      const savedCache = process.env.CASM_NATIVE_CACHE_DIR;
+      process.env.CASM_NATIVE_BINARY = crash!;
+      process.env.CASM_NATIVE_CACHE_DIR = join(tmp, 'cache');
       try {
-        loadAddon();
-      } catch (e) {
-        message = (e as Error).message;
+        vi.resetModules();
+        const { loadAddon } = await import('../../src/native/loader.js');
+        let message = '';
+        try {
+          loadAddon();
+        } catch (e) {
+          message = (e as Error).message;
+        }
+        expect(message).toMatch(/^casm-native: no usable native addon\./);
+        expect(message).toMatch(
+          /refused\s+CASM_NATIVE_BINARY: .*crash\.node: load test failed: loading it crashed the child process \(it was killed by SIGSEGV\)/,
+        );
+        expect(message).toMatch(/Fixes:\n.*CASM_NATIVE_BUILD_FROM_SOURCE=1/);
+      } finally {
+        if (saved === undefined) delete process.env.CASM_NATIVE_BINARY;
+        else process.env.CASM_NATIVE_BINARY = saved;
+        if (savedCache === undefined) delete process.env.CASM_NATIVE_CACHE_DIR;
+        else process.env.CASM_NATIVE_CACHE_DIR = savedCache;
+        vi.resetModules();
       }
-      expect(message).toMatch(/^casm-native: no usable native addon\./);
-      expect(message).toMatch(/refused\s+CASM_NATIVE_BINARY: .*crash\.node: load test failed: loading it crashed the child process \(it was killed by SIGSEGV\)/);
-      expect(message).toMatch(/Fixes:\n.*CASM_NATIVE_BUILD_FROM_SOURCE=1/);
-    } finally {
-      if (saved === undefined) delete process.env.CASM_NATIVE_BINARY;
-      else process.env.CASM_NATIVE_BINARY = saved;
-      if (savedCache === undefined) delete process.env.CASM_NATIVE_CACHE_DIR;
-      else process.env.CASM_NATIVE_CACHE_DIR = savedCache;
-      vi.resetModules();
-    }
-  });
+    },
+  );
 });

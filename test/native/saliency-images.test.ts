@@ -27,7 +27,8 @@ describe('masked images', () => {
   it('inpainting fills only the removed region, from its surroundings', () => {
     const m = maskedImages(image, binary, 4, 4);
     for (let p = 0; p < 16; p++) {
-      if (!binary[p]) expect([...m.inpainted.subarray(3 * p, 3 * p + 3)]).toEqual([...image.subarray(3 * p, 3 * p + 3)]);
+      if (!binary[p])
+        expect([...m.inpainted.subarray(3 * p, 3 * p + 3)]).toEqual([...image.subarray(3 * p, 3 * p + 3)]);
     }
     // Filled values come from the known pixels (20..152), not from the black hole.
     for (const p of [0, 1, 4, 5]) expect(m.inpainted[3 * p]!).toBeGreaterThan(15);
@@ -35,7 +36,9 @@ describe('masked images', () => {
 
   it('a constant image inpaints to (nearly) the same constant', () => {
     const flat = new Uint8Array(8 * 8 * 3).fill(120);
-    const hole = Uint8Array.from({ length: 64 }, (_, p) => (Math.floor(p / 8) >= 3 && Math.floor(p / 8) < 5 && p % 8 >= 3 && p % 8 < 5 ? 1 : 0));
+    const hole = Uint8Array.from({ length: 64 }, (_, p) =>
+      Math.floor(p / 8) >= 3 && Math.floor(p / 8) < 5 && p % 8 >= 3 && p % 8 < 5 ? 1 : 0,
+    );
     const { inpainted } = maskedImages(flat, hole, 8, 8);
     for (const v of inpainted) expect(Math.abs(v - 120)).toBeLessThanOrEqual(2); // OpenCV's formula drifts by a level or two
   });
@@ -72,9 +75,19 @@ describe('boxes back in original pixels', () => {
     // 448×224 → short side 112, crop offset 56: original [112,0,336,224] is the whole 112 frame.
     const crop = planScoreCrop(448, 224, 112);
     expect(transformBox({ x0: 112, y0: 0, x1: 336, y1: 224 }, crop)).toEqual({ x0: 0, y0: 0, x1: 112, y1: 112 });
-    expect(boxToOriginal({ x0: 0, y0: 0, x1: 111, y1: 111 }, crop, 448, 224)).toEqual({ x0: 112, y0: 0, x1: 336, y1: 224 });
+    expect(boxToOriginal({ x0: 0, y0: 0, x1: 111, y1: 111 }, crop, 448, 224)).toEqual({
+      x0: 112,
+      y0: 0,
+      x1: 336,
+      y1: 224,
+    });
     const direct = planScoreDirect(300, 150, 100);
-    expect(boxToOriginal({ x0: 10, y0: 20, x1: 19, y1: 39 }, direct, 300, 150)).toEqual({ x0: 30, y0: 30, x1: 60, y1: 60 });
+    expect(boxToOriginal({ x0: 10, y0: 20, x1: 19, y1: 39 }, direct, 300, 150)).toEqual({
+      x0: 30,
+      y0: 30,
+      x1: 60,
+      y1: 60,
+    });
   });
 });
 
@@ -98,7 +111,19 @@ describe('line charts', () => {
   });
 
   it('draws one polyline per series with data, escapes names, and says when there is none', () => {
-    const svg = renderLineChart([{ name: 'a<b', points: [[0, 1], [1, 2]] }, { name: 'empty', points: [[0, NaN]] }], { title: 'T' });
+    const svg = renderLineChart(
+      [
+        {
+          name: 'a<b',
+          points: [
+            [0, 1],
+            [1, 2],
+          ],
+        },
+        { name: 'empty', points: [[0, NaN]] },
+      ],
+      { title: 'T' },
+    );
     expect(svg.match(/<polyline /g)).toHaveLength(1);
     expect(svg).toContain('a&lt;b');
     expect(renderLineChart([], { title: 'T' })).toContain('no data');

@@ -13,9 +13,9 @@ import { createProgram } from '../../src/cli/program.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { registerSaliency } from '../../src/cli/saliency.js';
 import { SALIENCY_FILES, type SaliencyRecord } from '../../src/eval/saliency-export.js';
-import { runCommand, tinyDemoRun, type TinyRun } from './eval-fixture.js';
-import { tryLoadAddon } from './train-fixture.js';
 import { missing } from '../environment.js';
+import { runCommand, type TinyRun, tinyDemoRun } from './eval-fixture.js';
+import { tryLoadAddon } from './train-fixture.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-saliency-'));
@@ -31,7 +31,10 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     const extra = path.join(root, 'extra');
     mkdirSync(extra, { recursive: true });
     const trainImages = path.join(run.data, 'images', 'train');
-    const first = readdirSync(trainImages, { recursive: true }).map(String).filter((f) => f.endsWith('.png')).sort()[0]!;
+    const first = readdirSync(trainImages, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.png'))
+      .sort()[0]!;
     loose = path.join(extra, 'loose image.png'); // a space: output names are made safe
     copyFileSync(path.join(trainImages, first), loose);
     broken = path.join(extra, 'broken.png');
@@ -40,7 +43,17 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
 
   it('writes mask, masked-in/out, inpainted, overlay PNGs and a JSON per image; skips the bad file', async () => {
     const out = path.join(root, 'out');
-    const { stdout, stderr } = await saliencyCli(['--checkpoint', run.runDir, '--out', out, '--batch-size', '4', run.data, loose, broken]);
+    const { stdout, stderr } = await saliencyCli([
+      '--checkpoint',
+      run.runDir,
+      '--out',
+      out,
+      '--batch-size',
+      '4',
+      run.data,
+      loose,
+      broken,
+    ]);
     expect(stdout).toMatch(/wrote 9 images' outputs to .*; skipped 1 unreadable/);
     expect(stderr).toMatch(/skipped .*broken\.png/);
     expect(stderr).toMatch(/saliency: 10\/10 images/); // progress on stderr (one line per few seconds + the last)
@@ -58,7 +71,9 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
       const b = r.boxInInput!;
       expect(0 <= b.x0 && b.x0 <= b.x1 && b.x1 < 32 && 0 <= b.y0 && b.y0 <= b.y1 && b.y1 < 32).toBe(true);
       const o = r.box!;
-      expect(0 <= o.x0 && o.x0 < o.x1 && o.x1 <= r.original.width && 0 <= o.y0 && o.y0 < o.y1 && o.y1 <= r.original.height).toBe(true);
+      expect(
+        0 <= o.x0 && o.x0 < o.x1 && o.x1 <= r.original.width && 0 <= o.y0 && o.y0 < o.y1 && o.y1 <= r.original.height,
+      ).toBe(true);
       // Dataset images carry their class and boxes; the loose copy does not.
       if (file === 'loose_image.json') {
         expect(r.label).toBeNull();
@@ -85,18 +100,33 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     }
     // The mask PNG is the mask: its mean over 0..255 matches the recorded mean mask.
     const r = JSON.parse(readFileSync(path.join(out, 'loose_image.json'), 'utf8')) as SaliencyRecord;
-    const { data } = await sharp(path.join(out, r.files.mask)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(path.join(out, r.files.mask))
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const mean = data.reduce((s, v) => s + v, 0) / data.length / 255;
     expect(mean).toBeCloseTo(r.maskStats.mean, 2);
     // Masked-in and masked-out split the input: where one is black the other shows the input.
     const raw = async (f: string) => (await sharp(path.join(out, f)).raw().toBuffer()) as Buffer;
-    const [input, maskedIn, maskedOut] = await Promise.all([raw(r.files.input), raw(r.files.maskedIn), raw(r.files.maskedOut)]);
+    const [input, maskedIn, maskedOut] = await Promise.all([
+      raw(r.files.input),
+      raw(r.files.maskedIn),
+      raw(r.files.maskedOut),
+    ]);
     let kept = 0;
     for (let p = 0; p < 32 * 32; p++) {
-      const inside = maskedOut[3 * p] === 0 && maskedOut[3 * p + 1] === 0 && maskedOut[3 * p + 2] === 0 && (input[3 * p] !== 0 || input[3 * p + 1] !== 0 || input[3 * p + 2] !== 0);
+      const inside =
+        maskedOut[3 * p] === 0 &&
+        maskedOut[3 * p + 1] === 0 &&
+        maskedOut[3 * p + 2] === 0 &&
+        (input[3 * p] !== 0 || input[3 * p + 1] !== 0 || input[3 * p + 2] !== 0);
       if (inside) {
         kept++;
-        expect([maskedIn[3 * p], maskedIn[3 * p + 1], maskedIn[3 * p + 2]]).toEqual([input[3 * p], input[3 * p + 1], input[3 * p + 2]]);
+        expect([maskedIn[3 * p], maskedIn[3 * p + 1], maskedIn[3 * p + 2]]).toEqual([
+          input[3 * p],
+          input[3 * p + 1],
+          input[3 * p + 2],
+        ]);
       }
     }
     expect(kept).toBeGreaterThan(0);
@@ -104,17 +134,31 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
   });
 
   it('--strict stops at the unreadable file', async () => {
-    await expect(saliencyCli(['--checkpoint', run.runDir, '--out', path.join(root, 'strict'), '--strict', loose, broken])).rejects.toThrow(/broken\.png/);
+    await expect(
+      saliencyCli(['--checkpoint', run.runDir, '--out', path.join(root, 'strict'), '--strict', loose, broken]),
+    ).rejects.toThrow(/broken\.png/);
   });
 
   it('fails (non-zero exit) when no input could be read', async () => {
     const out = path.join(root, 'none-readable');
-    await expect(saliencyCli(['--checkpoint', run.runDir, '--out', out, broken])).rejects.toThrow(/none of the 1 input images could be read; nothing was written/);
+    await expect(saliencyCli(['--checkpoint', run.runDir, '--out', out, broken])).rejects.toThrow(
+      /none of the 1 input images could be read; nothing was written/,
+    );
   });
 
   it('--resize direct and --size keep the requested frame', async () => {
     const out = path.join(root, 'direct');
-    await saliencyCli(['--checkpoint', path.join(run.runDir, 'model.safetensors'), '--out', out, '--resize', 'direct', '--size', '64', loose]);
+    await saliencyCli([
+      '--checkpoint',
+      path.join(run.runDir, 'model.safetensors'),
+      '--out',
+      out,
+      '--resize',
+      'direct',
+      '--size',
+      '64',
+      loose,
+    ]);
     const r = JSON.parse(readFileSync(path.join(out, 'loose_image.json'), 'utf8')) as SaliencyRecord;
     expect(r.size).toBe(64);
     expect(r.resize).toBe('direct');
@@ -134,10 +178,14 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
       mkdirSync(dir, { recursive: true });
       await sharp(loose).resize(W, H, { fit: 'fill' }).png().toFile(path.join(dir, 'wide.png'));
       manifest = path.join(dir, 'val.jsonl');
-      writeFileSync(manifest, `${JSON.stringify({ path: 'wide.png', label: 'thing', boxes: [[gt.x0, gt.y0, gt.x1, gt.y1]] })}\n`);
+      writeFileSync(
+        manifest,
+        `${JSON.stringify({ path: 'wide.png', label: 'thing', boxes: [[gt.x0, gt.y0, gt.x1, gt.y1]] })}\n`,
+      );
     });
 
-    const rawRgb = async (file: string) => (await sharp(file).raw().toBuffer({ resolveWithObject: true })) as { data: Buffer; info: sharp.OutputInfo };
+    const rawRgb = async (file: string) =>
+      (await sharp(file).raw().toBuffer({ resolveWithObject: true })) as { data: Buffer; info: sharp.OutputInfo };
 
     it('--resize crop: 300×200 files, unseen bands marked in mask and overlay and JSON, both boxes drawn, --json lines', async () => {
       const out = path.join(root, 'wide-crop');
@@ -177,7 +225,11 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
       // Overlay: grey outside the crop, the predicted box magenta, the ground truth white.
       const overlay = await rawRgb(path.join(out, r.files.overlay));
       const px = (x: number, y: number) => [...overlay.data.subarray(3 * (y * W + x), 3 * (y * W + x) + 3)];
-      for (const [x, y] of [[5, 5], [20, 150], [290, 100]] as const) {
+      for (const [x, y] of [
+        [5, 5],
+        [20, 150],
+        [290, 100],
+      ] as const) {
         const [red, green, blue] = px(x, y);
         expect(red).toBe(green);
         expect(green).toBe(blue);
@@ -187,7 +239,9 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
       expect(box.x1).toBeLessThanOrEqual(250);
       expect(px(box.x0, box.y0)).toEqual([255, 0, 255]);
       expect(px(box.x1 - 1, box.y1 - 1)).toEqual([255, 0, 255]);
-      const whiteOnGtEdge = [...Array(gt.x1 - gt.x0).keys()].filter((i) => px(gt.x0 + i, gt.y0).join() === '255,255,255').length;
+      const whiteOnGtEdge = [...Array(gt.x1 - gt.x0).keys()].filter(
+        (i) => px(gt.x0 + i, gt.y0).join() === '255,255,255',
+      ).length;
       expect(whiteOnGtEdge).toBeGreaterThan(0);
       // The model's own input is still there, at the model's size.
       expect((await sharp(path.join(out, r.files.input)).metadata()).width).toBe(32);
@@ -212,7 +266,11 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     });
     let code: number;
     try {
-      code = await runCli(createProgram(), ['node', 'casm-native', 'saliency', '--checkpoint', run.runDir, '--out', path.join(root, 'none'), broken], { stderr: (t) => (stderr += t) });
+      code = await runCli(
+        createProgram(),
+        ['node', 'casm-native', 'saliency', '--checkpoint', run.runDir, '--out', path.join(root, 'none'), broken],
+        { stderr: (t) => (stderr += t) },
+      );
     } finally {
       err.mockRestore();
     }

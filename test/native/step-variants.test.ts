@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/util/safetensors.js';
-import { SMALL, labelsFor, maxAbsDiff, pixelBatch, smallTrainer } from './helpers.js';
+import { labelsFor, maxAbsDiff, pixelBatch, SMALL, smallTrainer } from './helpers.js';
 
 const stepArgs = (i: number) => [pixelBatch(4, 64, 64, i), labelsFor(4, 5, i)] as const;
 
@@ -44,7 +44,9 @@ describe('fused step variants', () => {
     await trainer.saveCheckpoint(join(dir, 'c'), '{}');
     const pool = readSafetensors(join(dir, 'c', 'pool.safetensors'));
     for (const name of ['conv1.weight', 'layer2.0.bn1.running_mean', 'fc.bias']) {
-      expect(Array.from(pool.get(`pool.7.${name}`)!.data as Float32Array), name).toEqual(Array.from(atSnapshot[`classifier.${name}`].data));
+      expect(Array.from(pool.get(`pool.7.${name}`)!.data as Float32Array), name).toEqual(
+        Array.from(atSnapshot[`classifier.${name}`].data),
+      );
     }
     const now = await model.stateDict('classifier.fc');
     expect(maxAbsDiff(now['classifier.fc.bias'].data, atSnapshot['classifier.fc.bias'].data)).toBeGreaterThan(0);
@@ -66,9 +68,13 @@ describe('fused step variants', () => {
     const clfBefore = await model.stateDict('classifier.fc');
     await trainer.step(...stepArgs(0), { adversary: -1 });
     const after = await model.stateDict('encoder.layer1');
-    expect(maxAbsDiff(before['encoder.layer1.0.conv1.weight'].data, after['encoder.layer1.0.conv1.weight'].data)).toBeGreaterThan(0);
+    expect(
+      maxAbsDiff(before['encoder.layer1.0.conv1.weight'].data, after['encoder.layer1.0.conv1.weight'].data),
+    ).toBeGreaterThan(0);
     const clfAfter = await model.stateDict('classifier.fc');
-    expect(maxAbsDiff(clfBefore['classifier.fc.weight'].data, clfAfter['classifier.fc.weight'].data)).toBeGreaterThan(0);
+    expect(maxAbsDiff(clfBefore['classifier.fc.weight'].data, clfAfter['classifier.fc.weight'].data)).toBeGreaterThan(
+      0,
+    );
     // The encoder's fc is not part of the mapping: it keeps its initial weights.
     const encFc = await model.stateDict('encoder.fc');
     await trainer.step(...stepArgs(1), { adversary: -1 });
@@ -84,6 +90,8 @@ describe('fused step variants', () => {
     expect(r.masks.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(r.logits.length).toBe(15);
     const bn2 = await model.stateDict('classifier.bn1.running_mean');
-    expect(Array.from(bn2['classifier.bn1.running_mean'].data)).toEqual(Array.from(bn['classifier.bn1.running_mean'].data));
+    expect(Array.from(bn2['classifier.bn1.running_mean'].data)).toEqual(
+      Array.from(bn['classifier.bn1.running_mean'].data),
+    );
   });
 });

@@ -38,7 +38,10 @@ export async function makeToyDataset(dir: string, opts: ToyDatasetOptions = {}):
   const height = side;
   const rand = lcg(opts.seed ?? 1);
   mkdirSync(path.join(dir, 'img'), { recursive: true });
-  writeFileSync(path.join(dir, 'classes.txt'), Array.from({ length: classes }, (_, c) => `c${c} class ${c}`).join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'classes.txt'),
+    `${Array.from({ length: classes }, (_, c) => `c${c} class ${c}`).join('\n')}\n`,
+  );
   for (const [split, perClass] of [
     ['train', opts.trainPerClass ?? 8],
     ['val', opts.valPerClass ?? 3],
@@ -55,18 +58,21 @@ export async function makeToyDataset(dir: string, opts: ToyDatasetOptions = {}):
         const px = Buffer.alloc(width * height * 3);
         for (let p = 0; p < px.length; p++) px[p] = Math.floor(rand() * 90);
         const colour = COLOURS[c % COLOURS.length]!;
-        for (let y = y0; y < y0 + bh; y++) for (let x = x0; x < x0 + bw; x++) for (let k = 0; k < 3; k++) px[(y * width + x) * 3 + k] = colour[k]!;
+        for (let y = y0; y < y0 + bh; y++)
+          for (let x = x0; x < x0 + bw; x++) for (let k = 0; k < 3; k++) px[(y * width + x) * 3 + k] = colour[k]!;
         const target = path.join(dir, file);
         if (corrupt > 0) {
           writeFileSync(target, Buffer.from('this is not a png'));
           corrupt--;
         } else if (!existsSync(target)) {
-          await sharp(px, { raw: { width, height, channels: 3 } }).png().toFile(target);
+          await sharp(px, { raw: { width, height, channels: 3 } })
+            .png()
+            .toFile(target);
         }
         lines.push(JSON.stringify({ path: file, label: `c${c}`, boxes: [[x0, y0, x0 + bw, y0 + bh]], width, height }));
       }
     }
-    writeFileSync(path.join(dir, `${split}.jsonl`), lines.join('\n') + '\n');
+    writeFileSync(path.join(dir, `${split}.jsonl`), `${lines.join('\n')}\n`);
   }
   return dir;
 }
@@ -82,7 +88,9 @@ export async function tryLoadAddon() {
   try {
     return loadAddon();
   } catch (e) {
-    const broken = lastAddonDecision()?.candidates.filter((c) => c.outcome === 'refused' && (c.kind !== 'prebuild' || /load test|this process/.test(c.reason)));
+    const broken = lastAddonDecision()?.candidates.filter(
+      (c) => c.outcome === 'refused' && (c.kind !== 'prebuild' || /load test|this process/.test(c.reason)),
+    );
     if (!lastAddonDecision() || (broken && broken.length > 0)) throw e;
     return null;
   }

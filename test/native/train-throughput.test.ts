@@ -57,7 +57,7 @@ function memoryData(batches: ImageBatch[]): TrainData {
  * gives the orchestration overhead without comparing two runs on a machine whose load changes. */
 function timedAddon(a: NativeAddon) {
   const timing = { stepSeconds: [] as number[] };
-  const Trainer = function (model: unknown, opts: NativeTrainerOptions): NativeTrainer {
+  const Trainer = ((model: unknown, opts: NativeTrainerOptions): NativeTrainer => {
     const inner = new a.Trainer(model as never, opts);
     return {
       step: async (...args) => {
@@ -74,7 +74,7 @@ function timedAddon(a: NativeAddon) {
       saveCheckpoint: (dir, json) => inner.saveCheckpoint(dir, json),
       loadCheckpoint: (dir) => inner.loadCheckpoint(dir),
     };
-  } as unknown as NativeAddon['Trainer'];
+  }) as unknown as NativeAddon['Trainer'];
   return { addon: { ...a, Model: a.Model, Trainer }, timing };
 }
 
@@ -88,9 +88,19 @@ it.runIf(enabled)('measures what the loop adds to the fused step', async () => {
   const model = new a.Model(modelOptions({ arch, numClasses, seed: 1 }));
   await model.init();
   const trainer = new a.Trainer(model, trainerOptions({ lambdaR: 14 }));
-  for (let i = 0; i < warmup; i++) await trainer.step({ kind: 'uint8', data: batches[i]!.data, n: batchSize, h: size, w: size }, batches[i]!.labels, stepOptions({ adversary: -1 }));
+  for (let i = 0; i < warmup; i++)
+    await trainer.step(
+      { kind: 'uint8', data: batches[i]!.data, n: batchSize, h: size, w: size },
+      batches[i]!.labels,
+      stepOptions({ adversary: -1 }),
+    );
   let t0 = performance.now();
-  for (const b of batches) await trainer.step({ kind: 'uint8', data: b.data, n: batchSize, h: size, w: size }, b.labels, stepOptions({ adversary: -1 }));
+  for (const b of batches)
+    await trainer.step(
+      { kind: 'uint8', data: b.data, n: batchSize, h: size, w: size },
+      b.labels,
+      stepOptions({ adversary: -1 }),
+    );
   const bare = (steps * batchSize) / ((performance.now() - t0) / 1000);
 
   // The loop, fed from memory: wall time between the step events after the warm-up (excludes
@@ -100,8 +110,23 @@ it.runIf(enabled)('measures what the loop adds to the fused step', async () => {
   const stamps: number[] = [];
   try {
     await train(
-      { data: 'memory', arch, imageSize: size, batchSize, epochs: 1, preset: 'L', valSplit: null, checkpointEvery: 0, logEvery: 10, out: path.join(root, 'run') },
-      { addon: timed, data: memoryData([...batches.slice(0, warmup), ...batches]), onProgress: (e) => e.type === 'step' && stamps.push(performance.now()) },
+      {
+        data: 'memory',
+        arch,
+        imageSize: size,
+        batchSize,
+        epochs: 1,
+        preset: 'L',
+        valSplit: null,
+        checkpointEvery: 0,
+        logEvery: 10,
+        out: path.join(root, 'run'),
+      },
+      {
+        addon: timed,
+        data: memoryData([...batches.slice(0, warmup), ...batches]),
+        onProgress: (e) => e.type === 'step' && stamps.push(performance.now()),
+      },
     );
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -113,7 +138,7 @@ it.runIf(enabled)('measures what the loop adds to the fused step', async () => {
   const overhead = 1 - native / wall;
   console.log(
     `${arch} @ ${size}px, batch ${batchSize}, ${steps} steps, ${availableParallelism()} threads: fused step alone ${bare.toFixed(1)} img/s; ` +
-      `train() loop ${loop.toFixed(1)} img/s, of which native steps ${(steps * batchSize / native).toFixed(1)} img/s; orchestration ${(100 * overhead).toFixed(2)}% of wall time`,
+      `train() loop ${loop.toFixed(1)} img/s, of which native steps ${((steps * batchSize) / native).toFixed(1)} img/s; orchestration ${(100 * overhead).toFixed(2)}% of wall time`,
   );
   expect(stamps).toHaveLength(warmup + steps);
   expect(timing.stepSeconds).toHaveLength(warmup + steps);

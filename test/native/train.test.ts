@@ -12,8 +12,8 @@ import type { TrainEvent } from '../../src/train/events.js';
 import { loadTrainedModel } from '../../src/train/load-trained.js';
 import { train } from '../../src/train/loop.js';
 import { readSafetensors } from '../../src/util/safetensors.js';
-import { makeToyDataset, tryLoadAddon } from './train-fixture.js';
 import { missing } from '../environment.js';
+import { makeToyDataset, tryLoadAddon } from './train-fixture.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-train-native-'));
@@ -45,7 +45,8 @@ const config = (out: string, over: Partial<TrainConfigInput> = {}): TrainConfigI
 /** Every tensor of a model.safetensors, as bytes, by name. */
 function tensors(file: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const [name, t] of readSafetensors(file)) out.set(name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  for (const [name, t] of readSafetensors(file))
+    out.set(name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
   return out;
 }
 
@@ -115,18 +116,28 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     const referenceWeights = path.join(root, 'reference.safetensors');
     rmSync(referenceWeights, { force: true });
     await (await loadTrainedModel(reference.runDir)).model.saveWeights(referenceWeights);
-    const fromMidEpoch = await train({ data }, { addon: a, resume: path.join(reference.runDir, 'checkpoints', 'step-0000008') });
+    const fromMidEpoch = await train(
+      { data },
+      { addon: a, resume: path.join(reference.runDir, 'checkpoints', 'step-0000008') },
+    );
     expect(fromMidEpoch.steps).toBe(12);
     expectSameTensors(path.join(reference.runDir, 'model.safetensors'), referenceWeights);
   });
 
-  it('--init-weights from a finished run takes its classifier only (the paper\'s f(0))', async () => {
-    const source = await train(config('init-source', { preset: 'L', snapshotEvery: undefined, epochs: 1 }), { addon: a });
+  it("--init-weights from a finished run takes its classifier only (the paper's f(0))", async () => {
+    const source = await train(config('init-source', { preset: 'L', snapshotEvery: undefined, epochs: 1 }), {
+      addon: a,
+    });
     const sourceWeights = path.join(source.runDir, 'model.safetensors');
-    const fixed = await train(config('init-F', { preset: 'F', snapshotEvery: undefined, epochs: 1, initWeights: sourceWeights }), { addon: a });
+    const fixed = await train(
+      config('init-F', { preset: 'F', snapshotEvery: undefined, epochs: 1, initWeights: sourceWeights }),
+      { addon: a },
+    );
     const before = tensors(sourceWeights);
     const after = tensors(path.join(fixed.runDir, 'model.safetensors'));
-    const classifierChanged = [...before.keys()].filter((k) => k.startsWith('classifier.') && !before.get(k)!.equals(after.get(k)!));
+    const classifierChanged = [...before.keys()].filter(
+      (k) => k.startsWith('classifier.') && !before.get(k)!.equals(after.get(k)!),
+    );
     expect(classifierChanged).toEqual([]);
     // (That the decoder is left out of the import is checked in test/unit/train-init-weights.)
   });
@@ -139,8 +150,12 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     await m.saveWeights(initial);
     const before = tensors(initial);
     const after = tensors(path.join(result.runDir, 'model.safetensors'));
-    const classifierChanged = [...before.keys()].filter((k) => k.startsWith('classifier.') && !before.get(k)!.equals(after.get(k)!));
-    const decoderChanged = [...before.keys()].filter((k) => k.startsWith('decoder.') && !before.get(k)!.equals(after.get(k)!));
+    const classifierChanged = [...before.keys()].filter(
+      (k) => k.startsWith('classifier.') && !before.get(k)!.equals(after.get(k)!),
+    );
+    const decoderChanged = [...before.keys()].filter(
+      (k) => k.startsWith('decoder.') && !before.get(k)!.equals(after.get(k)!),
+    );
     expect(classifierChanged).toEqual([]);
     expect(decoderChanged.length).toBeGreaterThan(0);
   });

@@ -3,7 +3,7 @@
 // showing that the fused step trains the classifier on an easy task, far above chance.
 import { describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/native/types.js';
-import { SMALL, labelsFor, maxAbsDiff, pixelBatch, smallTrainer, xorshift32 } from './helpers.js';
+import { labelsFor, maxAbsDiff, pixelBatch, SMALL, smallTrainer, xorshift32 } from './helpers.js';
 
 /** Names of learned parameters (BatchNorm running statistics follow every forward pass in training mode). */
 const isParameter = (name: string) => !/running_(mean|var)|num_batches_tracked/.test(name);
@@ -58,14 +58,17 @@ describe('Trainer controls (native, CPU)', () => {
     const initial = await model.stateDict();
     await trainer.step(batch, labels, { adversary: -1 });
     const trained = await model.stateDict();
-    const moved = Object.keys(trained).filter((k) => isParameter(k) && maxAbsDiff(initial[k]!.data, trained[k]!.data) > 0);
+    const moved = Object.keys(trained).filter(
+      (k) => isParameter(k) && maxAbsDiff(initial[k]!.data, trained[k]!.data) > 0,
+    );
     expect(moved.some((k) => k.startsWith('classifier.'))).toBe(true);
     expect(moved.some((k) => k.startsWith('decoder.'))).toBe(true);
 
     await trainer.setLearningRates(0, 0);
     for (let i = 0; i < 3; i++) await trainer.step(pixelBatch(8, 32, 32, 10 + i), labels, { adversary: -1 });
     const after = await model.stateDict();
-    for (const name of Object.keys(after).filter(isParameter)) expect(maxAbsDiff(trained[name]!.data, after[name]!.data), name).toBe(0);
+    for (const name of Object.keys(after).filter(isParameter))
+      expect(maxAbsDiff(trained[name]!.data, after[name]!.data), name).toBe(0);
 
     // And back: non-zero rates train again.
     await trainer.setLearningRates(0.05, 1e-2);
@@ -106,11 +109,16 @@ describe('Trainer controls (native, CPU)', () => {
     expect(confused).toBeGreaterThan(0);
     expect(area).toBeGreaterThan(1e-3);
     const expected = -(7.5 - 1) * area;
-    expect(Math.abs(second.lossMapping - first.lossMapping - expected)).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected)));
+    expect(Math.abs(second.lossMapping - first.lossMapping - expected)).toBeLessThan(
+      1e-4 * Math.max(1, Math.abs(expected)),
+    );
   });
 
   it('learns: seeded fused CASM steps take the classifier from chance to near-perfect on held-out images', async () => {
-    const { model, trainer } = await smallTrainer({ ...SMALL, numClasses: 4 }, { lambdaR: 2.5, lr: 0.05, lrMapping: 1e-3 });
+    const { model, trainer } = await smallTrainer(
+      { ...SMALL, numClasses: 4 },
+      { lambdaR: 2.5, lr: 0.05, lrMapping: 1e-3 },
+    );
     const heldOut = coloursBatch(64, 32, 999);
     const accuracy = async () => {
       const { logits } = await model.saliency(heldOut.batch);

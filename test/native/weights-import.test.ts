@@ -10,9 +10,18 @@ import { encodeSafetensors } from '../../src/util/safetensors.js';
 // they are in the real torch.save format, not one we made up.
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
-function torchSave(file: string, tensors: Record<string, { shape: number[]; data: Float32Array }>, wrap?: string): void {
+function torchSave(
+  file: string,
+  tensors: Record<string, { shape: number[]; data: Float32Array }>,
+  wrap?: string,
+): void {
   const spec = join(tmpdir(), `casm-pth-${process.pid}-${Date.now()}.json`);
-  writeFileSync(spec, JSON.stringify(Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { shape: v.shape, data: Array.from(v.data) }]))));
+  writeFileSync(
+    spec,
+    JSON.stringify(
+      Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { shape: v.shape, data: Array.from(v.data) }])),
+    ),
+  );
   const script = `
 import json, collections, sys, torch
 spec = json.load(open(sys.argv[1]))
@@ -33,7 +42,9 @@ async function torchvisionState(seed: number) {
 describe('weight import', () => {
   it('Debian python3-torch is available to write real torch.save files', () => {
     expect(existsSync(SYSTEM_PYTHON)).toBe(true);
-    expect(execFileSync(SYSTEM_PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })).toMatch(/^\d+\.\d+/);
+    expect(execFileSync(SYSTEM_PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' })).toMatch(
+      /^\d+\.\d+/,
+    );
   });
 
   it('loads a torchvision state dict written by torch.save (.pth)', async () => {
@@ -59,7 +70,9 @@ describe('weight import', () => {
     const model = await Model.create({ arch: 'resnet18', numClasses: 7, seed: 98 });
     await model.importWeights(file);
     const after = await model.stateDict('classifier.layer1.0.conv1');
-    expect(Array.from(after['classifier.layer1.0.conv1.weight'].data)).toEqual(Array.from(sd['layer1.0.conv1.weight'].data));
+    expect(Array.from(after['classifier.layer1.0.conv1.weight'].data)).toEqual(
+      Array.from(sd['layer1.0.conv1.weight'].data),
+    );
   });
 
   it('loads torchvision names from .safetensors and skips an fc of another class count', async () => {
@@ -72,7 +85,9 @@ describe('weight import', () => {
     const report = await model.importWeights(file);
     expect(report.skipped.some((s) => s.startsWith('classifier.fc.weight'))).toBe(true);
     const after = await model.stateDict('classifier.');
-    expect(Array.from(after['classifier.layer4.1.conv2.weight'].data)).toEqual(Array.from(sd['layer4.1.conv2.weight'].data));
+    expect(Array.from(after['classifier.layer4.1.conv2.weight'].data)).toEqual(
+      Array.from(sd['layer4.1.conv2.weight'].data),
+    );
     expect(Array.from(after['classifier.fc.weight'].data)).toEqual(Array.from(before['classifier.fc.weight'].data));
     await expect(model.importWeights(file, { strict: true })).rejects.toThrow(/fc/);
   });
@@ -115,7 +130,9 @@ print(json.dumps({'meta': h['__metadata__'], 'shape': list(w.shape), 'first': fl
     writeFileSync(corrupt, Buffer.concat([Buffer.from([200, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{"a": {"dtype"')]));
     await expect(model.importWeights(corrupt)).rejects.toThrow(/corrupt safetensors header/);
     const truncated = join(dir, 'truncated.safetensors');
-    const good = encodeSafetensors(new Map([['conv1.weight', { shape: [64, 3, 7, 7], data: new Float32Array(64 * 3 * 49) }]]));
+    const good = encodeSafetensors(
+      new Map([['conv1.weight', { shape: [64, 3, 7, 7], data: new Float32Array(64 * 3 * 49) }]]),
+    );
     writeFileSync(truncated, good.subarray(0, good.length - 100));
     await expect(model.importWeights(truncated)).rejects.toThrow(/inconsistent data offsets|truncated/);
   });

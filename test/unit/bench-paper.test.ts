@@ -17,7 +17,15 @@ const stats = { mean: 0.5, entropy: 0, tv: 0 };
 describe('budgets', () => {
   it('full is the paper protocol', () => {
     const full = BUDGETS.full;
-    expect([full.arch, full.imageSize, full.batchSize, full.epochs, full.epochFraction, full.lr, full.lrDecayEvery]).toEqual(['resnet50', 224, 128, 60, 0.2, 1e-3, 20]);
+    expect([
+      full.arch,
+      full.imageSize,
+      full.batchSize,
+      full.epochs,
+      full.epochFraction,
+      full.lr,
+      full.lrDecayEvery,
+    ]).toEqual(['resnet50', 224, 128, 60, 0.2, 1e-3, 20]);
     expect(full.pretrain).toBeNull();
     expect(() => getBudget('huge')).toThrow(/unknown budget/);
   });
@@ -37,7 +45,9 @@ describe('budgets', () => {
 
 describe('Table 2 rows', () => {
   it('follow the paper (a)-(k) with unique run ids', () => {
-    expect(TABLE2_ROWS.map((r) => `${r.row}${r.preset}${r.score[0]}${r.shared ? 'Y' : 'N'}`).join(' ')).toBe('aFeY bLeY cFLeY dL1000eY eL100eY fFcY gLcY hL100cY iFeN jLeN kL100eN');
+    expect(TABLE2_ROWS.map((r) => `${r.row}${r.preset}${r.score[0]}${r.shared ? 'Y' : 'N'}`).join(' ')).toBe(
+      'aFeY bLeY cFLeY dL1000eY eL100eY fFcY gLcY hL100cY iFeN jLeN kL100eN',
+    );
     expect(new Set(TABLE2_ROWS.map(table2RunId)).size).toBe(PAPER_TABLE2.length);
   });
 });
@@ -45,8 +55,24 @@ describe('Table 2 rows', () => {
 describe('two-copies summary', () => {
   it('averages shares, box coverage and per-copy LE', () => {
     const scores: ImageScore[] = [
-      { label: 0, LE: 0, OM: 0, F1: 0.5, correct: true, stats, copies: { massShare: [1, 0], boxRecall: [0.9, 0], hit: [1, 0] } },
-      { label: 0, LE: 0, OM: 0, F1: 0.5, correct: true, stats, copies: { massShare: [0.5, 0.5], boxRecall: [0.6, 0.8], hit: [0, 1] } },
+      {
+        label: 0,
+        LE: 0,
+        OM: 0,
+        F1: 0.5,
+        correct: true,
+        stats,
+        copies: { massShare: [1, 0], boxRecall: [0.9, 0], hit: [1, 0] },
+      },
+      {
+        label: 0,
+        LE: 0,
+        OM: 0,
+        F1: 0.5,
+        correct: true,
+        stats,
+        copies: { massShare: [0.5, 0.5], boxRecall: [0.6, 0.8], hit: [0, 1] },
+      },
     ];
     const s = summariseCopies(scores);
     expect(s.massShare).toEqual([0.75, 0.25]);
@@ -68,14 +94,38 @@ describe('two-copies summary', () => {
       classIds: ['a'],
       classNames: ['a'],
       skipped: [],
-      samples: [{ path: '/x.png', label: 0, width: 8, height: 4, origin: 'x', boxes: [{ x0: 0, y0: 1, x1: 4, y1: 3 }, { x0: 4, y0: 1, x1: 8, y1: 3 }] }],
+      samples: [
+        {
+          path: '/x.png',
+          label: 0,
+          width: 8,
+          height: 4,
+          origin: 'x',
+          boxes: [
+            { x0: 0, y0: 1, x1: 4, y1: 3 },
+            { x0: 4, y0: 1, x1: 8, y1: 3 },
+          ],
+        },
+      ],
     };
     const out: ImageScore[] = [];
-    const batch: ImageBatch = { data: Buffer.alloc(h * w * 3), n: 1, h, w, labels: Int32Array.of(0), indices: [0], boxes: [[]] };
+    const batch: ImageBatch = {
+      data: Buffer.alloc(h * w * 3),
+      n: 1,
+      h,
+      w,
+      labels: Int32Array.of(0),
+      indices: [0],
+      boxes: [[]],
+    };
     // The scoring frame must be square: pad the 4×8 case into an 8×8 frame (rows 4-7 empty).
     const square = new Float32Array(64);
     square.set(mask);
-    await imageScorer(dataset, { resize: 'direct', copies: true }, out)({ batch: { ...batch, h: 8 }, result: { n: 1, h: 8, w: 8, masks: square, logits: Float32Array.of(1) } });
+    await imageScorer(
+      dataset,
+      { resize: 'direct', copies: true },
+      out,
+    )({ batch: { ...batch, h: 8 }, result: { n: 1, h: 8, w: 8, masks: square, logits: Float32Array.of(1) } });
     const c = out[0]!.copies!;
     expect(c.massShare).toEqual([1, 0]);
     expect(c.boxRecall[1]).toBe(0);
@@ -85,7 +135,15 @@ describe('two-copies summary', () => {
 
 describe('reporting', () => {
   it('prints dashes for missing values and fixed decimals', () => {
-    expect(markdownTable(['a', 'b'], [['x', 1.234], ['y', null]])).toBe('| a | b |\n|---|---|\n| x | 1.2 |\n| y | – |');
+    expect(
+      markdownTable(
+        ['a', 'b'],
+        [
+          ['x', 1.234],
+          ['y', null],
+        ],
+      ),
+    ).toBe('| a | b |\n|---|---|\n| x | 1.2 |\n| y | – |');
     expect(textTable(['a', 'b'], [['x', NaN]])).toContain('–');
   });
 

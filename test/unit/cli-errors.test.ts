@@ -25,7 +25,9 @@ describe('usage errors', () => {
     const r = await cli('saliency', '--checkpoint', 'run', '--out', 'out', '--bogus', 'x');
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^casm-native saliency: unknown option '--bogus' \(run 'casm-native saliency --help' for more\)\n$/);
+    expect(r.stderr).toMatch(
+      /^casm-native saliency: unknown option '--bogus' \(run 'casm-native saliency --help' for more\)\n$/,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -35,16 +37,22 @@ describe('usage errors', () => {
     expect(missing.stderr).toMatch(/^casm-native saliency: required option '--checkpoint <path>' not specified \(run/);
     const choice = await cli('eval', '--resize', 'sideways');
     expect(choice.code).toBe(2);
-    expect(choice.stderr).toMatch(/^casm-native eval: option '--resize <mode>' argument 'sideways' is invalid\. Allowed choices are crop, direct\. \(run 'casm-native eval --help'/);
+    expect(choice.stderr).toMatch(
+      /^casm-native eval: option '--resize <mode>' argument 'sideways' is invalid\. Allowed choices are crop, direct\. \(run 'casm-native eval --help'/,
+    );
     const nested = await cli('data', 'fashion-loc', '--out', 'x', '--size', 'huge');
     expect(nested.code).toBe(2);
-    expect(nested.stderr).toMatch(/^casm-native data fashion-loc: .*--size must be an integer >= 32 \(run 'casm-native data fashion-loc --help' for more\)\n$/);
+    expect(nested.stderr).toMatch(
+      /^casm-native data fashion-loc: .*--size must be an integer >= 32 \(run 'casm-native data fashion-loc --help' for more\)\n$/,
+    );
   });
 
   it('a contradiction found by the command itself (UsageError) and an unknown command', async () => {
     const r = await cli('eval', '--data', 'somewhere');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("casm-native eval: eval needs --checkpoint (or --toy center|full for a baseline) (run 'casm-native eval --help' for more)\n");
+    expect(r.stderr).toBe(
+      "casm-native eval: eval needs --checkpoint (or --toy center|full for a baseline) (run 'casm-native eval --help' for more)\n",
+    );
     const unknown = await cli('salience');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);

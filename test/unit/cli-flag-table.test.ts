@@ -5,10 +5,14 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addFlags, configFlags, flagName } from '../../src/cli/flag-table.js';
 import { TRAIN_FLAGS } from '../../src/cli/train.js';
-import { TRAIN_DEFAULTS, resolveTrainConfig } from '../../src/train/config.js';
+import { resolveTrainConfig, TRAIN_DEFAULTS } from '../../src/train/config.js';
 
 function parse(args: string[]): Record<string, unknown> {
-  const cmd = addFlags(new Command('train').exitOverride().configureOutput({ writeErr: () => undefined }), TRAIN_FLAGS, TRAIN_DEFAULTS);
+  const cmd = addFlags(
+    new Command('train').exitOverride().configureOutput({ writeErr: () => undefined }),
+    TRAIN_FLAGS,
+    TRAIN_DEFAULTS,
+  );
   cmd.parse(['node', 'train', ...args]);
   return cmd.opts();
 }
@@ -22,8 +26,12 @@ describe('train flag table', () => {
     expect(new Set(TRAIN_FLAGS.map((s) => s.key)).size).toBe(TRAIN_FLAGS.length);
   });
 
-  it('help shows the defaults table\'s values, never an unfilled placeholder', () => {
-    const help = addFlags(new Command('train').configureHelp({ helpWidth: 1000 }), TRAIN_FLAGS, TRAIN_DEFAULTS).helpInformation();
+  it("help shows the defaults table's values, never an unfilled placeholder", () => {
+    const help = addFlags(
+      new Command('train').configureHelp({ helpWidth: 1000 }),
+      TRAIN_FLAGS,
+      TRAIN_DEFAULTS,
+    ).helpInformation();
     expect(help).not.toMatch(/\{default\}|default undefined/);
     expect(help).toContain(`--lr <x>`);
     expect(help).toContain(`classifier SGD learning rate (default ${TRAIN_DEFAULTS.lr})`);
@@ -31,8 +39,26 @@ describe('train flag table', () => {
   });
 
   it('parsed flags map onto the configuration; command-only flags stay out of it', () => {
-    const flags = parse(['--image-size', '64', '--val-split', 'none', '--crop-scale', '0.5', '--amp', '--threads', '2', '--snapshot-every', 'first']);
-    expect(configFlags(flags, TRAIN_FLAGS)).toEqual({ imageSize: 64, valSplit: null, cropScale: [0.5, 1], amp: true, snapshotEvery: 'first' });
+    const flags = parse([
+      '--image-size',
+      '64',
+      '--val-split',
+      'none',
+      '--crop-scale',
+      '0.5',
+      '--amp',
+      '--threads',
+      '2',
+      '--snapshot-every',
+      'first',
+    ]);
+    expect(configFlags(flags, TRAIN_FLAGS)).toEqual({
+      imageSize: 64,
+      valSplit: null,
+      cropScale: [0.5, 1],
+      amp: true,
+      snapshotEvery: 'first',
+    });
     expect(flags.threads).toBe(2);
     // 'none' is null in the configuration (commander alone would store a parser's null as '').
     expect(configFlags(parse(['--snapshot-every', 'none']), TRAIN_FLAGS)).toEqual({ snapshotEvery: null });

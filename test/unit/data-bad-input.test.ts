@@ -1,15 +1,24 @@
 // Bad input: each case is skipped, counted and reported by default, and stops the run with the
 // file (and manifest line) named in strict mode. Nothing crashes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { transformImage } from '../../src/data/transforms.js';
-import { DataError, formatSkipReport } from '../../src/data/skips.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/load.js';
 import { BatchLoader } from '../../src/data/loader.js';
+import { DataError, formatSkipReport } from '../../src/data/skips.js';
+import { transformImage } from '../../src/data/transforms.js';
 import type { ImageBatch } from '../../src/data/types.js';
-import { classColour, makeTempDir, meanColour, paintBoxes, writeClassImage, writeImage, writeText } from './data-fixtures.js';
+import {
+  classColour,
+  makeTempDir,
+  meanColour,
+  paintBoxes,
+  writeClassImage,
+  writeImage,
+  writeText,
+} from './data-fixtures.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -28,7 +37,9 @@ function crc32(bytes: Buffer): number {
 
 /** A small valid PNG whose header claims width x height: a decompression bomb's calling card. */
 async function forgedPng(width: number, height: number): Promise<Buffer> {
-  const png = await sharp(Buffer.alloc(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } }).png().toBuffer();
+  const png = await sharp(Buffer.alloc(16 * 16 * 3), { raw: { width: 16, height: 16, channels: 3 } })
+    .png()
+    .toBuffer();
   png.writeUInt32BE(width, 16);
   png.writeUInt32BE(height, 20);
   png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
@@ -37,7 +48,12 @@ async function forgedPng(width: number, height: number): Promise<Buffer> {
 
 async function badFiles(): Promise<Record<string, string>> {
   const good = join(dir, 'good.jpg');
-  await writeImage(good, paintBoxes(64, 48, [{ x0: 5, y0: 5, x1: 30, y1: 30 }], [250, 250, 250], [30, 90, 160]), 64, 48);
+  await writeImage(
+    good,
+    paintBoxes(64, 48, [{ x0: 5, y0: 5, x1: 30, y1: 30 }], [250, 250, 250], [30, 90, 160]),
+    64,
+    48,
+  );
   const bytes = await readFile(good);
   const files = {
     missing: join(dir, 'does-not-exist.jpg'),
@@ -62,7 +78,10 @@ async function badFiles(): Promise<Record<string, string>> {
   bmp.writeUInt16LE(1, 26);
   bmp.writeUInt16LE(24, 28);
   await writeFile(files.bmp, bmp);
-  await writeFile(files.svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+  await writeFile(
+    files.svg,
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+  );
   await writeFile(files.bomb, await forgedPng(30000, 30000));
   return files;
 }
@@ -93,12 +112,18 @@ describe('decoding bad files', () => {
     const files = await badFiles();
     const good = join(dir, 'good.jpg');
     expect((await transformImage(good, { kind: 'val', size: 32 })).data.length).toBe(32 * 32 * 3);
-    await expect(transformImage(good, { kind: 'val', size: 32, maxPixels: 1000 })).rejects.toThrow(/over the pixel limit: 64x48 > 1000/);
-    await expect(transformImage(good, { kind: 'val', size: 32 }, { boxes: [{ x0: 10, y0: 10, x1: 200, y1: 20 }] })).rejects.toThrow(/box outside the image/);
-    await expect(transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 500, height: 48 } })).rejects.toThrow(
-      /size mismatch: the manifest says 500x48, the image is 64x48/,
+    await expect(transformImage(good, { kind: 'val', size: 32, maxPixels: 1000 })).rejects.toThrow(
+      /over the pixel limit: 64x48 > 1000/,
     );
-    expect((await transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 64, height: 48 } })).width).toBe(64);
+    await expect(
+      transformImage(good, { kind: 'val', size: 32 }, { boxes: [{ x0: 10, y0: 10, x1: 200, y1: 20 }] }),
+    ).rejects.toThrow(/box outside the image/);
+    await expect(
+      transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 500, height: 48 } }),
+    ).rejects.toThrow(/size mismatch: the manifest says 500x48, the image is 64x48/);
+    expect(
+      (await transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 64, height: 48 } })).width,
+    ).toBe(64);
     expect(files).toBeDefined();
   });
 });
@@ -129,7 +154,10 @@ describe('bad manifest lines', () => {
   it('skips, counts and reports them with file:line by default', async () => {
     const root = await jsonlFixture();
     const ds = await loadDataset({ data: root, split: 'train' });
-    expect(ds.samples.map((s) => s.origin)).toEqual([`${join(root, 'train.jsonl')}:1`, `${join(root, 'train.jsonl')}:9`]);
+    expect(ds.samples.map((s) => s.origin)).toEqual([
+      `${join(root, 'train.jsonl')}:1`,
+      `${join(root, 'train.jsonl')}:9`,
+    ]);
     const byLine = Object.fromEntries(ds.skipped.map((r) => [r.origin.split(':').pop(), r.reason]));
     expect(byLine['2']).toMatch(/^malformed line/);
     expect(byLine['3']).toMatch(/no "path"/);
@@ -147,7 +175,9 @@ describe('bad manifest lines', () => {
 
   it('fails at the first one in strict mode, naming file and line', async () => {
     const root = await jsonlFixture();
-    await expect(loadDataset({ data: root, split: 'train', strict: true })).rejects.toThrow(`${join(root, 'train.jsonl')}:2: malformed line`);
+    await expect(loadDataset({ data: root, split: 'train', strict: true })).rejects.toThrow(
+      `${join(root, 'train.jsonl')}:2: malformed line`,
+    );
   });
 
   it('handles bad wsolevaluation lines', async () => {
@@ -170,7 +200,9 @@ describe('bad manifest lines', () => {
       expect.stringMatching(/^image_ids.txt:3 bad box .*localization.txt:2: box outside the image/),
       expect.stringMatching(/^image_ids.txt:4 missing file: .*d.png/),
     ]);
-    await expect(loadDataset({ data: root, split: 'val', strict: true })).rejects.toThrow(/class_labels.txt:2: label out of range/);
+    await expect(loadDataset({ data: root, split: 'val', strict: true })).rejects.toThrow(
+      /class_labels.txt:2: label out of range/,
+    );
   });
 
   it('handles bad ImageNet annotations', async () => {
@@ -178,7 +210,10 @@ describe('bad manifest lines', () => {
     await writeClassImage(join(root, 'train', 'n1', 'a.JPEG'), 0);
     await writeClassImage(join(root, 'train', 'n2', 'b.JPEG'), 1);
     for (const name of ['v1', 'v2', 'v3', 'v4']) await writeClassImage(join(root, 'val', `${name}.JPEG`), 0);
-    await writeText(join(root, 'LOC_val_solution.csv'), ['ImageId,PredictionString', 'v1,n1 1 1 5 5', 'v2,n1 1 1', 'v3,n9 1 1 5 5'].join('\n'));
+    await writeText(
+      join(root, 'LOC_val_solution.csv'),
+      ['ImageId,PredictionString', 'v1,n1 1 1 5 5', 'v2,n1 1 1', 'v3,n9 1 1 5 5'].join('\n'),
+    );
     const ds = await loadDataset({ data: root, split: 'val' });
     expect(ds.samples.map((s) => s.path.split('/').pop())).toEqual(['v1.JPEG']);
     expect(ds.skipped.map((r) => r.reason)).toEqual([
@@ -187,11 +222,16 @@ describe('bad manifest lines', () => {
       expect.stringMatching(/label out of range: class n9/), // v3
       expect.stringMatching(/^no label/), // v4: not in the CSV
     ]);
-    await writeText(join(root, 'ILSVRC2012_bbox_val_v3', 'val', 'v1.xml'), '<annotation><object><name>n1</name></object></annotation>');
+    await writeText(
+      join(root, 'ILSVRC2012_bbox_val_v3', 'val', 'v1.xml'),
+      '<annotation><object><name>n1</name></object></annotation>',
+    );
     const xml = await loadDataset({ data: root, split: 'val', boxes: join(root, 'ILSVRC2012_bbox_val_v3', 'val') });
     expect(xml.samples).toEqual([]);
     expect(xml.skipped[0]!.reason).toMatch(/malformed annotation: <object> without/);
-    await expect(loadDataset({ data: root, split: 'val', strict: true })).rejects.toThrow(/LOC_val_solution.csv:3: malformed line/);
+    await expect(loadDataset({ data: root, split: 'val', strict: true })).rejects.toThrow(
+      /LOC_val_solution.csv:3: malformed line/,
+    );
   });
 });
 
@@ -205,7 +245,9 @@ describe('bad images inside batches', () => {
       lines.push(JSON.stringify({ path: `ok${i}.png`, label: i % 3 }));
     }
     // Lines 9-14, after eight good ones.
-    const bad = ['truncated', 'text', 'svg', 'bomb', 'bmp', 'empty'].map((name) => JSON.stringify({ path: files[name], label: 1 }));
+    const bad = ['truncated', 'text', 'svg', 'bomb', 'bmp', 'empty'].map((name) =>
+      JSON.stringify({ path: files[name], label: 1 }),
+    );
     lines.splice(8, 0, ...bad);
     lines.push(JSON.stringify({ path: 'vanishes.png', label: 2 }));
     await writeClassImage(join(root, 'vanishes.png'), 2);
@@ -240,7 +282,9 @@ describe('bad images inside batches', () => {
     expect(loader.skipped.map((r) => r.origin).join('\n')).toContain('vanishes.png (');
     expect(loader.skipSummary()).toMatch(/^skipped 7 samples/);
     const again = await run();
-    expect(again.batches.map((b) => [b.indices, [...b.labels], b.data])).toEqual(batches.map((b) => [b.indices, [...b.labels], b.data]));
+    expect(again.batches.map((b) => [b.indices, [...b.labels], b.data])).toEqual(
+      batches.map((b) => [b.indices, [...b.labels], b.data]),
+    );
   });
 
   it('drops them from evaluation batches, keeping labels with pixels', async () => {
@@ -253,7 +297,12 @@ describe('bad images inside batches', () => {
     }
     expect(batches.reduce((n, b) => n + b.n, 0)).toBe(12);
     expect(loader.skipped).toHaveLength(7);
-    const replaced = new BatchLoader(dataset, { batchSize: 4, size: 16, transform: 'score-direct', onBadSample: 'replace' });
+    const replaced = new BatchLoader(dataset, {
+      batchSize: 4,
+      size: 16,
+      transform: 'score-direct',
+      onBadSample: 'replace',
+    });
     const sizes: number[] = [];
     for await (const b of replaced.batches()) {
       checkAligned(b);

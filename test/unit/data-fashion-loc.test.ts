@@ -1,19 +1,27 @@
 // The fashion-loc demo dataset, generated from the real Fashion-MNIST files: every box encloses
 // the drawn item exactly, the files match the scenes, --duplicate gives two boxes per image.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { FASHION_CLASSES, FASHION_MNIST_DIR, fashionLocScene, generateFashionLoc, sceneRandom, sideBySide } from '../../src/data/fashion-loc.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFashionLoc, generatorFingerprint } from '../../src/data/demo/fashion-loc.js';
+import {
+  FASHION_CLASSES,
+  FASHION_MNIST_DIR,
+  fashionLocScene,
+  generateFashionLoc,
+  sceneRandom,
+  sideBySide,
+} from '../../src/data/fashion-loc.js';
 import { drawScene, scaleItem } from '../../src/data/fashion-scene.js';
 import { readIdx } from '../../src/data/idx.js';
-import { Random } from '../../src/data/random.js';
 import { loadDataset } from '../../src/data/load.js';
-import { ensureFashionLoc, generatorFingerprint } from '../../src/data/demo/fashion-loc.js';
-import { createHash } from 'node:crypto';
-import { makeTempDir } from './data-fixtures.js';
+import { Random } from '../../src/data/random.js';
 import { missing } from '../environment.js';
+import { makeTempDir } from './data-fixtures.js';
 
 const installed = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
 let dir: string;
@@ -39,7 +47,10 @@ function checkScene(scene: ReturnType<typeof drawScene>): void {
     for (let x = 0; x < size; x++) {
       const p = y * size + x;
       const inside = x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1;
-      const differs = pixels[p * 3] !== background[p * 3] || pixels[p * 3 + 1] !== background[p * 3 + 1] || pixels[p * 3 + 2] !== background[p * 3 + 2];
+      const differs =
+        pixels[p * 3] !== background[p * 3] ||
+        pixels[p * 3 + 1] !== background[p * 3 + 1] ||
+        pixels[p * 3 + 2] !== background[p * 3 + 2];
       if (differs) changed++;
       if (!mask[p]) {
         if (differs) changedOutsideMask++;
@@ -94,102 +105,147 @@ describe('scenes', () => {
   });
 });
 
-describe.skipIf(missing(installed, 'Fashion-MNIST (Debian\'s dataset-fashion-mnist)'))('fashion-loc on the installed Fashion-MNIST', () => {
-  it('writes wsolevaluation metadata whose files and boxes match the scenes', async () => {
-    const out = join(dir, 'single');
-    const summary = await generateFashionLoc({ out, size: 64, train: 12, val: 4, test: 6, seed: 5 });
-    expect(summary.counts).toEqual({ train: 12, val: 4, test: 6 });
-    const train = await loadDataset({ data: out, split: 'train', strict: true });
-    expect(train.classIds).toEqual(FASHION_CLASSES.map((c) => c.id));
-    expect(train.classNames[9]).toBe('Ankle boot');
-    expect(train.samples).toHaveLength(12);
-    const test = await loadDataset({ data: out, split: 'test', strict: true });
-    expect(test.samples).toHaveLength(6);
+describe.skipIf(missing(installed, "Fashion-MNIST (Debian's dataset-fashion-mnist)"))(
+  'fashion-loc on the installed Fashion-MNIST',
+  () => {
+    it('writes wsolevaluation metadata whose files and boxes match the scenes', async () => {
+      const out = join(dir, 'single');
+      const summary = await generateFashionLoc({ out, size: 64, train: 12, val: 4, test: 6, seed: 5 });
+      expect(summary.counts).toEqual({ train: 12, val: 4, test: 6 });
+      const train = await loadDataset({ data: out, split: 'train', strict: true });
+      expect(train.classIds).toEqual(FASHION_CLASSES.map((c) => c.id));
+      expect(train.classNames[9]).toBe('Ankle boot');
+      expect(train.samples).toHaveLength(12);
+      const test = await loadDataset({ data: out, split: 'test', strict: true });
+      expect(test.samples).toHaveLength(6);
 
-    const official = await readIdx(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
-    const labels = await readIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'));
-    const items = (await readFile(join(out, 'metadata', 'train', 'source_items.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
-    const valItems = (await readFile(join(out, 'metadata', 'val', 'source_items.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
-    expect(items.filter((i) => valItems.includes(i))).toEqual([]); // train and val items are disjoint
+      const official = await readIdx(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+      const labels = await readIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'));
+      const items = (await readFile(join(out, 'metadata', 'train', 'source_items.txt'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.split(',')[1]));
+      const valItems = (await readFile(join(out, 'metadata', 'val', 'source_items.txt'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.split(',')[1]));
+      expect(items.filter((i) => valItems.includes(i))).toEqual([]); // train and val items are disjoint
 
-    for (const [k, sample] of train.samples.entries()) {
-      expect(sample.label).toBe(labels.data[items[k]!]);
-      expect([sample.width, sample.height]).toEqual([64, 64]);
-      const scene = fashionLocScene(official.data, items[k]!, 64, sceneRandom(5, 'train', k));
-      checkScene(scene);
-      expect(sample.boxes).toEqual([scene.box]);
-      const { data, info } = await sharp(sample.path).raw().toBuffer({ resolveWithObject: true });
-      expect([info.width, info.height, info.channels]).toEqual([64, 64, 3]);
-      expect(data.equals(Buffer.from(scene.pixels))).toBe(true);
-    }
-  });
+      for (const [k, sample] of train.samples.entries()) {
+        expect(sample.label).toBe(labels.data[items[k]!]);
+        expect([sample.width, sample.height]).toEqual([64, 64]);
+        const scene = fashionLocScene(official.data, items[k]!, 64, sceneRandom(5, 'train', k));
+        checkScene(scene);
+        expect(sample.boxes).toEqual([scene.box]);
+        const { data, info } = await sharp(sample.path).raw().toBuffer({ resolveWithObject: true });
+        expect([info.width, info.height, info.channels]).toEqual([64, 64, 3]);
+        expect(data.equals(Buffer.from(scene.pixels))).toBe(true);
+      }
+    });
 
-  it('--duplicate writes 2·size × size images with two boxes', async () => {
-    const out = join(dir, 'duplicate');
-    await generateFashionLoc({ out, size: 48, duplicate: true, train: 3, val: 0, test: 2, seed: 1 });
-    const test = await loadDataset({ data: out, split: 'test', strict: true });
-    expect(test.samples).toHaveLength(2);
-    for (const sample of test.samples) {
-      expect([sample.width, sample.height]).toEqual([96, 48]);
-      expect(sample.boxes).toHaveLength(2);
-      const [a, b] = sample.boxes;
-      expect(b).toEqual({ x0: a!.x0 + 48, y0: a!.y0, x1: a!.x1 + 48, y1: a!.y1 });
-      const meta = await sharp(sample.path).metadata();
-      expect([meta.width, meta.height]).toEqual([96, 48]);
-    }
-    const val = await loadDataset({ data: out, split: 'val' });
-    expect(val.samples).toEqual([]);
-  });
+    it('--duplicate writes 2·size × size images with two boxes', async () => {
+      const out = join(dir, 'duplicate');
+      await generateFashionLoc({ out, size: 48, duplicate: true, train: 3, val: 0, test: 2, seed: 1 });
+      const test = await loadDataset({ data: out, split: 'test', strict: true });
+      expect(test.samples).toHaveLength(2);
+      for (const sample of test.samples) {
+        expect([sample.width, sample.height]).toEqual([96, 48]);
+        expect(sample.boxes).toHaveLength(2);
+        const [a, b] = sample.boxes;
+        expect(b).toEqual({ x0: a!.x0 + 48, y0: a!.y0, x1: a!.x1 + 48, y1: a!.y1 });
+        const meta = await sharp(sample.path).metadata();
+        expect([meta.width, meta.height]).toEqual([96, 48]);
+      }
+      const val = await loadDataset({ data: out, split: 'val' });
+      expect(val.samples).toEqual([]);
+    });
 
-  it('is reproducible from the seed', async () => {
-    await generateFashionLoc({ out: join(dir, 'r1'), size: 32, train: 3, val: 1, test: 1, seed: 9 });
-    await generateFashionLoc({ out: join(dir, 'r2'), size: 32, train: 3, val: 1, test: 1, seed: 9 });
-    for (const file of ['metadata/train/localization.txt', 'images/train/000002.png', 'images/test/000000.png']) {
-      expect((await readFile(join(dir, 'r1', file))).equals(await readFile(join(dir, 'r2', file)))).toBe(true);
-    }
-  });
+    it('is reproducible from the seed', async () => {
+      await generateFashionLoc({ out: join(dir, 'r1'), size: 32, train: 3, val: 1, test: 1, seed: 9 });
+      await generateFashionLoc({ out: join(dir, 'r2'), size: 32, train: 3, val: 1, test: 1, seed: 9 });
+      for (const file of ['metadata/train/localization.txt', 'images/train/000002.png', 'images/test/000000.png']) {
+        expect((await readFile(join(dir, 'r1', file))).equals(await readFile(join(dir, 'r2', file)))).toBe(true);
+      }
+    });
 
-  it('--classes keeps only items of those classes, labelled in the given order; --item-scale sets the item size', async () => {
-    const out = join(dir, 'subset');
-    await generateFashionLoc({ out, size: 64, train: 12, val: 2, test: 4, classes: ['bag', 'trouser'], itemScale: [0.7, 0.8] });
-    expect((await readFile(join(out, 'metadata', 'classes.txt'), 'utf8')).trim().split('\n')).toEqual(['bag Bag', 'trouser Trouser']);
-    const official = await readIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'));
-    const items = (await readFile(join(out, 'metadata', 'train', 'source_items.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
-    const labels = (await readFile(join(out, 'metadata', 'train', 'class_labels.txt'), 'utf8')).trim().split('\n').map((l) => Number(l.split(',')[1]));
-    for (let k = 0; k < items.length; k++) expect(labels[k]).toBe(official.data[items[k]!] === 8 ? 0 : 1); // bag is label 8, trouser 1
-    expect(new Set(items.map((i) => official.data[i]))).toEqual(new Set([8, 1]));
-    // A box is at most the item's square: sides of 70–80% of 64 px.
-    for (const line of (await readFile(join(out, 'metadata', 'train', 'localization.txt'), 'utf8')).trim().split('\n')) {
-      const [, x0, y0, x1, y1] = line.split(',').map(Number);
-      expect(Math.max(x1! - x0!, y1! - y0!)).toBeLessThanOrEqual(Math.round(0.8 * 64));
-      expect(Math.max(x1! - x0!, y1! - y0!)).toBeGreaterThan(Math.round(0.7 * 64) / 2);
-    }
-    await expect(generateFashionLoc({ out: join(dir, 'bad'), size: 32, train: 1, val: 0, test: 0, classes: ['cat'] })).rejects.toThrow(/unknown fashion-loc class 'cat'/);
-  });
+    it('--classes keeps only items of those classes, labelled in the given order; --item-scale sets the item size', async () => {
+      const out = join(dir, 'subset');
+      await generateFashionLoc({
+        out,
+        size: 64,
+        train: 12,
+        val: 2,
+        test: 4,
+        classes: ['bag', 'trouser'],
+        itemScale: [0.7, 0.8],
+      });
+      expect((await readFile(join(out, 'metadata', 'classes.txt'), 'utf8')).trim().split('\n')).toEqual([
+        'bag Bag',
+        'trouser Trouser',
+      ]);
+      const official = await readIdx(join(FASHION_MNIST_DIR, 'train-labels-idx1-ubyte.gz'));
+      const items = (await readFile(join(out, 'metadata', 'train', 'source_items.txt'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.split(',')[1]));
+      const labels = (await readFile(join(out, 'metadata', 'train', 'class_labels.txt'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.split(',')[1]));
+      for (let k = 0; k < items.length; k++) expect(labels[k]).toBe(official.data[items[k]!] === 8 ? 0 : 1); // bag is label 8, trouser 1
+      expect(new Set(items.map((i) => official.data[i]))).toEqual(new Set([8, 1]));
+      // A box is at most the item's square: sides of 70–80% of 64 px.
+      for (const line of (await readFile(join(out, 'metadata', 'train', 'localization.txt'), 'utf8'))
+        .trim()
+        .split('\n')) {
+        const [, x0, y0, x1, y1] = line.split(',').map(Number);
+        expect(Math.max(x1! - x0!, y1! - y0!)).toBeLessThanOrEqual(Math.round(0.8 * 64));
+        expect(Math.max(x1! - x0!, y1! - y0!)).toBeGreaterThan(Math.round(0.7 * 64) / 2);
+      }
+      await expect(
+        generateFashionLoc({ out: join(dir, 'bad'), size: 32, train: 1, val: 0, test: 0, classes: ['cat'] }),
+      ).rejects.toThrow(/unknown fashion-loc class 'cat'/);
+    });
 
-  it("the cache key carries a fingerprint of the generator's code and of the settings", async () => {
-    const hash = createHash('sha256');
-    for (const name of ['fashion-loc', 'fashion-scene', 'random', 'idx']) hash.update(await readFile(join(import.meta.dirname, '..', '..', 'src', 'data', `${name}.ts`)));
-    expect(generatorFingerprint()).toBe(hash.digest('hex').slice(0, 12));
-    const cache = join(dir, 'keyed');
-    const a = await ensureFashionLoc({ cache, size: 32, train: 2, val: 1, test: 1 });
-    const b = await ensureFashionLoc({ cache, size: 32, train: 2, val: 1, test: 1, classes: ['bag', 'sneaker'] });
-    expect(a).toContain(`fashion-loc-${generatorFingerprint()}-`);
-    expect(b).not.toBe(a);
-  });
+    it("the cache key carries a fingerprint of the generator's code and of the settings", async () => {
+      const hash = createHash('sha256');
+      for (const name of ['fashion-loc', 'fashion-scene', 'random', 'idx'])
+        hash.update(await readFile(join(import.meta.dirname, '..', '..', 'src', 'data', `${name}.ts`)));
+      expect(generatorFingerprint()).toBe(hash.digest('hex').slice(0, 12));
+      const cache = join(dir, 'keyed');
+      const a = await ensureFashionLoc({ cache, size: 32, train: 2, val: 1, test: 1 });
+      const b = await ensureFashionLoc({ cache, size: 32, train: 2, val: 1, test: 1, classes: ['bag', 'sneaker'] });
+      expect(a).toContain(`fashion-loc-${generatorFingerprint()}-`);
+      expect(b).not.toBe(a);
+    });
 
-  it('ensureFashionLoc generates once into the cache and then reuses it', async () => {
-    const cache = join(dir, 'cache');
-    const lines: string[] = [];
-    const first = await ensureFashionLoc({ cache, size: 32, train: 4, val: 2, test: 2, onProgress: (line) => lines.push(line) });
-    expect(lines[0]).toMatch(/generating the fashion-loc demo dataset/);
-    expect(lines.at(-2)).toBe('fashion-loc: 8/8 images');
-    expect(lines.at(-1)).toMatch(/^fashion-loc: generated in \d+\.\d s \(/);
-    const stamp = (await stat(join(first, 'metadata', 'generator.json'))).mtimeMs;
-    const again = await ensureFashionLoc({ cache, size: 32, train: 4, val: 2, test: 2, onProgress: (line) => lines.push(line) });
-    expect(again).toBe(first);
-    expect((await stat(join(first, 'metadata', 'generator.json'))).mtimeMs).toBe(stamp);
-    expect(await readdir(cache)).toEqual([first.split('/').pop()]); // no partial folders left
-    expect((await loadDataset({ data: first, split: 'val', strict: true })).samples).toHaveLength(2);
-  });
-});
+    it('ensureFashionLoc generates once into the cache and then reuses it', async () => {
+      const cache = join(dir, 'cache');
+      const lines: string[] = [];
+      const first = await ensureFashionLoc({
+        cache,
+        size: 32,
+        train: 4,
+        val: 2,
+        test: 2,
+        onProgress: (line) => lines.push(line),
+      });
+      expect(lines[0]).toMatch(/generating the fashion-loc demo dataset/);
+      expect(lines.at(-2)).toBe('fashion-loc: 8/8 images');
+      expect(lines.at(-1)).toMatch(/^fashion-loc: generated in \d+\.\d s \(/);
+      const stamp = (await stat(join(first, 'metadata', 'generator.json'))).mtimeMs;
+      const again = await ensureFashionLoc({
+        cache,
+        size: 32,
+        train: 4,
+        val: 2,
+        test: 2,
+        onProgress: (line) => lines.push(line),
+      });
+      expect(again).toBe(first);
+      expect((await stat(join(first, 'metadata', 'generator.json'))).mtimeMs).toBe(stamp);
+      expect(await readdir(cache)).toEqual([first.split('/').pop()]); // no partial folders left
+      expect((await loadDataset({ data: first, split: 'val', strict: true })).samples).toHaveLength(2);
+    });
+  },
+);

@@ -1,5 +1,5 @@
 // Real image files for the data tests, generated with sharp into a fresh temporary folder.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -11,7 +11,13 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; cleanu
 }
 
 /** An RGB image filled with `background`, with each box painted in `colour` (exclusive ends). */
-export function paintBoxes(width: number, height: number, boxes: Box[], colour: [number, number, number] = [255, 255, 255], background: [number, number, number] = [0, 0, 0]): Buffer {
+export function paintBoxes(
+  width: number,
+  height: number,
+  boxes: Box[],
+  colour: [number, number, number] = [255, 255, 255],
+  background: [number, number, number] = [0, 0, 0],
+): Buffer {
   const pixels = Buffer.alloc(width * height * 3);
   for (let i = 0; i < width * height; i++) pixels.set(background, i * 3);
   for (const box of boxes) {
@@ -20,10 +26,18 @@ export function paintBoxes(width: number, height: number, boxes: Box[], colour: 
   return pixels;
 }
 
-export async function writeImage(path: string, pixels: Buffer, width: number, height: number, format: 'jpeg' | 'png' | 'webp' = 'jpeg', channels: 1 | 3 | 4 = 3): Promise<void> {
+export async function writeImage(
+  path: string,
+  pixels: Buffer,
+  width: number,
+  height: number,
+  format: 'jpeg' | 'png' | 'webp' = 'jpeg',
+  channels: 1 | 3 | 4 = 3,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   let image = sharp(pixels, { raw: { width, height, channels } });
-  image = format === 'jpeg' ? image.jpeg({ quality: 95 }) : format === 'png' ? image.png() : image.webp({ lossless: true });
+  image =
+    format === 'jpeg' ? image.jpeg({ quality: 95 }) : format === 'png' ? image.png() : image.webp({ lossless: true });
   await image.toFile(path);
 }
 

@@ -1,5 +1,6 @@
 // Transform geometry against hand-computed values (torchvision arithmetic, the spec's box rule).
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../src/data/random.js';
 import {
   boxProblem,
   planScoreCrop,
@@ -8,11 +9,10 @@ import {
   planVal,
   randomResizedCropRegion,
   roundHalfEven,
+  type TransformPlan,
   transformBox,
   validationShortSide,
-  type TransformPlan,
 } from '../../src/data/transform-geometry.js';
-import { Random } from '../../src/data/random.js';
 
 const box = { x0: 100, y0: 50, x1: 400, y1: 300 };
 

@@ -1,11 +1,12 @@
 // The JS header shortcut must agree with sharp on every file it answers for, and step aside
 // (undefined) on files it does not understand.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { quickImageHeader } from '../../src/data/image-header.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageHeader } from '../../src/data/decode.js';
+import { quickImageHeader } from '../../src/data/image-header.js';
 import { makeTempDir, paintBoxes } from './data-fixtures.js';
 
 let dir: string;
@@ -13,7 +14,8 @@ let cleanup: () => Promise<void>;
 beforeAll(async () => ({ dir, cleanup } = await makeTempDir('header')));
 afterAll(async () => cleanup());
 
-const raw = (w: number, h: number, channels: 1 | 3 | 4 = 3) => sharp(Buffer.alloc(w * h * channels, 90), { raw: { width: w, height: h, channels } });
+const raw = (w: number, h: number, channels: 1 | 3 | 4 = 3) =>
+  sharp(Buffer.alloc(w * h * channels, 90), { raw: { width: w, height: h, channels } });
 
 async function agree(bytes: Buffer): Promise<void> {
   const quick = quickImageHeader(bytes);
@@ -39,7 +41,11 @@ describe('quick image header', () => {
   it('agrees with sharp on PNG variants', async () => {
     await agree(await raw(41, 17, 1).png().toBuffer());
     await agree(await raw(41, 17, 4).png().toBuffer());
-    await agree(await sharp(paintBoxes(41, 17, []), { raw: { width: 41, height: 17, channels: 3 } }).png({ palette: true }).toBuffer());
+    await agree(
+      await sharp(paintBoxes(41, 17, []), { raw: { width: 41, height: 17, channels: 3 } })
+        .png({ palette: true })
+        .toBuffer(),
+    );
   });
 
   it('steps aside for other formats and malformed headers', async () => {
@@ -52,8 +58,15 @@ describe('quick image header', () => {
     broken.writeUInt16BE(1, 4); // corrupt that segment's length
     expect(quickImageHeader(broken)).toBeUndefined();
     // A truncated file whose headers survive still reports its size; the decoder rejects it later.
-    const large = await sharp(paintBoxes(200, 150, [{ x0: 20, y0: 20, x1: 90, y1: 100 }]), { raw: { width: 200, height: 150, channels: 3 } }).jpeg().toBuffer();
-    expect(quickImageHeader(large.subarray(0, Math.floor(large.length * 0.8)))).toMatchObject({ width: 200, height: 150 });
+    const large = await sharp(paintBoxes(200, 150, [{ x0: 20, y0: 20, x1: 90, y1: 100 }]), {
+      raw: { width: 200, height: 150, channels: 3 },
+    })
+      .jpeg()
+      .toBuffer();
+    expect(quickImageHeader(large.subarray(0, Math.floor(large.length * 0.8)))).toMatchObject({
+      width: 200,
+      height: 150,
+    });
   });
 
   it('reads a real file the loader wrote with sharp the same way', async () => {

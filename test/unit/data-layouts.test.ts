@@ -1,7 +1,8 @@
 // Every dataset layout read from real folders of generated images.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { join } from 'node:path';
-import { loadDataset, detectFormat } from '../../src/data/load.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectFormat, loadDataset } from '../../src/data/load.js';
 import { makeTempDir, writeClassImage, writeText } from './data-fixtures.js';
 
 let dir: string;
@@ -11,20 +12,35 @@ afterAll(async () => cleanup());
 
 const wnids = ['n01440764', 'n01443537', 'n01484850'];
 
-function vocXml(name: string, width: number, height: number, objects: Array<[string, number, number, number, number]>): string {
+function vocXml(
+  name: string,
+  width: number,
+  height: number,
+  objects: Array<[string, number, number, number, number]>,
+): string {
   const body = objects
-    .map(([cls, x0, y0, x1, y1]) => `<object><name>${cls}</name><bndbox><xmin>${x0}</xmin><ymin>${y0}</ymin><xmax>${x1}</xmax><ymax>${y1}</ymax></bndbox></object>`)
+    .map(
+      ([cls, x0, y0, x1, y1]) =>
+        `<object><name>${cls}</name><bndbox><xmin>${x0}</xmin><ymin>${y0}</ymin><xmax>${x1}</xmax><ymax>${y1}</ymax></bndbox></object>`,
+    )
     .join('\n');
   return `<annotation><filename>${name}</filename><size><width>${width}</width><height>${height}</height><depth>3</depth></size>\n${body}\n</annotation>\n`;
 }
 
 async function imagenetTrain(root: string): Promise<void> {
   // Written out of order on purpose: the class index must follow sorted wnids.
-  for (const [w, files] of [[wnids[2]!, ['z.JPEG']], [wnids[0]!, ['a.JPEG', 'b.jpeg']], [wnids[1]!, ['c.JPEG']]] as const) {
+  for (const [w, files] of [
+    [wnids[2]!, ['z.JPEG']],
+    [wnids[0]!, ['a.JPEG', 'b.jpeg']],
+    [wnids[1]!, ['c.JPEG']],
+  ] as const) {
     for (const file of files) await writeClassImage(join(root, 'train', w, file), wnids.indexOf(w));
   }
   await writeText(join(root, 'train', wnids[0]!, 'notes.txt'), 'not an image');
-  await writeText(join(root, 'LOC_synset_mapping.txt'), `${wnids[0]} tench, Tinca tinca\n${wnids[1]} goldfish\n${wnids[2]} great white shark\n`);
+  await writeText(
+    join(root, 'LOC_synset_mapping.txt'),
+    `${wnids[0]} tench, Tinca tinca\n${wnids[1]} goldfish\n${wnids[2]} great white shark\n`,
+  );
 }
 
 describe('ImageNet folders', () => {
@@ -73,8 +89,17 @@ describe('ImageNet folders', () => {
     await writeClassImage(join(root, 'val', wnids[1]!, 'ILSVRC2012_val_00000010.JPEG'), 1);
     await writeClassImage(join(root, 'val', wnids[2]!, 'ILSVRC2012_val_00000011.JPEG'), 2);
     const xmlDir = join(root, 'ILSVRC2012_bbox_val_v3', 'val');
-    await writeText(join(xmlDir, 'ILSVRC2012_val_00000010.xml'), vocXml('ILSVRC2012_val_00000010', 48, 40, [[wnids[1]!, 2, 3, 20, 30], [wnids[0]!, 0, 0, 5, 5]]));
-    await writeText(join(xmlDir, 'ILSVRC2012_val_00000011.xml'), vocXml('ILSVRC2012_val_00000011', 48, 40, [[wnids[2]!, 10, 10, 48, 40]]));
+    await writeText(
+      join(xmlDir, 'ILSVRC2012_val_00000010.xml'),
+      vocXml('ILSVRC2012_val_00000010', 48, 40, [
+        [wnids[1]!, 2, 3, 20, 30],
+        [wnids[0]!, 0, 0, 5, 5],
+      ]),
+    );
+    await writeText(
+      join(xmlDir, 'ILSVRC2012_val_00000011.xml'),
+      vocXml('ILSVRC2012_val_00000011', 48, 40, [[wnids[2]!, 10, 10, 48, 40]]),
+    );
     const ds = await loadDataset({ data: root, split: 'val' });
     expect(ds.samples.map((s) => s.label)).toEqual([1, 2]);
     expect(ds.samples[0]!.boxes).toEqual([{ x0: 2, y0: 3, x1: 20, y1: 30 }]);
@@ -86,7 +111,10 @@ describe('ImageNet folders', () => {
     const root = join(dir, 'imagenet-flat-xml');
     await imagenetTrain(root);
     await writeClassImage(join(root, 'val', 'ILSVRC2012_val_00000020.JPEG'), 2);
-    await writeText(join(root, 'ILSVRC2012_bbox_val_v3', 'val', 'ILSVRC2012_val_00000020.xml'), vocXml('x', 48, 40, [[wnids[2]!, 1, 1, 9, 9]]));
+    await writeText(
+      join(root, 'ILSVRC2012_bbox_val_v3', 'val', 'ILSVRC2012_val_00000020.xml'),
+      vocXml('x', 48, 40, [[wnids[2]!, 1, 1, 9, 9]]),
+    );
     const ds = await loadDataset({ data: root, split: 'val' });
     expect(ds.samples).toHaveLength(1);
     expect(ds.samples[0]!.label).toBe(2);
@@ -97,7 +125,8 @@ describe('ImageNet folders', () => {
 describe('wsolevaluation metadata', () => {
   it('reads ids, labels, sizes and several boxes per image, for the chosen split', async () => {
     const root = join(dir, 'wsol');
-    const meta = (split: string, file: string, lines: string[]) => writeText(join(root, 'metadata', split, file), lines.join('\n') + '\n');
+    const meta = (split: string, file: string, lines: string[]) =>
+      writeText(join(root, 'metadata', split, file), `${lines.join('\n')}\n`);
     await writeClassImage(join(root, 'images', 'train', 'a.png'), 0);
     await writeClassImage(join(root, 'images', 'test', 'b.png'), 1);
     await writeClassImage(join(root, 'images', 'test', 'c.png'), 3);
@@ -140,10 +169,16 @@ describe('JSONL', () => {
       [
         JSON.stringify({ path: 'img/dog1.jpg', label: 'dog', boxes: [[1, 2, 30, 31]] }),
         '',
-        JSON.stringify({ path: 'img/cat1.jpg', label: 'cat', boxes: [{ x0: 0, y0: 0, x1: 5, y1: 6 }], width: 48, height: 40 }),
+        JSON.stringify({
+          path: 'img/cat1.jpg',
+          label: 'cat',
+          boxes: [{ x0: 0, y0: 0, x1: 5, y1: 6 }],
+          width: 48,
+          height: 40,
+        }),
       ].join('\n'),
     );
-    await writeText(join(root, 'val.jsonl'), JSON.stringify({ path: 'img/cat1.jpg', label: 'bird' }) + '\n');
+    await writeText(join(root, 'val.jsonl'), `${JSON.stringify({ path: 'img/cat1.jpg', label: 'bird' })}\n`);
     expect(await detectFormat(root, 'train')).toBe('jsonl');
     const ds = await loadDataset({ data: root, split: 'train' });
     expect(ds.classIds).toEqual(['bird', 'cat', 'dog']); // over every manifest in the folder
@@ -159,7 +194,7 @@ describe('JSONL', () => {
     const root = join(dir, 'jsonl-int');
     await writeClassImage(join(root, 'a.png'), 0);
     await writeText(join(root, 'classes.txt'), 'c0 first\nc1 second\n');
-    await writeText(join(root, 'train.jsonl'), JSON.stringify({ path: 'a.png', label: 1 }) + '\n');
+    await writeText(join(root, 'train.jsonl'), `${JSON.stringify({ path: 'a.png', label: 1 })}\n`);
     const ds = await loadDataset({ data: root, split: 'train' });
     expect(ds.classNames).toEqual(['first', 'second']);
     expect(ds.samples[0]!.label).toBe(1);
@@ -174,7 +209,10 @@ describe('class selection', () => {
       await writeClassImage(join(root, `${c}.png`), c, 8, 8);
       lines.push(JSON.stringify({ path: `${c}.png`, label: c }));
     }
-    await writeText(join(root, 'classes.txt'), Array.from({ length: 20 }, (_, c) => `k${String(c).padStart(2, '0')}`).join('\n'));
+    await writeText(
+      join(root, 'classes.txt'),
+      Array.from({ length: 20 }, (_, c) => `k${String(c).padStart(2, '0')}`).join('\n'),
+    );
     await writeText(join(root, 'train.jsonl'), lines.join('\n'));
     const ranged = await loadDataset({ data: root, split: 'train', classes: '2-4,10' });
     expect(ranged.classIds).toEqual(['k02', 'k03', 'k04', 'k10']);
@@ -185,7 +223,9 @@ describe('class selection', () => {
     const filed = await loadDataset({ data: root, split: 'train', classes: join(root, 'pick.txt') });
     expect(filed.classIds).toEqual(['k02', 'k10']);
     await writeText(join(root, 'bad-pick.txt'), 'k99\n');
-    await expect(loadDataset({ data: root, split: 'train', classes: join(root, 'bad-pick.txt') })).rejects.toThrow(/bad-pick.txt:1: class k99/);
+    await expect(loadDataset({ data: root, split: 'train', classes: join(root, 'bad-pick.txt') })).rejects.toThrow(
+      /bad-pick.txt:1: class k99/,
+    );
 
     // 20 classes: A..F = 1,1,2,6,6,4 classes (cumulative 5%,10%,20%,50%,80%,100%).
     const a = await loadDataset({ data: root, split: 'train', subset: 'A' });
@@ -199,6 +239,8 @@ describe('class selection', () => {
 
   it('explains what it looked for when the layout is unknown', async () => {
     await writeText(join(dir, 'empty', 'readme.txt'), 'nothing');
-    await expect(loadDataset({ data: join(dir, 'empty'), split: 'val' })).rejects.toThrow(/metadata\/val\/.*val\.jsonl.*val\//);
+    await expect(loadDataset({ data: join(dir, 'empty'), split: 'val' })).rejects.toThrow(
+      /metadata\/val\/.*val\.jsonl.*val\//,
+    );
   });
 });

@@ -1,9 +1,10 @@
 // The batch loader: reproducible order and augmentation, exact resume, buffer lifetime, alignment
 // of labels with pixels.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { join } from 'node:path';
-import { BatchLoader } from '../../src/data/loader.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/load.js';
+import { BatchLoader } from '../../src/data/loader.js';
 import type { Dataset, ImageBatch } from '../../src/data/types.js';
 import { classColour, makeTempDir, meanColour, writeClassImage, writeText } from './data-fixtures.js';
 
@@ -18,7 +19,12 @@ beforeAll(async () => {
   for (let i = 0; i < count; i++) {
     const label = i % 5;
     // A white box at a per-image place, so crops and flips change the pixels.
-    await writeClassImage(join(dir, `img${i}.png`), label, 40 + i, 30 + (i % 7), { x0: i % 10, y0: 2, x1: (i % 10) + 8, y1: 12 });
+    await writeClassImage(join(dir, `img${i}.png`), label, 40 + i, 30 + (i % 7), {
+      x0: i % 10,
+      y0: 2,
+      x1: (i % 10) + 8,
+      y1: 12,
+    });
     lines.push(JSON.stringify({ path: `img${i}.png`, label }));
   }
   await writeText(join(dir, 'train.jsonl'), lines.join('\n'));
@@ -33,7 +39,12 @@ interface Copy {
   boxes: string;
 }
 
-const copy = (b: ImageBatch): Copy => ({ data: Buffer.from(b.data), labels: [...b.labels], indices: [...b.indices], boxes: JSON.stringify(b.boxes) });
+const copy = (b: ImageBatch): Copy => ({
+  data: Buffer.from(b.data),
+  labels: [...b.labels],
+  indices: [...b.indices],
+  boxes: JSON.stringify(b.boxes),
+});
 
 async function collect(loader: BatchLoader, epoch: number, startBatch = 0): Promise<Copy[]> {
   const out: Copy[] = [];
@@ -72,8 +83,14 @@ describe('BatchLoader', () => {
   });
 
   it('is reproducible and independent of prefetch depth and concurrency', async () => {
-    const a = await collect(new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 7, prefetch: 1, concurrency: 1 }), 2);
-    const b = await collect(new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 7, prefetch: 4, concurrency: 8 }), 2);
+    const a = await collect(
+      new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 7, prefetch: 1, concurrency: 1 }),
+      2,
+    );
+    const b = await collect(
+      new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 7, prefetch: 4, concurrency: 8 }),
+      2,
+    );
     expect(b).toEqual(a);
     const otherEpoch = await collect(new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 7 }), 3);
     expect(otherEpoch.map((x) => x.indices)).not.toEqual(a.map((x) => x.indices));
@@ -84,7 +101,11 @@ describe('BatchLoader', () => {
   it('resumes exactly at startBatch', async () => {
     const full = await collect(new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 3, concurrency: 3 }), 5);
     for (const start of [1, 3, 5]) {
-      const resumed = await collect(new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 3, prefetch: 3 }), 5, start);
+      const resumed = await collect(
+        new BatchLoader(dataset, { batchSize: 4, size: 16, seed: 3, prefetch: 3 }),
+        5,
+        start,
+      );
       expect(resumed).toEqual(full.slice(start));
     }
     expect(await collect(new BatchLoader(dataset, { batchSize: 4, size: 16 }), 0, 99)).toEqual([]);
@@ -105,7 +126,7 @@ describe('BatchLoader', () => {
     const iterator = loader.batches({ epoch: 0 });
     let previous: { batch: ImageBatch; snapshot: Buffer } | undefined;
     const buffers = new Set<ArrayBufferLike>();
-    for (let step = 0; ; step++) {
+    for (;;) {
       const next = await iterator.next();
       await new Promise((resolve) => setTimeout(resolve, 20)); // the "step": prefetch runs ahead meanwhile
       // While the consumer holds batch k+1, batch k must be untouched.
@@ -151,7 +172,15 @@ describe('BatchLoader cropScale', () => {
     for (const [i, [w, h]] of shapes.entries()) {
       const box = { x0: 3 + i, y0: 5, x1: 3 + i + 14, y1: 5 + 12 };
       await writeClassImage(join(cropDir, `c${i}.png`), i % 3, w, h, box);
-      lines.push(JSON.stringify({ path: `c${i}.png`, label: i % 3, boxes: [[box.x0, box.y0, box.x1, box.y1]], width: w, height: h }));
+      lines.push(
+        JSON.stringify({
+          path: `c${i}.png`,
+          label: i % 3,
+          boxes: [[box.x0, box.y0, box.x1, box.y1]],
+          width: w,
+          height: h,
+        }),
+      );
     }
     await writeText(join(cropDir, 'train.jsonl'), lines.join('\n'));
     boxed = await loadDataset({ data: cropDir, split: 'train' });
@@ -162,14 +191,27 @@ describe('BatchLoader cropScale', () => {
   const mirrored = (b: Copy, slot: number, size: number): Buffer => {
     const out = Buffer.alloc(size * size * 3);
     const base = slot * size * size * 3;
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) b.data.copy(out, (y * size + x) * 3, base + (y * size + (size - 1 - x)) * 3, base + (y * size + (size - 1 - x)) * 3 + 3);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++)
+        b.data.copy(
+          out,
+          (y * size + x) * 3,
+          base + (y * size + (size - 1 - x)) * 3,
+          base + (y * size + (size - 1 - x)) * 3 + 3,
+        );
     return out;
   };
 
   it('with [1, 1] crops the whole image: pixels and boxes as a plain resize, up to the flip', async () => {
     const size = 16;
-    const train = await collect(new BatchLoader(boxed, { batchSize: shapes.length, size, seed: 3, shuffle: false, cropScale: [1, 1] }), 0);
-    const direct = await collect(new BatchLoader(boxed, { batchSize: shapes.length, size, transform: 'score-direct' }), 0);
+    const train = await collect(
+      new BatchLoader(boxed, { batchSize: shapes.length, size, seed: 3, shuffle: false, cropScale: [1, 1] }),
+      0,
+    );
+    const direct = await collect(
+      new BatchLoader(boxed, { batchSize: shapes.length, size, transform: 'score-direct' }),
+      0,
+    );
     expect(train).toHaveLength(1);
     const [t, d] = [train[0]!, direct[0]!];
     expect(t.indices).toEqual(d.indices);
@@ -196,12 +238,24 @@ describe('BatchLoader cropScale', () => {
 
   it('defaults to the spec range: crops smaller than the image occur', async () => {
     const loader = new BatchLoader(boxed, { batchSize: shapes.length, size: 16, seed: 3, shuffle: false });
-    const full = new BatchLoader(boxed, { batchSize: shapes.length, size: 16, seed: 3, shuffle: false, cropScale: [1, 1] });
+    const full = new BatchLoader(boxed, {
+      batchSize: shapes.length,
+      size: 16,
+      seed: 3,
+      shuffle: false,
+      cropScale: [1, 1],
+    });
     expect((await collect(loader, 0))[0]!.boxes).not.toEqual((await collect(full, 0))[0]!.boxes);
   });
 
   it('rejects a bad range', () => {
-    for (const bad of [[0, 1], [0.5, 0.4], [0.5, 1.2], [Number.NaN, 1], [-0.1, 0.5]] as Array<[number, number]>) {
+    for (const bad of [
+      [0, 1],
+      [0.5, 0.4],
+      [0.5, 1.2],
+      [Number.NaN, 1],
+      [-0.1, 0.5],
+    ] as Array<[number, number]>) {
       expect(() => new BatchLoader(boxed, { batchSize: 2, cropScale: bad })).toThrow(/crop scale/);
     }
   });

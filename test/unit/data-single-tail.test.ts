@@ -17,7 +17,11 @@ async function sizes(loader: BatchLoader, epoch: number, startBatch = 0): Promis
 
 describe('a last batch of one image', () => {
   it('is merged into the batch before for training, deterministically, and kept for evaluation', async () => {
-    const data = await makeToyDataset(mkdtempSync(join(tmpdir(), 'casm-tail-')), { classes: 3, trainPerClass: 5, valPerClass: 1 });
+    const data = await makeToyDataset(mkdtempSync(join(tmpdir(), 'casm-tail-')), {
+      classes: 3,
+      trainPerClass: 5,
+      valPerClass: 1,
+    });
     const dataset = await loadDataset({ data, split: 'train' }); // 15 images
     const train = new BatchLoader(dataset, { batchSize: 7, size: 32, seed: 4 });
     expect(train.batchesPerEpoch).toBe(2);

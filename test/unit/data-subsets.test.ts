@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseClassRanges, parseSubsetSpec, subsetBounds, subsetClassIndices } from '../../src/data/subsets.js';
-import { Random, hashKeys } from '../../src/data/random.js';
 import { epochLength, epochOrder } from '../../src/data/epoch-order.js';
+import { hashKeys, Random } from '../../src/data/random.js';
+import { parseClassRanges, parseSubsetSpec, subsetBounds, subsetClassIndices } from '../../src/data/subsets.js';
 
 describe('class ranges', () => {
   it('parses single indices and inclusive ranges, sorted and de-duplicated', () => {

@@ -1,10 +1,11 @@
 // The transforms on real files through sharp: pixels and boxes must move together, and every
 // colour layout must come out as 8-bit RGB.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { transformImage, type TransformKind } from '../../src/data/transforms.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/data/random.js';
+import { type TransformKind, transformImage } from '../../src/data/transforms.js';
 import { brightBox, makeTempDir, meanColour, paintBoxes, writeImage } from './data-fixtures.js';
 
 let dir: string;
@@ -25,17 +26,27 @@ describe('pixels and boxes move together', () => {
         const paths = new Set<string>();
         for (let seed = 0; seed < seeds; seed++) {
           // Odd seeds force the crop-then-resize path; even ones may resize-then-crop (shrink on load).
-          const result = await transformImage(path, { kind, size: 96, fastShrink: seed % 2 === 0 }, { rng: new Random(seed), boxes: [object] });
+          const result = await transformImage(
+            path,
+            { kind, size: 96, fastShrink: seed % 2 === 0 },
+            { rng: new Random(seed), boxes: [object] },
+          );
           paths.add(result.plan.pre ? 'crop-first' : 'resize-first');
           expect(result.data.length).toBe(96 * 96 * 3);
           expect([result.width, result.height]).toEqual([500, 375]);
           const moved = result.boxes[0]!;
-          const clipped = { x0: Math.max(0, moved.x0), y0: Math.max(0, moved.y0), x1: Math.min(96, moved.x1), y1: Math.min(96, moved.y1) };
+          const clipped = {
+            x0: Math.max(0, moved.x0),
+            y0: Math.max(0, moved.y0),
+            x1: Math.min(96, moved.x1),
+            y1: Math.min(96, moved.y1),
+          };
           const seen = brightBox(result.data, 96, 96, 128);
           if (clipped.x1 - clipped.x0 < 3 || clipped.y1 - clipped.y0 < 3) continue; // object cropped away
           expect(seen).toBeDefined();
           // Resampling blurs edges by about a pixel; truncation moves box edges by up to one more.
-          for (const edge of ['x0', 'y0', 'x1', 'y1'] as const) expect(Math.abs(seen![edge] - clipped[edge])).toBeLessThanOrEqual(2);
+          for (const edge of ['x0', 'y0', 'x1', 'y1'] as const)
+            expect(Math.abs(seen![edge] - clipped[edge])).toBeLessThanOrEqual(2);
           checked++;
         }
         expect(checked).toBeGreaterThan(0);
@@ -50,7 +61,11 @@ describe('pixels and boxes move together', () => {
     await writeImage(path, paintBoxes(500, 375, [left]), 500, 375, 'png');
     const sides = new Set<string>();
     for (let seed = 0; seed < 20; seed++) {
-      const result = await transformImage(path, { kind: 'train', size: 64, scale: [1, 1], ratio: [4 / 3, 4 / 3] }, { rng: new Random(seed), boxes: [left] });
+      const result = await transformImage(
+        path,
+        { kind: 'train', size: 64, scale: [1, 1], ratio: [4 / 3, 4 / 3] },
+        { rng: new Random(seed), boxes: [left] },
+      );
       // A full-image crop: the white stripe is on the left, or on the right when flipped.
       const side = meanColour(result.data, 0, 1)[0] > 128 ? 'left' : 'right';
       expect(side).toBe(result.plan.flip ? 'right' : 'left');
@@ -70,10 +85,16 @@ describe('pixels and boxes move together', () => {
       if (result.plan.pre) continue;
       shrunk++;
       const moved = result.boxes[0]!;
-      const clipped = { x0: Math.max(0, moved.x0), y0: Math.max(0, moved.y0), x1: Math.min(64, moved.x1), y1: Math.min(64, moved.y1) };
+      const clipped = {
+        x0: Math.max(0, moved.x0),
+        y0: Math.max(0, moved.y0),
+        x1: Math.min(64, moved.x1),
+        y1: Math.min(64, moved.y1),
+      };
       if (clipped.x1 - clipped.x0 < 3 || clipped.y1 - clipped.y0 < 3) continue;
       const seen = brightBox(result.data, 64, 64, 128)!;
-      for (const edge of ['x0', 'y0', 'x1', 'y1'] as const) expect(Math.abs(seen[edge] - clipped[edge])).toBeLessThanOrEqual(2);
+      for (const edge of ['x0', 'y0', 'x1', 'y1'] as const)
+        expect(Math.abs(seen[edge] - clipped[edge])).toBeLessThanOrEqual(2);
     }
     expect(shrunk).toBeGreaterThan(0);
   });
@@ -91,7 +112,10 @@ describe('colour layouts', () => {
   it('converts CMYK JPEG to sRGB', async () => {
     const path = join(dir, 'cmyk.jpg');
     const red = paintBoxes(32, 32, [], [0, 0, 0], [220, 30, 30]);
-    await sharp(red, { raw: { width: 32, height: 32, channels: 3 } }).toColourspace('cmyk').jpeg({ quality: 95 }).toFile(path);
+    await sharp(red, { raw: { width: 32, height: 32, channels: 3 } })
+      .toColourspace('cmyk')
+      .jpeg({ quality: 95 })
+      .toFile(path);
     expect((await sharp(path).metadata()).space).toBe('cmyk');
     const { data } = await transformImage(path, { kind: 'score-direct', size: 16 });
     const [r, g, b] = meanColour(data, 0, 256);
@@ -116,8 +140,15 @@ describe('colour layouts', () => {
     // so the white half ends up on top of a 20x40 picture.
     const path = join(dir, 'rotated.jpg');
     const stored = paintBoxes(40, 20, [{ x0: 0, y0: 0, x1: 20, y1: 20 }]);
-    await sharp(stored, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toFile(path);
-    const result = await transformImage(path, { kind: 'score-direct', size: 20 }, { boxes: [{ x0: 0, y0: 0, x1: 20, y1: 20 }] });
+    await sharp(stored, { raw: { width: 40, height: 20, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toFile(path);
+    const result = await transformImage(
+      path,
+      { kind: 'score-direct', size: 20 },
+      { boxes: [{ x0: 0, y0: 0, x1: 20, y1: 20 }] },
+    );
     expect([result.width, result.height]).toEqual([20, 40]);
     const top = meanColour(result.data, 0, 20 * 5)[0];
     const bottom = meanColour(result.data, 15 * 20 * 3, 20 * 5)[0];

@@ -8,7 +8,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 function image(h: number, w: number, channels: number, f: (x: number, y: number, c: number) => number): Uint8Array {
   const out = new Uint8Array(h * w * channels);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < channels; c++) out[(y * w + x) * channels + c] = f(x, y, c);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let c = 0; c < channels; c++) out[(y * w + x) * channels + c] = f(x, y, c);
   return out;
 }
 
@@ -30,7 +31,8 @@ describe('Telea inpainting', () => {
     // very image (checked with opencv.js 4.5; the fixture test below pins the exact behaviour).
     const cv = inpaintTelea(img, 16, 20, 3, mask);
     for (let i = 0; i < cv.length; i++) expect(Math.abs(cv[i]! - img[i]!)).toBeLessThanOrEqual(2);
-    for (let i = 0; i < 16 * 20; i++) if (!mask[i]) expect(cv.subarray(3 * i, 3 * i + 3)).toEqual(img.subarray(3 * i, 3 * i + 3));
+    for (let i = 0; i < 16 * 20; i++)
+      if (!mask[i]) expect(cv.subarray(3 * i, 3 * i + 3)).toEqual(img.subarray(3 * i, 3 * i + 3));
   });
 
   it('returns a copy when nothing is masked', () => {
@@ -58,7 +60,8 @@ describe('Telea inpainting', () => {
   });
 
   it('reproduces a linear ramp inside a hole (paper formula closely, OpenCV formula roughly)', () => {
-    const h = 32, w = 40;
+    const h = 32,
+      w = 40;
     const ramp = (x: number, y: number): number => 60 + 2 * x + y;
     const img = image(h, w, 3, (x, y, c) => ramp(x, y) + 10 * c);
     const mask = maskOf(h, w, (x, y) => x >= 14 && x < 24 && y >= 10 && y < 20);
@@ -66,7 +69,8 @@ describe('Telea inpainting', () => {
     for (let i = 0; i < h * w; i++) if (mask[i]) holed.fill(0, 3 * i, 3 * i + 3);
     const worst = (out: Uint8Array): number => {
       let m = 0;
-      for (let i = 0; i < h * w; i++) if (mask[i]) for (let c = 0; c < 3; c++) m = Math.max(m, Math.abs(out[3 * i + c]! - img[3 * i + c]!));
+      for (let i = 0; i < h * w; i++)
+        if (mask[i]) for (let c = 0; c < 3; c++) m = Math.max(m, Math.abs(out[3 * i + c]! - img[3 * i + c]!));
       return m;
     };
     // The ramp spans 28 grey levels across the hole.
@@ -76,14 +80,21 @@ describe('Telea inpainting', () => {
   });
 
   it('fills within the range of the boundary values (up to the bounded gradient term)', () => {
-    const h = 24, w = 24;
+    const h = 24,
+      w = 24;
     let s = 3;
     const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
     const img = image(h, w, 3, () => 80 + Math.floor(rnd() * 60));
     const mask = maskOf(h, w, (x, y) => (x - 12) ** 2 + (y - 11) ** 2 <= 36);
     const out = inpaintTelea(img, h, w, 3, mask);
-    let lo = 255, hi = 0;
-    for (let i = 0; i < h * w; i++) if (!mask[i]) for (let c = 0; c < 3; c++) { lo = Math.min(lo, img[3 * i + c]!); hi = Math.max(hi, img[3 * i + c]!); }
+    let lo = 255,
+      hi = 0;
+    for (let i = 0; i < h * w; i++)
+      if (!mask[i])
+        for (let c = 0; c < 3; c++) {
+          lo = Math.min(lo, img[3 * i + c]!);
+          hi = Math.max(hi, img[3 * i + c]!);
+        }
     for (let i = 0; i < h * w; i++) {
       if (!mask[i]) continue;
       for (let c = 0; c < 3; c++) {
@@ -96,7 +107,16 @@ describe('Telea inpainting', () => {
 
   it('matches OpenCV 4.5 cv.inpaint(INPAINT_TELEA) exactly on reference images', () => {
     const fixture = JSON.parse(readFileSync(path.join(here, 'inpaint-opencv-fixture.json'), 'utf8')) as {
-      cases: { name: string; h: number; w: number; channels: number; radius: number; image: string; mask: string; expected: string }[];
+      cases: {
+        name: string;
+        h: number;
+        w: number;
+        channels: number;
+        radius: number;
+        image: string;
+        mask: string;
+        expected: string;
+      }[];
     };
     expect(fixture.cases.length).toBeGreaterThan(0);
     for (const c of fixture.cases) {

@@ -6,7 +6,7 @@ import { runMetricsConformance } from '../../src/metrics/conformance.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.resolve(repoRoot, 'test', 'conformance-vectors', 'metrics');
 
-describe('metrics conformance vectors (authors\' score.py)', () => {
+describe("metrics conformance vectors (authors' score.py)", () => {
   it('passes all 48 cases and the aggregate', () => {
     const results = runMetricsConformance(dir);
     const failed = results.filter((r) => !r.passed).map((r) => `${r.name}: ${r.detail}`);

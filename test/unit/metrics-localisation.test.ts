@@ -1,13 +1,13 @@
 // Hand-computed cases for the authors' localisation scoring pieces.
 import { describe, expect, it } from 'vitest';
 import { binarizeTopFraction, maskMeanFloat32, thresholdRank } from '../../src/metrics/binarize.js';
-import { kthSmallest } from '../../src/metrics/select.js';
-import { largestComponent4 } from '../../src/metrics/largest-component.js';
-import { tightBox, tightBoxOfLabel } from '../../src/metrics/tight-box.js';
-import { clipBox, resizeGroundTruthBox, unclippedArea } from '../../src/metrics/ground-truth-boxes.js';
-import { boxIouAsPixelSets } from '../../src/metrics/box-iou.js';
 import { boxF1 } from '../../src/metrics/box-f1.js';
+import { boxIouAsPixelSets } from '../../src/metrics/box-iou.js';
+import { clipBox, resizeGroundTruthBox, unclippedArea } from '../../src/metrics/ground-truth-boxes.js';
+import { largestComponent4 } from '../../src/metrics/largest-component.js';
 import { LocalisationAccumulator, scoreMask } from '../../src/metrics/score-mask.js';
+import { kthSmallest } from '../../src/metrics/select.js';
+import { tightBox, tightBoxOfLabel } from '../../src/metrics/tight-box.js';
 
 function grid(rows: string[]): { data: Uint8Array; h: number; w: number } {
   const h = rows.length;
@@ -25,7 +25,11 @@ describe('kthSmallest', () => {
       const n = 1 + Math.floor(rnd() * 300);
       const a = Float32Array.from({ length: n }, () => {
         const r = rnd();
-        return r < 0.1 ? -0 : r < 0.3 ? -Math.floor(rnd() * 5) / 3 : Math.floor(rnd() * 10) / 10 + (r < 0.5 ? rnd() * 1e-3 : 0);
+        return r < 0.1
+          ? -0
+          : r < 0.3
+            ? -Math.floor(rnd() * 5) / 3
+            : Math.floor(rnd() * 10) / 10 + (r < 0.5 ? rnd() * 1e-3 : 0);
       });
       const before = a.slice();
       const sorted = [...a].sort((x, y) => x - y);
@@ -86,13 +90,7 @@ describe('largest 4-connected component', () => {
     expect(c.size).toBe(1);
   });
   it('picks the biggest component and its tight box', () => {
-    const g = grid([
-      '#.....',
-      '..###.',
-      '..#...',
-      '......',
-      '##....',
-    ]);
+    const g = grid(['#.....', '..###.', '..#...', '......', '##....']);
     const out = new Uint8Array(g.h * g.w);
     const c = largestComponent4(g.data, g.h, g.w, undefined, out);
     expect(c.size).toBe(4);
@@ -103,31 +101,19 @@ describe('largest 4-connected component', () => {
   it('joins runs through later rows (U shape) and keeps the raster-first label on ties after merging', () => {
     // The U's two arms start as separate runs and merge in the last row: one component of 7 pixels.
     // The single pixels at the right form two components of 1; the U wins.
-    const g = grid([
-      '#.#..#',
-      '#.#...',
-      '###..#',
-    ]);
+    const g = grid(['#.#..#', '#.#...', '###..#']);
     const c = largestComponent4(g.data, g.h, g.w);
     expect(c.size).toBe(7);
     expect(c.box).toEqual({ x0: 0, y0: 0, x1: 2, y1: 2 });
     // Two components of 5 (they touch only diagonally): the one whose first pixel is at row 0,
     // column 3, assembled from two arms merged in row 1, comes first in raster order and wins.
-    const t = grid([
-      '...#.#',
-      '##.###',
-      '###...',
-    ]);
+    const t = grid(['...#.#', '##.###', '###...']);
     const u = largestComponent4(t.data, t.h, t.w);
     expect(u.size).toBe(5);
     expect(u.box).toEqual({ x0: 3, y0: 0, x1: 5, y1: 1 });
   });
   it('on ties keeps the component met first in raster order (scipy label order + argmax)', () => {
-    const g = grid([
-      '....##',
-      '##....',
-      '......',
-    ]);
+    const g = grid(['....##', '##....', '......']);
     const out = new Uint8Array(g.h * g.w);
     const c = largestComponent4(g.data, g.h, g.w, undefined, out);
     expect(c.size).toBe(2);
@@ -138,22 +124,32 @@ describe('largest 4-connected component', () => {
     let s = 11;
     const rnd = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
     for (let trial = 0; trial < 100; trial++) {
-      const h = 1 + Math.floor(rnd() * 20), w = 1 + Math.floor(rnd() * 20), p = rnd();
+      const h = 1 + Math.floor(rnd() * 20),
+        w = 1 + Math.floor(rnd() * 20),
+        p = rnd();
       const bin = Uint8Array.from({ length: h * w }, () => (rnd() < p ? 1 : 0));
       // Oracle: BFS in raster order, first strictly largest component wins.
       const seen = new Uint8Array(h * w);
-      let bestSize = 0, bestPixels: number[] = [];
+      let bestSize = 0,
+        bestPixels: number[] = [];
       for (let i = 0; i < h * w; i++) {
         if (!bin[i] || seen[i]) continue;
         const pixels = [i];
         seen[i] = 1;
         for (let q = 0; q < pixels.length; q++) {
-          const v = pixels[q]!, x = v % w;
+          const v = pixels[q]!,
+            x = v % w;
           for (const u of [x > 0 ? v - 1 : -1, x < w - 1 ? v + 1 : -1, v - w, v + w]) {
-            if (u >= 0 && u < h * w && bin[u] && !seen[u]) { seen[u] = 1; pixels.push(u); }
+            if (u >= 0 && u < h * w && bin[u] && !seen[u]) {
+              seen[u] = 1;
+              pixels.push(u);
+            }
           }
         }
-        if (pixels.length > bestSize) { bestSize = pixels.length; bestPixels = pixels; }
+        if (pixels.length > bestSize) {
+          bestSize = pixels.length;
+          bestPixels = pixels;
+        }
       }
       const out = new Uint8Array(h * w);
       const c = largestComponent4(bin, h, w, undefined, out);
@@ -176,18 +172,38 @@ describe('largest 4-connected component', () => {
 describe('ground-truth boxes', () => {
   it('direct resize scales each axis and truncates', () => {
     // 448x112 -> 224x224: x * 0.5, y * 2.
-    expect(resizeGroundTruthBox({ x0: 3, y0: 5, x1: 101, y1: 50 }, [448, 112], 'direct')).toEqual({ x0: 1, y0: 10, x1: 50, y1: 100 });
+    expect(resizeGroundTruthBox({ x0: 3, y0: 5, x1: 101, y1: 50 }, [448, 112], 'direct')).toEqual({
+      x0: 1,
+      y0: 10,
+      x1: 50,
+      y1: 100,
+    });
   });
   it('crop mode scales by the short side and removes the centre-crop offset, truncating toward zero', () => {
     // 448x224 landscape: short side 224 -> ratio 1, xcut = (448-224)/2 = 112.
-    expect(resizeGroundTruthBox({ x0: 100, y0: 10, x1: 300, y1: 20 }, [448, 224], 'crop')).toEqual({ x0: -12, y0: 10, x1: 188, y1: 20 });
+    expect(resizeGroundTruthBox({ x0: 100, y0: 10, x1: 300, y1: 20 }, [448, 224], 'crop')).toEqual({
+      x0: -12,
+      y0: 10,
+      x1: 188,
+      y1: 20,
+    });
     // Portrait 100x300 -> ratio 2.24, ycut = (672-224)/2 = 224; y0 = 2.24*50 - 224 = -112.
-    expect(resizeGroundTruthBox({ x0: 10, y0: 50, x1: 20, y1: 150 }, [100, 300], 'crop')).toEqual({ x0: 22, y0: -112, x1: 44, y1: 112 });
+    expect(resizeGroundTruthBox({ x0: 10, y0: 50, x1: 20, y1: 150 }, [100, 300], 'crop')).toEqual({
+      x0: 22,
+      y0: -112,
+      x1: 44,
+      y1: 112,
+    });
     // -0.5 truncates to 0 (Python int()), not -1.
     expect(resizeGroundTruthBox({ x0: 0, y0: 0, x1: 1, y1: 1 }, [2, 2], 'crop', 1).x0).toBe(0);
   });
   it('honours the frame size', () => {
-    expect(resizeGroundTruthBox({ x0: 10, y0: 10, x1: 20, y1: 20 }, [40, 40], 'direct', 8)).toEqual({ x0: 2, y0: 2, x1: 4, y1: 4 });
+    expect(resizeGroundTruthBox({ x0: 10, y0: 10, x1: 20, y1: 20 }, [40, 40], 'direct', 8)).toEqual({
+      x0: 2,
+      y0: 2,
+      x1: 4,
+      y1: 4,
+    });
   });
   it('clips to the frame but keeps the unclipped area', () => {
     const b = { x0: -10, y0: 5, x1: 30, y1: 250 };
@@ -201,7 +217,10 @@ describe('IoU as pixel sets', () => {
     // Pred columns 0..9, rows 0..9 (100 px); GT [0:10, 0:10] is the same 100 pixels.
     expect(boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: 0, y0: 0, x1: 10, y1: 10 }, 224, 224)).toBe(1);
     // Pred 10x10 at 0; GT [0:10, 5:15]: overlap 5x10 = 50, union 100 + 100 - 50.
-    expect(boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: 5, y0: 0, x1: 15, y1: 10 }, 224, 224)).toBeCloseTo(50 / 150, 12);
+    expect(boxIouAsPixelSets({ x0: 0, y0: 0, x1: 9, y1: 9 }, { x0: 5, y0: 0, x1: 15, y1: 10 }, 224, 224)).toBeCloseTo(
+      50 / 150,
+      12,
+    );
   });
   it('uses the unclipped ground-truth area in the union', () => {
     // GT x from -10 to 10 (area 20*10 = 200), clipped to [0:10]; pred = that clipped rectangle (100 px).
@@ -232,11 +251,21 @@ describe('scoreMask', () => {
     const size = 16;
     const m = new Float32Array(size * size);
     for (let y = 4; y < 12; y++) for (let x = 2; x < 10; x++) m[y * size + x] = 1;
-    const s = scoreMask(m, size, size, [{ x0: 2, y0: 4, x1: 10, y1: 12 }, { x0: 12, y0: 0, x1: 16, y1: 3 }], [size, size], {
-      resize: 'direct',
+    const s = scoreMask(
+      m,
       size,
-      isCorrect: false,
-    });
+      size,
+      [
+        { x0: 2, y0: 4, x1: 10, y1: 12 },
+        { x0: 12, y0: 0, x1: 16, y1: 3 },
+      ],
+      [size, size],
+      {
+        resize: 'direct',
+        size,
+        isCorrect: false,
+      },
+    );
     expect(s.binarized_pixels).toBe(64);
     expect(s.box).toEqual([2, 4, 9, 11]);
     expect(s.iou_per_box[0]).toBe(1);
@@ -248,13 +277,24 @@ describe('scoreMask', () => {
     expect(s.f1_per_box[1]).toBe(0);
   });
   it('gives -1 boxes and LE = OM = 1 for an all-zero mask', () => {
-    const s = scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 4, y1: 4 }], [8, 8], { resize: 'crop', size: 8, isCorrect: true });
+    const s = scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 4, y1: 4 }], [8, 8], {
+      resize: 'crop',
+      size: 8,
+      isCorrect: true,
+    });
     expect(s.box).toEqual([-1, -1, -1, -1]);
     expect([s.LE, s.OM, s.F1]).toEqual([1, 1, 0]);
   });
   it('refuses images without a ground-truth box and masks of the wrong size', () => {
-    expect(() => scoreMask(new Float32Array(64), 8, 8, [], [8, 8], { resize: 'crop', size: 8, isCorrect: true })).toThrow(/ground-truth/);
-    expect(() => scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 1, y1: 1 }], [8, 8], { resize: 'crop', isCorrect: true })).toThrow(/224/);
+    expect(() =>
+      scoreMask(new Float32Array(64), 8, 8, [], [8, 8], { resize: 'crop', size: 8, isCorrect: true }),
+    ).toThrow(/ground-truth/);
+    expect(() =>
+      scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 1, y1: 1 }], [8, 8], {
+        resize: 'crop',
+        isCorrect: true,
+      }),
+    ).toThrow(/224/);
   });
   it('accumulates means', () => {
     const acc = new LocalisationAccumulator();

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { contourBoundingBoxes } from '../../src/metrics/contour-boxes.js';
 import { camThresholds } from '../../src/metrics/cam-thresholds.js';
+import { contourBoundingBoxes } from '../../src/metrics/contour-boxes.js';
 import { boxesAtThresholds, MaxBoxAccAccumulator, wsolIou } from '../../src/metrics/max-box-acc.js';
 import { PxapAccumulator } from '../../src/metrics/pxap.js';
 
@@ -22,46 +22,40 @@ function scoremap(h: number, w: number, fill: (x: number, y: number) => number):
   return m;
 }
 
-const sortBoxes = (b: { x0: number; y0: number; x1: number; y1: number }[]): string[] => b.map((v) => `${v.x0},${v.y0},${v.x1},${v.y1}`).sort();
+const sortBoxes = (b: { x0: number; y0: number; x1: number; y1: number }[]): string[] =>
+  b.map((v) => `${v.x0},${v.y0},${v.x1},${v.y1}`).sort();
 
 describe('contour rectangles (findContours RETR_TREE)', () => {
   it('joins diagonal foreground (8-connected) and finds 4-connected holes', () => {
-    const g = grid([
-      '.......',
-      '.###...',
-      '.#.#...',
-      '.##.#..',
-      '.....#.',
-      '.......',
-    ]);
+    const g = grid(['.......', '.###...', '.#.#...', '.##.#..', '.....#.', '.......']);
     // One 8-connected component spanning (1,1)-(5,4); the single '.' at (2,2) is a hole even though
     // it touches the outside diagonally, because background connects only through edges.
-    expect(sortBoxes(contourBoundingBoxes(g.data, g.h, g.w))).toEqual(sortBoxes([
-      { x0: 1, y0: 1, x1: 5, y1: 4 },
-      { x0: 1, y0: 1, x1: 3, y1: 3 },
-    ]));
+    expect(sortBoxes(contourBoundingBoxes(g.data, g.h, g.w))).toEqual(
+      sortBoxes([
+        { x0: 1, y0: 1, x1: 5, y1: 4 },
+        { x0: 1, y0: 1, x1: 3, y1: 3 },
+      ]),
+    );
   });
   it('counts pixels on the image border and nested islands', () => {
-    const g = grid([
-      '#######',
-      '#.....#',
-      '#..#..#',
-      '#.....#',
-      '#######',
-    ]);
+    const g = grid(['#######', '#.....#', '#..#..#', '#.....#', '#######']);
     // Outer ring, its hole (1..5 x 1..3 grown by one), and the island inside the hole.
-    expect(sortBoxes(contourBoundingBoxes(g.data, g.h, g.w))).toEqual(sortBoxes([
-      { x0: 0, y0: 0, x1: 6, y1: 4 },
-      { x0: 0, y0: 0, x1: 6, y1: 4 },
-      { x0: 3, y0: 2, x1: 3, y1: 2 },
-    ]));
+    expect(sortBoxes(contourBoundingBoxes(g.data, g.h, g.w))).toEqual(
+      sortBoxes([
+        { x0: 0, y0: 0, x1: 6, y1: 4 },
+        { x0: 0, y0: 0, x1: 6, y1: 4 },
+        { x0: 3, y0: 2, x1: 3, y1: 2 },
+      ]),
+    );
   });
 });
 
 describe('contour rectangles against OpenCV', () => {
   it('equal the boundingRect of every findContours(RETR_TREE) contour, as a multiset', () => {
     const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'metrics-contours-opencv-fixture.json');
-    const fixture = JSON.parse(readFileSync(file, 'utf8')) as { cases: { h: number; w: number; bits: string; rects: number[][] }[] };
+    const fixture = JSON.parse(readFileSync(file, 'utf8')) as {
+      cases: { h: number; w: number; bits: string; rects: number[][] }[];
+    };
     expect(fixture.cases.length).toBeGreaterThan(0);
     let withSeveral = 0;
     for (const c of fixture.cases) {
@@ -118,7 +112,10 @@ describe('MaxBoxAccV2', () => {
       const hole = x >= 3 && x <= 6 && y >= 3 && y <= 6;
       return ring && !hole ? 1 : 0;
     });
-    expect(boxesAtThresholds(m, 10, 10, [0])[0]).toEqual([[1, 1, 9, 9], [2, 2, 8, 8]]);
+    expect(boxesAtThresholds(m, 10, 10, [0])[0]).toEqual([
+      [1, 1, 9, 9],
+      [2, 2, 8, 8],
+    ]);
     const acc = new MaxBoxAccAccumulator({ iouThresholds: [0.5] });
     acc.add(m, 10, 10, [{ x0: 3, y0: 3, x1: 7, y1: 7 }]);
     expect(acc.result().maxBoxAcc).toEqual([1]);
@@ -139,7 +136,12 @@ describe('MaxBoxAccV2', () => {
     only.add(m, 10, 10, [{ x0: 5, y0: 5, x1: 8, y1: 8 }]);
     expect(only.result().maxBoxAcc).toEqual([1]);
     const late = new MaxBoxAccAccumulator({ iouThresholds: [0.5], camCurveInterval: 0.5 });
-    late.add(scoremap(10, 10, (x, y) => (x <= 1 && y <= 1 ? 1 : 0)), 10, 10, [{ x0: 5, y0: 5, x1: 8, y1: 8 }]);
+    late.add(
+      scoremap(10, 10, (x, y) => (x <= 1 && y <= 1 ? 1 : 0)),
+      10,
+      10,
+      [{ x0: 5, y0: 5, x1: 8, y1: 8 }],
+    );
     expect(late.result().maxBoxAcc).toEqual([0]);
   });
   it('rejects score maps outside [0,1]', () => {
@@ -150,7 +152,15 @@ describe('MaxBoxAccV2', () => {
 describe('PxAP', () => {
   it('bins like np.histogram with edges [τ..., 1, 2, 3]', () => {
     const acc = new PxapAccumulator(0.5); // edges 0, 0.5, 1, 2, 3
-    expect([acc.binOf(0), acc.binOf(0.49), acc.binOf(0.5), acc.binOf(0.99), acc.binOf(1), acc.binOf(3), acc.binOf(-0.1)]).toEqual([0, 0, 1, 1, 2, 3, -1]);
+    expect([
+      acc.binOf(0),
+      acc.binOf(0.49),
+      acc.binOf(0.5),
+      acc.binOf(0.99),
+      acc.binOf(1),
+      acc.binOf(3),
+      acc.binOf(-0.1),
+    ]).toEqual([0, 0, 1, 1, 2, 3, -1]);
   });
   it('computes average precision by hand', () => {
     // fg scores 0.9, 0.6, 0.2; bg scores 0.7, 0.1, 0.1; one ignored pixel (255) with score 1.

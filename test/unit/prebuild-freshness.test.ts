@@ -12,19 +12,29 @@ import { repoRoot } from '../test-libtorch.js';
 const prebuilds = join(repoRoot, 'prebuilds');
 const manifests = readdirSync(prebuilds, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .flatMap((platform) => readdirSync(join(prebuilds, platform.name)).map((variant) => join(prebuilds, platform.name, variant, 'manifest.json')));
+  .flatMap((platform) =>
+    readdirSync(join(prebuilds, platform.name)).map((variant) =>
+      join(prebuilds, platform.name, variant, 'manifest.json'),
+    ),
+  );
 const current: string = sourceHash(repoRoot);
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 describe('committed prebuilds are fresh', () => {
   it('there are prebuilds to check: torch1.13-cpu, torch2.13-cpu and a CUDA variant', () => {
     const variants = manifests.map((m) => (JSON.parse(readFileSync(m, 'utf8')) as { variant: string }).variant);
-    expect(variants).toEqual(expect.arrayContaining(['torch1.13-cpu', 'torch2.13-cpu', expect.stringMatching(/^torch2\.\d+-cu\d+$/)]));
+    expect(variants).toEqual(
+      expect.arrayContaining(['torch1.13-cpu', 'torch2.13-cpu', expect.stringMatching(/^torch2\.\d+-cu\d+$/)]),
+    );
   });
 
   for (const manifest of manifests) {
     it(`${manifest.slice(prebuilds.length + 1)} matches the sources and the package version`, () => {
-      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { sourceHash?: string; addonVersion: string; builtFrom: string };
+      const m = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        sourceHash?: string;
+        addonVersion: string;
+        builtFrom: string;
+      };
       const stale = `stale prebuild (built from ${m.builtFrom}): rerun scripts/prebuild-all.sh and commit prebuilds/`;
       expect(m.sourceHash, stale).toBe(current);
       expect(m.addonVersion, stale).toBe(version);
@@ -43,7 +53,7 @@ describe('the source hash', () => {
 
   it('changes when one byte of a native source changes', () => {
     const file = join(tmp, 'native', 'compat.h');
-    writeFileSync(file, readFileSync(file, 'utf8') + ' ');
+    writeFileSync(file, `${readFileSync(file, 'utf8')} `);
     expect(sourceHash(tmp)).not.toBe(current);
   });
 });

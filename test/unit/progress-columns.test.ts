@@ -2,8 +2,8 @@
 // stream that claims to be a TTY of N columns.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgressRenderer, fitToColumns, formatStepLine } from '../../src/train/progress.js';
 import type { TrainEvent } from '../../src/train/events.js';
+import { createProgressRenderer, fitToColumns, formatStepLine } from '../../src/train/progress.js';
 
 const step = {
   type: 'step',
@@ -15,7 +15,19 @@ const step = {
   totalSteps: 8,
   imagesPerSecond: 12.5,
   etaSeconds: 30,
-  stats: { lossClean: 1, lossMasked: 2, lossMapping: 3, correctClean: 2, correctMasked: 1, batchSize: 4, maskMean: 0.5, maskStd: 0.1, decoderGradNorm: 1, finite: true, skipped: [] },
+  stats: {
+    lossClean: 1,
+    lossMasked: 2,
+    lossMapping: 3,
+    correctClean: 2,
+    correctMasked: 1,
+    batchSize: 4,
+    maskMean: 0.5,
+    maskStd: 0.1,
+    decoderGradNorm: 1,
+    finite: true,
+    skipped: [],
+  },
 } as unknown as Extract<TrainEvent, { type: 'step' }>;
 
 function terminal(columns: number | undefined): { stream: NodeJS.WriteStream; text: () => string } {

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { planScoreCrop, planScoreDirect } from '../../src/data/transform-geometry.js';
 import { binaryToOriginal, maskToOriginal } from '../../src/eval/mask-to-original.js';
-import { boxLineWidth, drawBox } from '../../src/viz/draw-box.js';
 import { dimUncovered, maskWithCoverageAlpha } from '../../src/viz/coverage.js';
+import { boxLineWidth, drawBox } from '../../src/viz/draw-box.js';
 
 describe('maskToOriginal', () => {
   it('crop: a 300×200 image is covered only in its centre 200×200 square', () => {
@@ -44,7 +44,10 @@ describe('maskToOriginal', () => {
 
   it('keeps the mean of a smooth mask (area-preserving up to interpolation)', () => {
     const size = 16;
-    const mask = Float32Array.from({ length: size * size }, (_, i) => ((i % size) + Math.floor(i / size)) / (2 * size - 2));
+    const mask = Float32Array.from(
+      { length: size * size },
+      (_, i) => ((i % size) + Math.floor(i / size)) / (2 * size - 2),
+    );
     const r = maskToOriginal(mask, planScoreDirect(160, 96, size), 160, 96);
     const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
     expect(mean(r.mask)).toBeCloseTo(mean(mask), 2);

@@ -1,8 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkpointName, resolveCheckpointDir, runDirOfCheckpoint, saveCheckpoint } from '../../src/train/checkpoint-store.js';
+import {
+  checkpointName,
+  resolveCheckpointDir,
+  runDirOfCheckpoint,
+  saveCheckpoint,
+} from '../../src/train/checkpoint-store.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'casm-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -58,7 +63,9 @@ describe('checkpoint store', () => {
     const run = path.join(root, 'again');
     await saveCheckpoint(run, 5, 3, writer(5));
     await saveCheckpoint(run, 5, 3, writer(55));
-    expect(JSON.parse(readFileSync(path.join(run, 'checkpoints', 'step-0000005', 'state.json'), 'utf8'))).toEqual({ step: 55 });
+    expect(JSON.parse(readFileSync(path.join(run, 'checkpoints', 'step-0000005', 'state.json'), 'utf8'))).toEqual({
+      step: 55,
+    });
   });
 
   it('explains what is wrong with a bad --resume target', async () => {

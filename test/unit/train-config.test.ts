@@ -1,19 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRunDir, resolveTrainConfig } from '../../src/train/config.js';
 import { cropScale as parseCropScale } from '../../src/cli/train.js';
-import { createProgressRenderer, formatDuration, formatEventLine, formatStepLine, pickProgressMode } from '../../src/train/progress.js';
+import type { StepStats } from '../../src/native/types.js';
+import { defaultRunDir, resolveTrainConfig } from '../../src/train/config.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { argmaxRows, maskedOutInput } from '../../src/train/masked-input.js';
+import {
+  createProgressRenderer,
+  formatDuration,
+  formatEventLine,
+  formatStepLine,
+  pickProgressMode,
+} from '../../src/train/progress.js';
 import { RunningStats } from '../../src/train/running-stats.js';
-import type { StepStats } from '../../src/native/types.js';
 
 describe('training configuration', () => {
   it('takes defaults from the preset and lets explicit knobs win', () => {
     const c = resolveTrainConfig({ data: 'd' });
-    expect(c).toMatchObject({ preset: 'L100', hp: 0.5, snapshotEvery: 100, lambdaR: 10, arch: 'resnet50', imageSize: 224, batchSize: 128, epochs: 60, epochFraction: 0.2, lrDecayEvery: 20, poolSize: 30 });
-    expect(resolveTrainConfig({ data: 'd', preset: 'F', score: 'classification' })).toMatchObject({ fixedClassifier: true, hp: 0, lambdaR: 9 });
+    expect(c).toMatchObject({
+      preset: 'L100',
+      hp: 0.5,
+      snapshotEvery: 100,
+      lambdaR: 10,
+      arch: 'resnet50',
+      imageSize: 224,
+      batchSize: 128,
+      epochs: 60,
+      epochFraction: 0.2,
+      lrDecayEvery: 20,
+      poolSize: 30,
+    });
+    expect(resolveTrainConfig({ data: 'd', preset: 'F', score: 'classification' })).toMatchObject({
+      fixedClassifier: true,
+      hp: 0,
+      lambdaR: 9,
+    });
     expect(resolveTrainConfig({ data: 'd', preset: 'L', lambdaR: 3 }).lambdaR).toBe(3);
-    expect(resolveTrainConfig({ data: 'd', preset: 'L', hp: 0.5, snapshotEvery: 10 })).toMatchObject({ hp: 0.5, snapshotEvery: 10 });
+    expect(resolveTrainConfig({ data: 'd', preset: 'L', hp: 0.5, snapshotEvery: 10 })).toMatchObject({
+      hp: 0.5,
+      snapshotEvery: 10,
+    });
   });
 
   it('rejects inconsistent or out-of-range values with a clear message', () => {
@@ -39,7 +64,18 @@ describe('training configuration', () => {
     expect(resolveTrainConfig({ data: 'd' }).cropScale).toEqual([0.08, 1]);
     expect(resolveTrainConfig({ data: 'd', cropScale: [0.5, 1] }).cropScale).toEqual([0.5, 1]);
     expect(resolveTrainConfig({ data: 'd', cropScale: [1, 1] }).cropScale).toEqual([1, 1]);
-    const bad: unknown[] = [[0, 1], [-0.2, 1], [0.6, 0.5], [0.5, 1.5], [Number.NaN, 1], [0.5], [0.2, 0.5, 1], 0.5, null, ['0.5', 1]];
+    const bad: unknown[] = [
+      [0, 1],
+      [-0.2, 1],
+      [0.6, 0.5],
+      [0.5, 1.5],
+      [Number.NaN, 1],
+      [0.5],
+      [0.2, 0.5, 1],
+      0.5,
+      null,
+      ['0.5', 1],
+    ];
     for (const cropScale of bad) {
       expect(() => resolveTrainConfig({ data: 'd', cropScale: cropScale as [number, number] })).toThrow(/crop scale/);
     }
@@ -48,7 +84,8 @@ describe('training configuration', () => {
   it('parses --crop-scale MIN[,MAX]', () => {
     expect(parseCropScale('0.5')).toEqual([0.5, 1]);
     expect(parseCropScale('0.35,0.9')).toEqual([0.35, 0.9]);
-    for (const bad of ['', '0', '0.5,', ',1', '0.6,0.5', '1.5', 'x', '0.1,0.2,0.3']) expect(() => parseCropScale(bad)).toThrow(/MIN/);
+    for (const bad of ['', '0', '0.5,', ',1', '0.6,0.5', '1.5', 'x', '0.1,0.2,0.3'])
+      expect(() => parseCropScale(bad)).toThrow(/MIN/);
   });
 
   it('gives each run its own folder by default', () => {
@@ -75,7 +112,18 @@ describe('running statistics', () => {
   it('weights by batch size and leaves non-finite losses out of the means', () => {
     const r = new RunningStats();
     r.add(stats(), true);
-    r.add(stats({ batchSize: 2, correctClean: 2, correctMasked: 0, maskMean: 0.2, maskStd: 0, lossClean: Number.NaN, finite: false }), false);
+    r.add(
+      stats({
+        batchSize: 2,
+        correctClean: 2,
+        correctMasked: 0,
+        maskMean: 0.2,
+        maskStd: 0,
+        lossClean: Number.NaN,
+        finite: false,
+      }),
+      false,
+    );
     const s = r.summary();
     expect(s.images).toBe(6);
     expect(s.accClean).toBeCloseTo(5 / 6);
@@ -104,11 +152,36 @@ describe('masked input', () => {
 
 describe('progress rendering', () => {
   const step: Extract<TrainEvent, { type: 'step' }> = {
-    type: 'step', step: 12, totalSteps: 100, epoch: 0, epochs: 5, batch: 11, batches: 20, stats: stats(), adversary: -1, poolSize: 0, imagesPerSecond: 42.5, etaSeconds: 3725, lambdaR: 10, lr: 1e-3,
+    type: 'step',
+    step: 12,
+    totalSteps: 100,
+    epoch: 0,
+    epochs: 5,
+    batch: 11,
+    batches: 20,
+    stats: stats(),
+    adversary: -1,
+    poolSize: 0,
+    imagesPerSecond: 42.5,
+    etaSeconds: 3725,
+    lambdaR: 10,
+    lr: 1e-3,
   };
   it('formats a step line with epoch/step, img/s, ETA, losses, accuracies and mask mean', () => {
     const line = formatStepLine(step);
-    for (const part of ['epoch 1/5', '12/20', 'step 12/100', '42.5 img/s', 'ETA 1h02m', 'Lc 1.00', 'Lm 2.00', 'Lmap -0.50', 'acc 75.0/25.0%', 'mask 0.50']) expect(line).toContain(part);
+    for (const part of [
+      'epoch 1/5',
+      '12/20',
+      'step 12/100',
+      '42.5 img/s',
+      'ETA 1h02m',
+      'Lc 1.00',
+      'Lm 2.00',
+      'Lmap -0.50',
+      'acc 75.0/25.0%',
+      'mask 0.50',
+    ])
+      expect(line).toContain(part);
     expect(line.length).toBeLessThanOrEqual(125);
     expect(formatDuration(59)).toBe('59s');
     expect(formatDuration(null)).toBe('--');

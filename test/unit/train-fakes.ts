@@ -6,7 +6,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageBatch } from '../../src/data/types.js';
-import type { Batch, ModelOptions, NativeAddon, NativeModel, NativeStepOptions, NativeTrainer, StepStats, TrainerOptions } from '../../src/native/types.js';
+import type {
+  Batch,
+  ModelOptions,
+  NativeAddon,
+  NativeModel,
+  NativeStepOptions,
+  NativeTrainer,
+  StepStats,
+  TrainerOptions,
+} from '../../src/native/types.js';
 import type { TrainData } from '../../src/train/data-source.js';
 
 function mix(h: number, v: number): number {
@@ -139,11 +148,17 @@ export class FakeTrainer implements NativeTrainer {
   }
   async saveCheckpoint(dir: string, stateJson: string) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'fake.json'), JSON.stringify({ weights: this.model.weights, pool: [...this.pool.entries()] }));
+    writeFileSync(
+      path.join(dir, 'fake.json'),
+      JSON.stringify({ weights: this.model.weights, pool: [...this.pool.entries()] }),
+    );
     writeFileSync(path.join(dir, 'state.json'), stateJson);
   }
   async loadCheckpoint(dir: string) {
-    const saved = JSON.parse(readFileSync(path.join(dir, 'fake.json'), 'utf8')) as { weights: number; pool: [number, number][] };
+    const saved = JSON.parse(readFileSync(path.join(dir, 'fake.json'), 'utf8')) as {
+      weights: number;
+      pool: [number, number][];
+    };
     this.model.weights = saved.weights;
     this.pool = new Map(saved.pool);
     return readFileSync(path.join(dir, 'state.json'), 'utf8');
@@ -173,7 +188,16 @@ export function fakeAddon(alterStats?: (stats: StepStats) => StepStats): NativeA
 }
 
 /** Batch k of epoch e depends only on (seed, e, k), as the real BatchLoader promises. */
-export function fakeData(opts: { batches: number; pretrainBatches?: number; batchSize?: number; size?: number; numClasses?: number; valBatches?: number; seed?: number; boxes?: boolean }): TrainData {
+export function fakeData(opts: {
+  batches: number;
+  pretrainBatches?: number;
+  batchSize?: number;
+  size?: number;
+  numClasses?: number;
+  valBatches?: number;
+  seed?: number;
+  boxes?: boolean;
+}): TrainData {
   const n = opts.batchSize ?? 4;
   const size = opts.size ?? 8;
   const k = opts.numClasses ?? 3;
@@ -182,7 +206,15 @@ export function fakeData(opts: { batches: number; pretrainBatches?: number; batc
     const data = Buffer.alloc(n * size * size * 3);
     for (let i = 0; i < data.length; i++) data[i] = (i * 31 + e * 101 + b * 7 + tag * 13 + seed) & 0xff;
     const labels = new Int32Array(n).map((_, i) => (i + b + e) % k);
-    return { data, n, h: size, w: size, labels, indices: Array.from({ length: n }, (_, i) => b * n + i), boxes: Array.from({ length: n }, () => [{ x0: 1, y0: 1, x1: 5, y1: 5 }]) };
+    return {
+      data,
+      n,
+      h: size,
+      w: size,
+      labels,
+      indices: Array.from({ length: n }, (_, i) => b * n + i),
+      boxes: Array.from({ length: n }, () => [{ x0: 1, y0: 1, x1: 5, y1: 5 }]),
+    };
   };
   return {
     numClasses: k,
@@ -190,7 +222,14 @@ export function fakeData(opts: { batches: number; pretrainBatches?: number; batc
     trainImages: opts.batches * n * 5,
     valImages: (opts.valBatches ?? 2) * n,
     valHasBoxes: !!opts.boxes,
-    valSamples: Array.from({ length: (opts.valBatches ?? 2) * n }, (_, i) => ({ path: `v${i}.png`, label: i % k, boxes: [{ x0: 1, y0: 1, x1: 5, y1: 5 }], width: size, height: size, origin: `v${i}` })),
+    valSamples: Array.from({ length: (opts.valBatches ?? 2) * n }, (_, i) => ({
+      path: `v${i}.png`,
+      label: i % k,
+      boxes: [{ x0: 1, y0: 1, x1: 5, y1: 5 }],
+      width: size,
+      height: size,
+      origin: `v${i}`,
+    })),
     scoreSplit: opts.boxes ? 'val' : null,
     skipped: [],
     batchesPerEpoch: () => opts.batches,

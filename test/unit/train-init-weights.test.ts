@@ -27,7 +27,11 @@ function writeTensors(file: string, tensors: Record<string, number[]>) {
 describe('--init-weights from a casm-native model', () => {
   it('keeps only the classifier tensors, byte for byte', async () => {
     const file = path.join(root, 'model.safetensors');
-    writeTensors(file, { 'classifier.conv1.weight': [1, 2, 3], 'decoder.final.0.bias': [9], 'classifier.fc.bias': [4.5, -1] });
+    writeTensors(file, {
+      'classifier.conv1.weight': [1, 2, 3],
+      'decoder.final.0.bias': [9],
+      'classifier.fc.bias': [4.5, -1],
+    });
     const init = await classifierInitFile(file);
     const t = readSafetensors(init.path);
     expect([...t.keys()].sort()).toEqual(['classifier.conv1.weight', 'classifier.fc.bias']);

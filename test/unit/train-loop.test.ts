@@ -1,14 +1,14 @@
 // The loop's orchestration against a fake addon: schedule, policy calls, checkpoints, resume.
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TrainEvent } from '../../src/train/events.js';
-import { train } from '../../src/train/loop.js';
-import type { TrainOptions } from '../../src/train/loop.js';
 import type { TrainConfigInput } from '../../src/train/config.js';
-import { fakeAddon, fakeData } from './train-fakes.js';
+import type { TrainEvent } from '../../src/train/events.js';
+import type { TrainOptions } from '../../src/train/loop.js';
+import { train } from '../../src/train/loop.js';
 import type { FakeModel } from './train-fakes.js';
+import { fakeAddon, fakeData } from './train-fakes.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'casm-train-loop-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -154,7 +154,12 @@ describe('train loop (fake addon)', () => {
 
     const old = path.join(root, `run-${runs++}`);
     cpSync(short.result.runDir, old, { recursive: true });
-    const stateFile = path.join(old, 'checkpoints', readFileSync(path.join(old, 'checkpoints', 'latest'), 'utf8').trim(), 'state.json');
+    const stateFile = path.join(
+      old,
+      'checkpoints',
+      readFileSync(path.join(old, 'checkpoints', 'latest'), 'utf8').trim(),
+      'state.json',
+    );
     const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { config: Record<string, unknown> };
     delete state.config.cropScale;
     writeFileSync(stateFile, JSON.stringify(state));
@@ -229,16 +234,22 @@ describe('train loop (fake addon)', () => {
 
   it('--epochs 0 with pretraining trains the classifier only and scores nothing', async () => {
     const addon = fakeAddon();
-    const result = await train(baseConfig({ pretrainEpochs: 1, epochs: 0 }), { addon, data: fakeData({ batches: 5, boxes: true }) });
+    const result = await train(baseConfig({ pretrainEpochs: 1, epochs: 0 }), {
+      addon,
+      data: fakeData({ batches: 5, boxes: true }),
+    });
     expect(addon.trainers[0]!.pretrainCalls).toHaveLength(5);
     expect(addon.trainers[0]!.calls).toHaveLength(0);
     expect(result.weights).toMatch(/model\.safetensors$/);
     expect(result.localization).toBeNull();
-    await expect(train(baseConfig({ epochs: 0 }), { addon, data: fakeData({ batches: 5 }) })).rejects.toThrow(/0 only together with --pretrain-epochs/);
+    await expect(train(baseConfig({ epochs: 0 }), { addon, data: fakeData({ batches: 5 }) })).rejects.toThrow(
+      /0 only together with --pretrain-epochs/,
+    );
   });
 
   it('an interruption during pretraining resumes exactly, in pretraining and from an older checkpoint', async () => {
-    const cfg = (over: Partial<TrainConfigInput> = {}) => baseConfig({ pretrainEpochs: 2, epochs: 2, keepCheckpoints: 100, ...over });
+    const cfg = (over: Partial<TrainConfigInput> = {}) =>
+      baseConfig({ pretrainEpochs: 2, epochs: 2, keepCheckpoints: 100, ...over });
     const reference = await run(cfg());
     const controller = new AbortController();
     const first = await run(cfg(), {
@@ -257,7 +268,9 @@ describe('train loop (fake addon)', () => {
     // As after SIGKILL: resume the finished reference from a checkpoint taken during pretraining.
     const killed = path.join(root, `run-${runs++}`);
     cpSync(reference.result.runDir, killed, { recursive: true });
-    const pretrainCheckpoints = readdirSync(path.join(killed, 'checkpoints')).filter((d) => d.startsWith('pretrain-')).sort();
+    const pretrainCheckpoints = readdirSync(path.join(killed, 'checkpoints'))
+      .filter((d) => d.startsWith('pretrain-'))
+      .sort();
     expect(pretrainCheckpoints.length).toBeGreaterThan(2);
     const atPretrain = pretrainCheckpoints[1]!;
     const again = await run({ data: 'fake' }, { resume: path.join(killed, 'checkpoints', atPretrain) });
@@ -268,8 +281,17 @@ describe('train loop (fake addon)', () => {
   it('scores localisation at the end when the validation split has boxes', async () => {
     const addon = fakeAddon();
     const events: TrainEvent[] = [];
-    const result = await train(baseConfig({ epochs: 1 }), { addon, data: fakeData({ batches: 2, boxes: true }), onProgress: (e) => events.push(e) });
-    expect(result.localization).toMatchObject({ images: 8, LE: expect.any(Number), OM: expect.any(Number), F1: expect.any(Number) });
+    const result = await train(baseConfig({ epochs: 1 }), {
+      addon,
+      data: fakeData({ batches: 2, boxes: true }),
+      onProgress: (e) => events.push(e),
+    });
+    expect(result.localization).toMatchObject({
+      images: 8,
+      LE: expect.any(Number),
+      OM: expect.any(Number),
+      F1: expect.any(Number),
+    });
     const file = JSON.parse(readFileSync(path.join(result.runDir, 'localization.json'), 'utf8'));
     expect(file).toMatchObject({ images: 8, resize: 'crop', size: 8 });
     // The fake's masks are uniform (0.25): every pixel is kept, the box is the whole frame, no hit.

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { ThinningPolicy } from '../../src/train/policies/index.js';
 import {
   CURRENT_CLASSIFIER,
   CurrentClassifierPolicy,
+  createPolicy,
   EveryNPolicy,
   FirstSnapshotPolicy,
   FixedClassifierPolicy,
-  createPolicy,
 } from '../../src/train/policies/index.js';
-import type { ThinningPolicy } from '../../src/train/policies/index.js';
 import { Rng } from '../../src/train/rng.js';
 
 /** Runs a policy for `steps` steps the way the loop does: decide, then sample. */
@@ -52,12 +52,16 @@ describe('Rng', () => {
 describe('F and L policies', () => {
   it('F never snapshots and always faces its own classifier', () => {
     const log = drive(new FixedClassifierPolicy(), 500);
-    expect(log.every((e) => e.adversary === CURRENT_CLASSIFIER && e.snapshotId === undefined && e.pool.length === 0)).toBe(true);
+    expect(
+      log.every((e) => e.adversary === CURRENT_CLASSIFIER && e.snapshotId === undefined && e.pool.length === 0),
+    ).toBe(true);
   });
 
   it('L never snapshots and always faces the current classifier', () => {
     const log = drive(new CurrentClassifierPolicy(), 500);
-    expect(log.every((e) => e.adversary === CURRENT_CLASSIFIER && e.snapshotId === undefined && e.pool.length === 0)).toBe(true);
+    expect(
+      log.every((e) => e.adversary === CURRENT_CLASSIFIER && e.snapshotId === undefined && e.pool.length === 0),
+    ).toBe(true);
   });
 });
 
@@ -159,7 +163,9 @@ describe('policy state', () => {
 
   it('refuses a state from a differently configured policy', () => {
     const a = new EveryNPolicy({ hp: 0.5, capacity: 4, every: 3, seed: 1 });
-    expect(() => new EveryNPolicy({ hp: 0.5, capacity: 4, every: 100, seed: 1 }).restore(a.state())).toThrow(/does not match/);
+    expect(() => new EveryNPolicy({ hp: 0.5, capacity: 4, every: 100, seed: 1 }).restore(a.state())).toThrow(
+      /does not match/,
+    );
     expect(() => new FirstSnapshotPolicy({ hp: 0.5, seed: 1 }).restore(a.state())).toThrow(/does not match/);
     expect(() => new FixedClassifierPolicy().restore(a.state())).toThrow();
   });
@@ -168,10 +174,18 @@ describe('policy state', () => {
 describe('createPolicy', () => {
   const base = { poolSize: 30, seed: 0 };
   it('maps the knobs to the right class', () => {
-    expect(createPolicy({ ...base, fixedClassifier: true, hp: 0, snapshotEvery: null })).toBeInstanceOf(FixedClassifierPolicy);
-    expect(createPolicy({ ...base, fixedClassifier: false, hp: 0, snapshotEvery: null })).toBeInstanceOf(CurrentClassifierPolicy);
-    expect(createPolicy({ ...base, fixedClassifier: false, hp: 0, snapshotEvery: 100 })).toBeInstanceOf(CurrentClassifierPolicy);
-    expect(createPolicy({ ...base, fixedClassifier: false, hp: 0.5, snapshotEvery: 'first' })).toBeInstanceOf(FirstSnapshotPolicy);
+    expect(createPolicy({ ...base, fixedClassifier: true, hp: 0, snapshotEvery: null })).toBeInstanceOf(
+      FixedClassifierPolicy,
+    );
+    expect(createPolicy({ ...base, fixedClassifier: false, hp: 0, snapshotEvery: null })).toBeInstanceOf(
+      CurrentClassifierPolicy,
+    );
+    expect(createPolicy({ ...base, fixedClassifier: false, hp: 0, snapshotEvery: 100 })).toBeInstanceOf(
+      CurrentClassifierPolicy,
+    );
+    expect(createPolicy({ ...base, fixedClassifier: false, hp: 0.5, snapshotEvery: 'first' })).toBeInstanceOf(
+      FirstSnapshotPolicy,
+    );
     const every = createPolicy({ ...base, fixedClassifier: false, hp: 0.5, snapshotEvery: 100 });
     expect(every).toBeInstanceOf(EveryNPolicy);
     expect(every.state().capacity).toBe(30);

@@ -13,11 +13,15 @@ describe('--out inside the dataset', () => {
     mkdirSync(join(data, 'train', 'n01'), { recursive: true });
     mkdirSync(join(data, 'val', 'n01'), { recursive: true });
     const inTrain = join(data, 'train', 'run1');
-    await expect(train({ data, out: inTrain })).rejects.toThrow(`--out ${inTrain} is inside the dataset's train folder (${join(data, 'train')}), where it would be read as a class`);
+    await expect(train({ data, out: inTrain })).rejects.toThrow(
+      `--out ${inTrain} is inside the dataset's train folder (${join(data, 'train')}), where it would be read as a class`,
+    );
     expect(existsSync(inTrain)).toBe(false);
     expect(() => resolveTrainConfig({ data, out: join(data, 'val') })).toThrow(/inside the dataset's val folder/);
     expect(() => resolveTrainConfig({ data, out: join(data, 'train-runs', 'a') })).not.toThrow();
     expect(() => resolveTrainConfig({ data, out: join(data, 'runs') })).not.toThrow();
-    expect(() => resolveTrainConfig({ data, out: join(data, 'train', 'x'), split: 'other', valSplit: null })).not.toThrow();
+    expect(() =>
+      resolveTrainConfig({ data, out: join(data, 'train', 'x'), split: 'other', valSplit: null }),
+    ).not.toThrow();
   });
 });

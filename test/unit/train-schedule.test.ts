@@ -1,15 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { PRESETS, getPreset } from '../../src/train/presets.js';
+import { adjustLambdaR, MaskAreaController } from '../../src/train/mask-area-target.js';
+import { getPreset, PRESETS } from '../../src/train/presets.js';
 import { learningRatesForEpoch, pretrainLearningRate } from '../../src/train/schedule.js';
-import { MaskAreaController, adjustLambdaR } from '../../src/train/mask-area-target.js';
 
 describe('presets', () => {
   it('match the spec table', () => {
-    expect(PRESETS.F).toMatchObject({ fixedClassifier: true, hp: 0, snapshotEvery: null, lambdaR: { entropy: 2.5, classification: 9 } });
-    expect(PRESETS.L).toMatchObject({ fixedClassifier: false, hp: 0, snapshotEvery: null, lambdaR: { entropy: 14, classification: 18 } });
-    expect(PRESETS.FL).toMatchObject({ fixedClassifier: false, hp: 0.5, snapshotEvery: 'first', lambdaR: { entropy: 7.5, classification: 11 } });
-    expect(PRESETS.L100).toMatchObject({ fixedClassifier: false, hp: 0.5, snapshotEvery: 100, lambdaR: { entropy: 10, classification: 17 } });
-    expect(PRESETS.L1000).toMatchObject({ fixedClassifier: false, hp: 0.5, snapshotEvery: 1000, lambdaR: { entropy: 10, classification: 17 } });
+    expect(PRESETS.F).toMatchObject({
+      fixedClassifier: true,
+      hp: 0,
+      snapshotEvery: null,
+      lambdaR: { entropy: 2.5, classification: 9 },
+    });
+    expect(PRESETS.L).toMatchObject({
+      fixedClassifier: false,
+      hp: 0,
+      snapshotEvery: null,
+      lambdaR: { entropy: 14, classification: 18 },
+    });
+    expect(PRESETS.FL).toMatchObject({
+      fixedClassifier: false,
+      hp: 0.5,
+      snapshotEvery: 'first',
+      lambdaR: { entropy: 7.5, classification: 11 },
+    });
+    expect(PRESETS.L100).toMatchObject({
+      fixedClassifier: false,
+      hp: 0.5,
+      snapshotEvery: 100,
+      lambdaR: { entropy: 10, classification: 17 },
+    });
+    expect(PRESETS.L1000).toMatchObject({
+      fixedClassifier: false,
+      hp: 0.5,
+      snapshotEvery: 1000,
+      lambdaR: { entropy: 10, classification: 17 },
+    });
     expect(() => getPreset('L10')).toThrow(/unknown preset/);
   });
 });
@@ -85,7 +110,8 @@ describe('pretraining schedule', () => {
     expect(mid).toBeGreaterThan(0.045);
     expect(mid).toBeLessThan(0.055);
     expect(pretrainLearningRate(99, 100, 0.1)).toBeLessThan(0.001);
-    for (let t = 6; t < 100; t++) expect(pretrainLearningRate(t, 100, 0.1)).toBeLessThanOrEqual(pretrainLearningRate(t - 1, 100, 0.1));
+    for (let t = 6; t < 100; t++)
+      expect(pretrainLearningRate(t, 100, 0.1)).toBeLessThanOrEqual(pretrainLearningRate(t - 1, 100, 0.1));
     expect(() => pretrainLearningRate(100, 100, 0.1)).toThrow(RangeError);
   });
 });

@@ -3,12 +3,13 @@
 // also need (1) class subsets for Table 3 (all stages trained on the seen classes only) and (2) the
 // whole, squeezed image for the two-copies data, where a random crop would usually show one copy
 // only and the premise of Section 2.1 (both copies always visible) would not hold.
-import { BatchLoader } from '../../data/loader.js';
-import { loadDataset } from '../../data/load.js';
-import type { Dataset } from '../../data/types.js';
-import type { TransformKind } from '../../data/transform-geometry.js';
-import type { TrainData } from '../../train/data-source.js';
+
 import { firstImages, noBatches } from '../../data/batch-stream.js';
+import { loadDataset } from '../../data/load.js';
+import { BatchLoader } from '../../data/loader.js';
+import type { TransformKind } from '../../data/transform-geometry.js';
+import type { Dataset } from '../../data/types.js';
+import type { TrainData } from '../../train/data-source.js';
 import { pretrainSeed } from '../../train/dataset-adapter.js';
 
 export interface BenchDataOptions {
@@ -27,7 +28,10 @@ export interface BenchDataOptions {
 
 export async function openBenchData(o: BenchDataOptions): Promise<TrainData> {
   const trainSet = await loadDataset({ data: o.data, split: o.split, subset: o.subset });
-  if (trainSet.samples.length === 0) throw new Error(`${o.data}: the ${o.split} split${o.subset ? ` restricted to subsets ${o.subset}` : ''} has no samples`);
+  if (trainSet.samples.length === 0)
+    throw new Error(
+      `${o.data}: the ${o.split} split${o.subset ? ` restricted to subsets ${o.subset}` : ''} has no samples`,
+    );
   const valSet = o.valSplit ? await loadDataset({ data: o.data, split: o.valSplit, subset: o.subset }) : null;
   const trainLoader = (seed: number, fraction: number) =>
     new BatchLoader(trainSet, {
@@ -41,7 +45,10 @@ export async function openBenchData(o: BenchDataOptions): Promise<TrainData> {
     });
   const train = trainLoader(o.seed, o.epochFraction);
   const pretrain = trainLoader(pretrainSeed(o.seed), 1);
-  const val = valSet && valSet.samples.length > 0 ? new BatchLoader(valSet, { batchSize: o.batchSize, size: o.imageSize, transform: valTransform(o), seed: o.seed }) : null;
+  const val =
+    valSet && valSet.samples.length > 0
+      ? new BatchLoader(valSet, { batchSize: o.batchSize, size: o.imageSize, transform: valTransform(o), seed: o.seed })
+      : null;
   return {
     numClasses: trainSet.classIds.length,
     classIds: trainSet.classIds,

@@ -53,7 +53,14 @@ export interface Budget {
   /** Final upsampling of the masks (train --mask-upsample). */
   maskUpsample: 'nearest' | 'bilinear';
   /** The fashion-loc demo data used when --data is not given. */
-  demoData: { train: number; val: number; test: number; size: number; classes?: string[]; itemScale?: [number, number] };
+  demoData: {
+    train: number;
+    val: number;
+    test: number;
+    size: number;
+    classes?: string[];
+    itemScale?: [number, number];
+  };
   device: string;
 }
 
@@ -153,7 +160,7 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
 };
 
 export function getBudget(name: string): Budget {
-  if (!Object.prototype.hasOwnProperty.call(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo, gpu or full)`);
+  if (!Object.hasOwn(BUDGETS, name)) throw new Error(`unknown budget '${name}' (expected tiny, demo, gpu or full)`);
   return BUDGETS[name as BudgetName];
 }
 

@@ -2,14 +2,18 @@
 // "classifier." prefix) on purpose: the weight importer then loads it into the classifier *and*,
 // for the not-shared ablation, into the separate encoder, exactly as a torchvision .pth would be.
 // Our model.safetensors cannot serve: it also carries the decoder, which must start fresh.
-import { writeFile, rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { Model } from '../../native/model.js';
 import { encodeSafetensors } from '../../util/safetensors.js';
 
 const PREFIX = 'classifier.';
 
 /** Writes the classifier of `model` under torchvision's names; returns the number of tensors. */
-export async function writeClassifierWeights(model: Model, out: string, metadata: Record<string, string>): Promise<number> {
+export async function writeClassifierWeights(
+  model: Model,
+  out: string,
+  metadata: Record<string, string>,
+): Promise<number> {
   const tensors = await model.stateDict(PREFIX);
   const renamed = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, t] of Object.entries(tensors)) renamed.set(name.slice(PREFIX.length), t);

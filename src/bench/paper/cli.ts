@@ -2,21 +2,21 @@
 //  [--out DIR] [--seed S] [--smoke] …`: runs the paper's experiments at the chosen budget, prints
 // each table in the paper's layout beside the paper's numbers, and writes <name>.json + <name>.md
 // (and fig3.svg) plus summary.md and runs.json into the results folder.
-import { promises as fs, existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureFashionLoc } from '../../data/demo/fashion-loc.js';
 import { loadAddon } from '../../native/loader.js';
-import { BUDGETS, getBudget, type Budget } from './budgets.js';
+import { BUDGETS, type Budget, getBudget } from './budgets.js';
 import { BenchContext, type BenchDataset } from './context.js';
-import type { RunRecord } from './runs.js';
 import { runCopies } from './copies.js';
 import type { ExperimentResult } from './experiment.js';
 import { runFig3 } from './fig3.js';
 import { writeImageNetFixture, writeStandInInitWeights } from './imagenet-fixture.js';
-import { describeMachine, machineLine, type MachineDescription } from './machine.js';
+import { describeMachine, type MachineDescription, machineLine } from './machine.js';
 import { writeResult } from './report.js';
+import type { RunRecord } from './runs.js';
 import { runStats } from './stats.js';
 import { runTable2 } from './table2.js';
 import { runTable3 } from './table3.js';
@@ -77,17 +77,26 @@ export async function main(argv: string[]): Promise<number> {
   const label = o.smoke ? 'smoke' : o.budget;
   // --smoke: 64 px, not tiny's 32, because ResNet-50's layer4 is then 2×2 rather than 1×1, and a
   // from-scratch Table 3 run's train-mode BN on a 1×1 map of a 2-image last batch can overflow.
-  let budget: Budget = o.smoke ? { ...BUDGETS.tiny, arch: 'resnet50', imageSize: 64, pretrain: null } : getBudget(o.budget);
+  let budget: Budget = o.smoke
+    ? { ...BUDGETS.tiny, arch: 'resnet50', imageSize: 64, pretrain: null }
+    : getBudget(o.budget);
   if (o.device) budget = { ...budget, device: o.device };
   if (o['score-limit'] !== undefined) budget = { ...budget, scoreLimit: Number(o['score-limit']) };
-  const out = path.resolve(o.out ?? (budget.name === 'tiny' ? path.join('.cache', 'bench-paper', `results-${label}`) : path.join('bench', 'results', `paper-${label}`)));
+  const out = path.resolve(
+    o.out ??
+      (budget.name === 'tiny'
+        ? path.join('.cache', 'bench-paper', `results-${label}`)
+        : path.join('bench', 'results', `paper-${label}`)),
+  );
   const work = path.resolve(o.work ?? path.join('.cache', 'bench-paper', label));
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const addon = loadAddon();
   addon.setThreads(o.threads ? Number(o.threads) : availableParallelism());
   const machine = describeMachine();
-  log(`bench:paper — budget ${label}: ${budget.arch}, ${budget.imageSize} px, batch ${budget.batchSize}, ${budget.epochs} epoch(s) × ${budget.epochFraction}, device ${budget.device}`);
+  log(
+    `bench:paper — budget ${label}: ${budget.arch}, ${budget.imageSize} px, batch ${budget.batchSize}, ${budget.epochs} epoch(s) × ${budget.epochFraction}, device ${budget.device}`,
+  );
   log(`machine: ${machineLine(machine)}`);
 
   let data = o.data ? path.resolve(o.data) : null;
@@ -99,7 +108,13 @@ export async function main(argv: string[]): Promise<number> {
   // --score-split replaces the default score split of both datasets.
   const scoreOn = (d: BenchDataset): BenchDataset => (o['score-split'] ? { ...d, scoreSplit: o['score-split'] } : d);
   const plain = scoreOn(data ? await describeDataset(data, 'plain', budget) : await demoDataset(budget, false, log));
-  const duplicate = memo(async () => scoreOn(o['copies-data'] ? await describeDataset(path.resolve(o['copies-data']), 'duplicate', budget) : await demoDataset(budget, true, log)));
+  const duplicate = memo(async () =>
+    scoreOn(
+      o['copies-data']
+        ? await describeDataset(path.resolve(o['copies-data']), 'duplicate', budget)
+        : await demoDataset(budget, true, log),
+    ),
+  );
   const ctx = new BenchContext(budget, seed, work, { plain, duplicate }, initWeights, addon, log);
 
   const command = `npm run bench:paper -- ${argv.join(' ')}`.trim();
@@ -111,8 +126,18 @@ export async function main(argv: string[]): Promise<number> {
       const result = await EXPERIMENTS[name](ctx);
       const seconds = (performance.now() - started) / 1000;
       const runs = result.runs.map((id) => ctx.used.get(id)!).filter(Boolean);
-      const meta = { command, budget, seed, machine, data: { plain, duplicate: name === 'copies' ? await duplicate() : undefined }, seconds, finishedAt: new Date().toISOString() };
-      const runLines = runs.map((r) => `${r.id} (${r.steps} steps, ${r.seconds.toFixed(0)} s${r.reused ? ', reused from the run cache' : ''})`);
+      const meta = {
+        command,
+        budget,
+        seed,
+        machine,
+        data: { plain, duplicate: name === 'copies' ? await duplicate() : undefined },
+        seconds,
+        finishedAt: new Date().toISOString(),
+      };
+      const runLines = runs.map(
+        (r) => `${r.id} (${r.steps} steps, ${r.seconds.toFixed(0)} s${r.reused ? ', reused from the run cache' : ''})`,
+      );
       const header = [
         `# ${result.title}`,
         '',
@@ -144,8 +169,13 @@ function displayPath(p: string): string {
 function parseOnly(spec: string | undefined): ExperimentName[] {
   const all = Object.keys(EXPERIMENTS) as ExperimentName[];
   if (!spec) return all;
-  const wanted = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const w of wanted) if (!all.includes(w as ExperimentName)) throw new Error(`--only: unknown experiment '${w}' (expected ${all.join(', ')})`);
+  const wanted = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const w of wanted)
+    if (!all.includes(w as ExperimentName))
+      throw new Error(`--only: unknown experiment '${w}' (expected ${all.join(', ')})`);
   return all.filter((n) => wanted.includes(n));
 }
 
@@ -187,21 +217,33 @@ async function writeRunLog(out: string, ctx: BenchContext, machine: MachineDescr
     /* first invocation */
   }
   const runs = { ...previous };
-  for (const [id, r] of ctx.used) runs[id] = { ...r, runDir: path.relative(process.cwd(), r.runDir), weights: path.relative(process.cwd(), r.weights) };
+  for (const [id, r] of ctx.used)
+    runs[id] = {
+      ...r,
+      runDir: path.relative(process.cwd(), r.runDir),
+      weights: path.relative(process.cwd(), r.weights),
+    };
   await fs.mkdir(out, { recursive: true });
   await fs.writeFile(file, `${JSON.stringify({ machine, runs }, null, 2)}\n`);
 }
 
 /** summary.md: every table in the folder (also those of earlier invocations), and the wall-clock estimate. */
 async function writeSummary(out: string, label: string, machine: MachineDescription, ctx: BenchContext): Promise<void> {
-  const parts = [`# CASM paper benchmarks — budget ${label}`, '', `Machine of the latest invocation: ${machineLine(machine)}.`, ''];
+  const parts = [
+    `# CASM paper benchmarks — budget ${label}`,
+    '',
+    `Machine of the latest invocation: ${machineLine(machine)}.`,
+    '',
+  ];
   for (const name of Object.keys(EXPERIMENTS)) {
     const file = path.join(out, `${name}.md`);
     if (!existsSync(file)) continue;
     parts.push((await fs.readFile(file, 'utf8')).replace(/^# /, '## '), '');
   }
   // Throughput over every run recorded in this folder (runs.json keeps those of earlier invocations).
-  const recorded = Object.values((JSON.parse(await fs.readFile(path.join(out, 'runs.json'), 'utf8')) as { runs: Record<string, RunRecord> }).runs);
+  const recorded = Object.values(
+    (JSON.parse(await fs.readFile(path.join(out, 'runs.json'), 'utf8')) as { runs: Record<string, RunRecord> }).runs,
+  );
   if (recorded.length) {
     const images = recorded.reduce((s, r) => s + r.steps * r.config.train.batchSize, 0);
     const ips = images / recorded.reduce((s, r) => s + r.seconds, 0);

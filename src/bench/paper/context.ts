@@ -9,11 +9,11 @@ import type { NativeAddon } from '../../native/types.js';
 import type { PresetName, ScoreName } from '../../train/presets.js';
 import { getPreset } from '../../train/presets.js';
 import { loadScoreSet } from './bench-data.js';
-import { scaledSnapshotEvery, type Budget } from './budgets.js';
+import { type Budget, scaledSnapshotEvery } from './budgets.js';
 import { exportClassifierWeights } from './classifier-weights.js';
-import { imageScorer, type ImageScore } from './image-scores.js';
+import { type ImageScore, imageScorer } from './image-scores.js';
 import { RunCache, type RunRecord, type RunSpec } from './runs.js';
-import { saliencyPass, type BatchConsumer } from './saliency-pass.js';
+import { type BatchConsumer, saliencyPass } from './saliency-pass.js';
 
 /** A dataset as the benchmark uses it. */
 export interface BenchDataset {
@@ -80,7 +80,13 @@ export class BenchContext {
   }
 
   private dataOf(d: BenchDataset, subset?: string): RunSpec['data'] {
-    return { data: d.dir, split: d.trainSplit, valSplit: d.valSplit, trainTransform: d.trainTransform, ...(subset ? { subset } : {}) };
+    return {
+      data: d.dir,
+      split: d.trainSplit,
+      valSplit: d.valSplit,
+      trainTransform: d.trainTransform,
+      ...(subset ? { subset } : {}),
+    };
   }
 
   /**
@@ -90,7 +96,10 @@ export class BenchContext {
    */
   async initialClassifier(d: BenchDataset, seed: number): Promise<string> {
     if (!this.budget.pretrain) {
-      if (!this.initWeights) throw new Error(`budget ${this.budget.name} starts from --init-weights (a torchvision ResNet checkpoint); none was given`);
+      if (!this.initWeights)
+        throw new Error(
+          `budget ${this.budget.name} starts from --init-weights (a torchvision ResNet checkpoint); none was given`,
+        );
       return this.initWeights;
     }
     const key = `${d.kind}-${seed}`;
@@ -113,7 +122,12 @@ export class BenchContext {
     this.classifierRuns.set(`${d.kind}-${seed}`, record);
     const file = path.join(record.runDir, 'classifier.safetensors');
     // A reused run keeps its exported classifier; a new run has none yet.
-    const exported = record.reused && (await fs.access(file).then(() => true, () => false));
+    const exported =
+      record.reused &&
+      (await fs.access(file).then(
+        () => true,
+        () => false,
+      ));
     if (!exported) await exportClassifierWeights(record.weights, file);
     return file;
   }
@@ -133,7 +147,14 @@ export class BenchContext {
     const e = epochs ?? this.budget.epochs;
     const record = await this.runs.run({
       id: `scratch-L-${d.kind}-${subset ? `classes-${subset}` : 'all'}${p ? `-pre${p.epochs}` : ''}-e${e}-s${seed}`,
-      train: { ...this.base(seed), data: d.dir, preset: 'L', epochs: e, lr: this.budget.lr, ...(p ? { pretrainEpochs: p.epochs, pretrainLr: p.lr } : {}) },
+      train: {
+        ...this.base(seed),
+        data: d.dir,
+        preset: 'L',
+        epochs: e,
+        lr: this.budget.lr,
+        ...(p ? { pretrainEpochs: p.epochs, pretrainLr: p.lr } : {}),
+      },
       data: this.dataOf(d, subset),
     });
     this.used.set(record.id, record);
@@ -178,7 +199,9 @@ export class BenchContext {
     const cached = this.scoreCache.get(record.id);
     if (cached) return cached;
     const out: ImageScore[] = [];
-    await this.pass(record, d, [imageScorer(await this.scoreSet(d), { resize: d.resize, copies: d.kind === 'duplicate' }, out)]);
+    await this.pass(record, d, [
+      imageScorer(await this.scoreSet(d), { resize: d.resize, copies: d.kind === 'duplicate' }, out),
+    ]);
     this.scoreCache.set(record.id, out);
     return out;
   }
@@ -186,6 +209,11 @@ export class BenchContext {
   /** Runs the model of `record` over `d`'s score split with the given consumers. */
   async pass(record: RunRecord, d: BenchDataset, consumers: BatchConsumer[]): Promise<void> {
     const model = await Model.load(record.weights, { device: this.budget.device });
-    await saliencyPass(model, await this.scoreSet(d), { size: this.budget.imageSize, batchSize: this.budget.batchSize, resize: d.resize }, consumers);
+    await saliencyPass(
+      model,
+      await this.scoreSet(d),
+      { size: this.budget.imageSize, batchSize: this.budget.batchSize, resize: d.resize },
+      consumers,
+    );
   }
 }

@@ -66,17 +66,54 @@ export async function runCopies(ctx: BenchContext): Promise<ExperimentResult> {
   const rows = [];
   for (const m of models) {
     const record = await ctx.casm(`copies-${m.preset}`, d, { preset: m.preset });
-    rows.push({ model: m.name, preset: m.preset, run: record.id, seconds: record.seconds, ...summariseCopies(await ctx.scores(record, d)) });
+    rows.push({
+      model: m.name,
+      preset: m.preset,
+      run: record.id,
+      seconds: record.seconds,
+      ...summariseCopies(await ctx.scores(record, d)),
+    });
   }
   const pct = (x: number) => 100 * x;
-  const headers = ['model', 'mass left %', 'mass right %', 'dominant copy %', 'box covered L %', 'box covered R %', 'covers both %', 'LE left %', 'LE right %', 'LE %', 'mean mask'];
-  const cells = rows.map((r) => [r.model, pct(r.massShare[0]), pct(r.massShare[1]), pct(r.dominantShare), pct(r.boxRecall[0]), pct(r.boxRecall[1]), pct(r.coversBoth), pct(r.LEcopy[0]), pct(r.LEcopy[1]), pct(r.LE), r.meanMask.toFixed(2)]);
+  const headers = [
+    'model',
+    'mass left %',
+    'mass right %',
+    'dominant copy %',
+    'box covered L %',
+    'box covered R %',
+    'covers both %',
+    'LE left %',
+    'LE right %',
+    'LE %',
+    'mean mask',
+  ];
+  const cells = rows.map((r) => [
+    r.model,
+    pct(r.massShare[0]),
+    pct(r.massShare[1]),
+    pct(r.dominantShare),
+    pct(r.boxRecall[0]),
+    pct(r.boxRecall[1]),
+    pct(r.coversBoth),
+    pct(r.LEcopy[0]),
+    pct(r.LEcopy[1]),
+    pct(r.LE),
+    r.meanMask.toFixed(2),
+  ]);
   const markdown = [
     markdownTable(headers, cells),
     '',
     `${rows[0]?.images ?? 0} two-copies images (fashion-loc --duplicate, both copies squeezed into one ${ctx.budget.imageSize}×${ctx.budget.imageSize} input for training and scoring).`,
-    '`mass left/right`: share of the mask mass on each half. `dominant copy`: mean of the larger share per image (50% = even, 100% = one copy only). `box covered`: fraction of the copy\'s box inside the binarised mask. `covers both`: images whose binarised mask covers ≥ 50% of both boxes. `LE left/right`: localisation error against that copy alone (box IoU > 0.5 with it).',
+    "`mass left/right`: share of the mask mass on each half. `dominant copy`: mean of the larger share per image (50% = even, 100% = one copy only). `box covered`: fraction of the copy's box inside the binarised mask. `covers both`: images whose binarised mask covers ≥ 50% of both boxes. `LE left/right`: localisation error against that copy alone (box IoU > 0.5 with it).",
     'Paper (Section 2.1, argued, not measured): a classifier-dependent mask indicates one copy only; CASM should indicate both.',
   ].join('\n');
-  return { name: 'copies', title: 'Section 2.1: the two-copies example', data: { rows }, markdown, text: textTable(headers, cells), runs: rows.map((r) => r.run) };
+  return {
+    name: 'copies',
+    title: 'Section 2.1: the two-copies example',
+    data: { rows },
+    markdown,
+    text: textTable(headers, cells),
+    runs: rows.map((r) => r.run),
+  };
 }

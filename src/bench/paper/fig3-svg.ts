@@ -28,7 +28,9 @@ export function fig3Svg(points: readonly Fig3Point[], models: readonly string[],
   const height = top + ph + 96;
   const y = (acc: number) => top + ph - (acc / 100) * ph;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   PANELS.forEach((panel, p) => {
     const x0 = left + p * (pw + gap);
@@ -40,25 +42,33 @@ export function fig3Svg(points: readonly Fig3Point[], models: readonly string[],
     }
     models.forEach((model, m) => {
       const cx = x0 + ((m + 0.5) * pw) / models.length;
-      parts.push(`<text x="${cx}" y="${top + ph + 16}" text-anchor="middle">${escape(model)}</text>`);
+      parts.push(`<text x="${cx}" y="${top + ph + 16}" text-anchor="middle">${escapeXml(model)}</text>`);
       const mine = points.filter((q) => q.model === model);
       mine.forEach((q, k) => {
         // Deterministic jitter: spread the dots evenly around the column centre.
-        const jitter = mine.length > 1 ? ((k / (mine.length - 1)) - 0.5) * 24 : 0;
+        const jitter = mine.length > 1 ? (k / (mine.length - 1) - 0.5) * 24 : 0;
         const colour = q.own ? '#f28e2b' : '#4e79a7';
-        parts.push(`<circle cx="${(cx + jitter).toFixed(1)}" cy="${y(q[panel.key]).toFixed(1)}" r="4.5" fill="${colour}" fill-opacity="0.85"><title>${escape(`${q.classifier}: ${q[panel.key].toFixed(1)}%`)}</title></circle>`);
+        parts.push(
+          `<circle cx="${(cx + jitter).toFixed(1)}" cy="${y(q[panel.key]).toFixed(1)}" r="4.5" fill="${colour}" fill-opacity="0.85"><title>${escapeXml(`${q.classifier}: ${q[panel.key].toFixed(1)}%`)}</title></circle>`,
+        );
       });
     });
   });
-  parts.push(`<text x="14" y="${top + ph / 2}" transform="rotate(-90 14 ${top + ph / 2})" text-anchor="middle">accuracy (%)</text>`);
+  parts.push(
+    `<text x="14" y="${top + ph / 2}" transform="rotate(-90 14 ${top + ph / 2})" text-anchor="middle">accuracy (%)</text>`,
+  );
   const ly = top + ph + 40;
-  parts.push(`<circle cx="${left + 6}" cy="${ly}" r="4.5" fill="#f28e2b"/><text x="${left + 16}" y="${ly + 4}">f(0): the classifier both saliency models started from</text>`);
-  parts.push(`<circle cx="${left + 6}" cy="${ly + 16}" r="4.5" fill="#4e79a7"/><text x="${left + 16}" y="${ly + 20}">independently trained classifiers (other seeds)</text>`);
-  parts.push(`<text x="${left}" y="${ly + 40}" fill="#555">${escape(caption)}</text>`);
+  parts.push(
+    `<circle cx="${left + 6}" cy="${ly}" r="4.5" fill="#f28e2b"/><text x="${left + 16}" y="${ly + 4}">f(0): the classifier both saliency models started from</text>`,
+  );
+  parts.push(
+    `<circle cx="${left + 6}" cy="${ly + 16}" r="4.5" fill="#4e79a7"/><text x="${left + 16}" y="${ly + 20}">independently trained classifiers (other seeds)</text>`,
+  );
+  parts.push(`<text x="${left}" y="${ly + 40}" fill="#555">${escapeXml(caption)}</text>`);
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

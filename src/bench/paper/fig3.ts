@@ -7,8 +7,8 @@
 import { Model } from '../../native/model.js';
 import type { BenchContext } from './context.js';
 import type { ExperimentResult } from './experiment.js';
-import { fig3Svg, type Fig3Point } from './fig3-svg.js';
-import { CONDITIONS, maskedClassification, type MaskedAccuracyCounts } from './masked-classification.js';
+import { type Fig3Point, fig3Svg } from './fig3-svg.js';
+import { CONDITIONS, type MaskedAccuracyCounts, maskedClassification } from './masked-classification.js';
 import { markdownTable, textTable } from './report.js';
 import { BASELINE_ROW, CASM_ROW, table2RunId } from './table2.js';
 
@@ -17,7 +17,9 @@ export async function runFig3(ctx: BenchContext): Promise<ExperimentResult> {
   const seeds = Array.from({ length: ctx.budget.fig3Classifiers }, (_, k) => ctx.seed + k);
   const classifierRuns = [];
   for (const seed of seeds) classifierRuns.push(await ctx.scratchL(d, seed));
-  const classifiers = await Promise.all(classifierRuns.map((r) => Model.load(r.weights, { device: ctx.budget.device })));
+  const classifiers = await Promise.all(
+    classifierRuns.map((r) => Model.load(r.weights, { device: ctx.budget.device })),
+  );
   const names = seeds.map((s, k) => `classifier seed ${s}${k === 0 ? ' (f(0))' : ''}`);
 
   const models = [
@@ -25,17 +27,34 @@ export async function runFig3(ctx: BenchContext): Promise<ExperimentResult> {
     { name: 'CASM', row: CASM_ROW },
   ];
   const points: Fig3Point[] = [];
-  const rows: ({ model: string; preset: string; classifier: string; images: number } & Record<(typeof CONDITIONS)[number], number>)[] = [];
+  const rows: ({ model: string; preset: string; classifier: string; images: number } & Record<
+    (typeof CONDITIONS)[number],
+    number
+  >)[] = [];
   const runs = classifierRuns.map((r) => r.id);
   for (const m of models) {
-    const record = await ctx.casm(table2RunId(m.row), d, { preset: m.row.preset, score: m.row.score, separateEncoder: !m.row.shared });
+    const record = await ctx.casm(table2RunId(m.row), d, {
+      preset: m.row.preset,
+      score: m.row.score,
+      separateEncoder: !m.row.shared,
+    });
     runs.push(record.id);
     const counts: MaskedAccuracyCounts = { images: 0, correct: [] };
     await ctx.pass(record, d, [maskedClassification(classifiers, counts)]);
     counts.correct.forEach((c, k) => {
-      const acc = Object.fromEntries(CONDITIONS.map((cond) => [cond, (100 * c[cond]) / counts.images])) as Record<(typeof CONDITIONS)[number], number>;
+      const acc = Object.fromEntries(CONDITIONS.map((cond) => [cond, (100 * c[cond]) / counts.images])) as Record<
+        (typeof CONDITIONS)[number],
+        number
+      >;
       rows.push({ model: m.name, preset: m.row.preset, classifier: names[k]!, images: counts.images, ...acc });
-      points.push({ model: m.name, classifier: names[k]!, own: k === 0, maskedIn: acc.maskedIn, maskedOut: acc.maskedOut, inpainted: acc.inpainted });
+      points.push({
+        model: m.name,
+        classifier: names[k]!,
+        own: k === 0,
+        maskedIn: acc.maskedIn,
+        maskedOut: acc.maskedOut,
+        inpainted: acc.inpainted,
+      });
     });
   }
   const headers = ['saliency model', 'classifier', 'clean', 'masked-in', 'masked-out', 'inpainted'];
@@ -44,7 +63,15 @@ export async function runFig3(ctx: BenchContext): Promise<ExperimentResult> {
     const sel = rows.filter((r) => r.model === model);
     return sel.reduce((s, r) => s + r[key], 0) / sel.length;
   };
-  for (const m of models) cells.push([m.name, 'mean', mean(m.name, 'clean'), mean(m.name, 'maskedIn'), mean(m.name, 'maskedOut'), mean(m.name, 'inpainted')]);
+  for (const m of models)
+    cells.push([
+      m.name,
+      'mean',
+      mean(m.name, 'clean'),
+      mean(m.name, 'maskedIn'),
+      mean(m.name, 'maskedOut'),
+      mean(m.name, 'inpainted'),
+    ]);
   const images = rows[0]?.images ?? 0;
   const caption = `${images} score images; ${ctx.budget.arch}, ${ctx.budget.imageSize} px; budget ${ctx.budget.name}`;
   const markdown = [
@@ -60,6 +87,15 @@ export async function runFig3(ctx: BenchContext): Promise<ExperimentResult> {
     markdown,
     text: textTable(headers, cells),
     runs,
-    files: [{ name: 'fig3.svg', content: fig3Svg(points, models.map((m) => m.name), caption) }],
+    files: [
+      {
+        name: 'fig3.svg',
+        content: fig3Svg(
+          points,
+          models.map((m) => m.name),
+          caption,
+        ),
+      },
+    ],
   };
 }

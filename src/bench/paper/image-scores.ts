@@ -5,9 +5,9 @@
 import type { Dataset } from '../../data/types.js';
 import { LocalisationScorer } from '../../eval/localisation-scorer.js';
 import { binarizeTopFraction } from '../../metrics/binarize.js';
-import { clipBox } from '../../metrics/ground-truth-boxes.js';
 import type { ResizeMode } from '../../metrics/ground-truth-boxes.js';
-import { maskStatistics, type MaskStatistics } from '../../metrics/mask-statistics.js';
+import { clipBox } from '../../metrics/ground-truth-boxes.js';
+import { type MaskStatistics, maskStatistics } from '../../metrics/mask-statistics.js';
 import { argmaxRows } from '../../train/masked-input.js';
 import type { BatchConsumer } from './saliency-pass.js';
 
@@ -31,7 +31,11 @@ export interface ImageScore {
 }
 
 /** A consumer that fills `out` with one ImageScore per image; `copies`: the images are two copies side by side. */
-export function imageScorer(dataset: Dataset, o: { resize: ResizeMode; copies: boolean }, out: ImageScore[]): BatchConsumer {
+export function imageScorer(
+  dataset: Dataset,
+  o: { resize: ResizeMode; copies: boolean },
+  out: ImageScore[],
+): BatchConsumer {
   const scorer = new LocalisationScorer(o.resize);
   return async ({ batch, result }) => {
     const { n, h, w } = batch;
@@ -44,15 +48,29 @@ export function imageScorer(dataset: Dataset, o: { resize: ResizeMode; copies: b
       const correct = predicted[i] === batch.labels[i];
       const score = await scorer.add(mask, h, w, sample, index, correct);
       if (!score) throw new Error(`${sample.path}: no ground-truth box (the bench's score sets have one per image)`);
-      const record: ImageScore = { label: sample.label, LE: score.LE, OM: score.OM, F1: score.F1, correct, stats: maskStatistics(mask, h, w) };
+      const record: ImageScore = {
+        label: sample.label,
+        LE: score.LE,
+        OM: score.OM,
+        F1: score.F1,
+        correct,
+        stats: maskStatistics(mask, h, w),
+      };
       if (o.copies) record.copies = copyShares(mask, h, w, score.resized_boxes, score.hit_per_box);
       out.push(record);
     }
   };
 }
 
-function copyShares(mask: Float32Array, h: number, w: number, boxes: [number, number, number, number][], hits: number[]): CopyShares {
-  if (boxes.length !== 2) throw new Error(`two-copies scoring: expected 2 boxes per image, got ${boxes.length} (is this --duplicate data?)`);
+function copyShares(
+  mask: Float32Array,
+  h: number,
+  w: number,
+  boxes: [number, number, number, number][],
+  hits: number[],
+): CopyShares {
+  if (boxes.length !== 2)
+    throw new Error(`two-copies scoring: expected 2 boxes per image, got ${boxes.length} (is this --duplicate data?)`);
   const half = w / 2;
   let left = 0;
   let total = 0;

@@ -2,7 +2,7 @@
 // with LOC_val_solution.csv boxes and LOC_synset_mapping.txt, i.e. the files the full ImageNet
 // benchmark reads. Images are non-square JPEGs (so the short-side resize and centre crop really
 // happen) with one class-coloured object on a noisy background; its box is the annotation.
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { Random } from '../../data/random.js';
@@ -23,7 +23,13 @@ const HEIGHT = 72;
 
 export async function writeImageNetFixture(o: ImageNetFixtureOptions): Promise<string> {
   const marker = join(o.out, 'LOC_synset_mapping.txt');
-  if (await access(marker).then(() => true, () => false)) return o.out;
+  if (
+    await access(marker).then(
+      () => true,
+      () => false,
+    )
+  )
+    return o.out;
   const classes = o.classes ?? 6;
   const wnids = Array.from({ length: classes }, (_, k) => `n${String(1440000 + k).padStart(8, '0')}`);
   const rng = new Random(o.seed ?? 0);
@@ -45,11 +51,14 @@ export async function writeImageNetFixture(o: ImageNetFixtureOptions): Promise<s
   }
   await writeFile(join(o.out, 'LOC_val_solution.csv'), `${solution.join('\n')}\n`);
   // Written last: its presence marks a complete fixture.
-  await writeFile(marker, wnids.map((w, k) => `${w} fixture class ${k}`).join('\n') + '\n');
+  await writeFile(marker, `${wnids.map((w, k) => `${w} fixture class ${k}`).join('\n')}\n`);
   return o.out;
 }
 
-function scene(label: number, rng: Random): { pixels: Buffer; box: { x0: number; y0: number; x1: number; y1: number } } {
+function scene(
+  label: number,
+  rng: Random,
+): { pixels: Buffer; box: { x0: number; y0: number; x1: number; y1: number } } {
   const pixels = Buffer.alloc(WIDTH * HEIGHT * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = 60 + rng.int(80);
   const w = 20 + rng.int(40);
@@ -57,13 +66,16 @@ function scene(label: number, rng: Random): { pixels: Buffer; box: { x0: number;
   const x0 = rng.int(WIDTH - w);
   const y0 = rng.int(HEIGHT - h);
   const colour = [(label * 97) % 256, (label * 53 + 128) % 256, (label * 31 + 200) % 256];
-  for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) for (let c = 0; c < 3; c++) pixels[(y * WIDTH + x) * 3 + c] = colour[c]!;
+  for (let y = y0; y < y0 + h; y++)
+    for (let x = x0; x < x0 + w; x++) for (let c = 0; c < 3; c++) pixels[(y * WIDTH + x) * 3 + c] = colour[c]!;
   return { pixels, box: { x0, y0, x1: x0 + w, y1: y0 + h } };
 }
 
 async function jpeg(path: string, pixels: Buffer): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
-  await sharp(pixels, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+  await sharp(pixels, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(path);
 }
 
 /**
@@ -72,7 +84,13 @@ async function jpeg(path: string, pixels: Buffer): Promise<void> {
  * dataset with other classes, exactly as with the real file).
  */
 export async function writeStandInInitWeights(out: string, arch: 'resnet18' | 'resnet50'): Promise<string> {
-  if (await access(out).then(() => true, () => false)) return out;
+  if (
+    await access(out).then(
+      () => true,
+      () => false,
+    )
+  )
+    return out;
   const model = await Model.create({ arch, numClasses: 1000, seed: 0 });
   await writeClassifierWeights(model, out, { note: 'randomly initialised stand-in for torchvision weights (--smoke)' });
   return out;

@@ -1,6 +1,6 @@
 // What the numbers were measured on: stored with every result, since throughput and even the
 // trained weights (thread count changes float reductions) depend on it.
-import { cpus, totalmem, loadavg } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { doctorReport } from '../../native/doctor.js';
 
 export interface MachineDescription {

@@ -9,7 +9,9 @@ export interface PaperRow {
 }
 
 /** Table 2 rows (a)–(k), in the paper's order. Values in %. */
-export const PAPER_TABLE2: ReadonlyArray<{ row: string; score: 'E' | 'C'; shared: 'Y' | 'N'; thin: string } & PaperRow> = [
+export const PAPER_TABLE2: ReadonlyArray<
+  { row: string; score: 'E' | 'C'; shared: 'Y' | 'N'; thin: string } & PaperRow
+> = [
   { row: 'a', score: 'E', shared: 'Y', thin: 'F', OM: 62.7, LE: 53.5, F1: 49.0 },
   { row: 'b', score: 'E', shared: 'Y', thin: 'L', OM: 49.0, LE: 36.5, F1: 61.7 },
   { row: 'c', score: 'E', shared: 'Y', thin: 'FL', OM: 52.7, LE: 41.3, F1: 57.2 },

@@ -17,7 +17,9 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
 export function textTable(headers: readonly string[], rows: readonly (readonly Cell[])[], digits = 1): string {
   const cells = [headers.map(String), ...rows.map((r) => r.map((c) => fmt(c, digits)))];
   const widths = headers.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? '').length)));
-  return cells.map((r, i) => r.map((c, j) => (i === 0 || j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ')).join('\n');
+  return cells
+    .map((r, i) => r.map((c, j) => (i === 0 || j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  '))
+    .join('\n');
 }
 
 export function fmt(c: Cell, digits = 1): string {

@@ -4,11 +4,11 @@
 // and an interrupted benchmark continues where it stopped instead of starting over.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { train } from '../../train/loop.js';
+import type { NativeAddon } from '../../native/types.js';
 import type { TrainConfigInput } from '../../train/config.js';
 import type { TrainEvent } from '../../train/events.js';
-import type { NativeAddon } from '../../native/types.js';
-import { openBenchData, type BenchDataOptions } from './bench-data.js';
+import { train } from '../../train/loop.js';
+import { type BenchDataOptions, openBenchData } from './bench-data.js';
 
 export interface RunSpec {
   /** Folder name under <out>/runs/, e.g. "table2-e-L100". */
@@ -55,10 +55,23 @@ export class RunCache {
     // A stale or half-finished folder: train() refuses to write into an existing run.
     await fs.rm(runDir, { recursive: true, force: true });
     const cfg = spec.train;
-    const data = await openBenchData({ ...spec.data, imageSize: cfg.imageSize, batchSize: cfg.batchSize, seed: cfg.seed, epochFraction: cfg.epochFraction ?? 1 });
-    const what = cfg.epochs === 0 ? 'the classifier f(0)' : `${cfg.preset}${cfg.score === 'classification' ? ' (classification score)' : ''}${cfg.separateEncoder ? ' (separate encoder)' : ''}`;
-    const pretraining = cfg.pretrainEpochs ? `${cfg.pretrainEpochs} pretraining epoch(s)${cfg.epochs ? ' + ' : ''}` : '';
-    this.log(`  ${spec.id}: training ${what}${spec.data.subset ? ` on classes ${spec.data.subset}` : ''}, ${data.trainImages} images × ${pretraining}${cfg.epochs ? `${cfg.epochs} epoch(s)` : ''}`);
+    const data = await openBenchData({
+      ...spec.data,
+      imageSize: cfg.imageSize,
+      batchSize: cfg.batchSize,
+      seed: cfg.seed,
+      epochFraction: cfg.epochFraction ?? 1,
+    });
+    const what =
+      cfg.epochs === 0
+        ? 'the classifier f(0)'
+        : `${cfg.preset}${cfg.score === 'classification' ? ' (classification score)' : ''}${cfg.separateEncoder ? ' (separate encoder)' : ''}`;
+    const pretraining = cfg.pretrainEpochs
+      ? `${cfg.pretrainEpochs} pretraining epoch(s)${cfg.epochs ? ' + ' : ''}`
+      : '';
+    this.log(
+      `  ${spec.id}: training ${what}${spec.data.subset ? ` on classes ${spec.data.subset}` : ''}, ${data.trainImages} images × ${pretraining}${cfg.epochs ? `${cfg.epochs} epoch(s)` : ''}`,
+    );
     const started = performance.now();
     let pretrainValAccuracy: number | null = null;
     const result = await train(
@@ -85,7 +98,13 @@ export class RunCache {
       seconds,
       trainImages: data.trainImages,
       imagesPerSecond: (result.steps * cfg.batchSize) / seconds,
-      val: result.lastEpoch?.val ? { accClean: result.lastEpoch.val.accClean, accMasked: result.lastEpoch.val.accMasked, maskMean: result.lastEpoch.val.maskMean } : null,
+      val: result.lastEpoch?.val
+        ? {
+            accClean: result.lastEpoch.val.accClean,
+            accMasked: result.lastEpoch.val.accMasked,
+            maskMean: result.lastEpoch.val.maskMean,
+          }
+        : null,
       trainAccClean: result.lastEpoch ? result.lastEpoch.train.accClean : null,
       pretrainValAccuracy,
       lambdaR: result.lambdaR,
@@ -93,15 +112,21 @@ export class RunCache {
       config: spec,
     };
     await fs.writeFile(path.join(runDir, RECORD_FILE), `${JSON.stringify(record, null, 2)}\n`);
-    this.log(`  ${spec.id}: ${result.steps} steps in ${seconds.toFixed(0)} s${pretrainValAccuracy !== null ? `; pretrained classifier val accuracy ${pct(pretrainValAccuracy)}` : ''}${record.val ? `; val accuracy clean ${pct(record.val.accClean)}, masked-out ${pct(record.val.accMasked)}, mean mask ${record.val.maskMean.toFixed(2)}` : ''}`);
+    this.log(
+      `  ${spec.id}: ${result.steps} steps in ${seconds.toFixed(0)} s${pretrainValAccuracy !== null ? `; pretrained classifier val accuracy ${pct(pretrainValAccuracy)}` : ''}${record.val ? `; val accuracy clean ${pct(record.val.accClean)}, masked-out ${pct(record.val.accMasked)}, mean mask ${record.val.maskMean.toFixed(2)}` : ''}`,
+    );
     return record;
   }
 
   private progress(id: string, e: TrainEvent): void {
     if (e.type === 'pretrain-epoch') {
-      this.log(`    ${id}: pretraining epoch ${e.epoch + 1}/${e.epochs} in ${e.seconds.toFixed(0)} s, train accuracy ${pct(e.train.accuracy)}${e.val ? `, val accuracy ${pct(e.val.accClean)}` : ''}`);
+      this.log(
+        `    ${id}: pretraining epoch ${e.epoch + 1}/${e.epochs} in ${e.seconds.toFixed(0)} s, train accuracy ${pct(e.train.accuracy)}${e.val ? `, val accuracy ${pct(e.val.accClean)}` : ''}`,
+      );
     } else if (e.type === 'epoch') {
-      this.log(`    ${id}: epoch ${e.epoch + 1}/${e.epochs} in ${e.seconds.toFixed(0)} s, train accuracy ${pct(e.train.accClean)}, mean mask ${e.train.maskMean.toFixed(2)}`);
+      this.log(
+        `    ${id}: epoch ${e.epoch + 1}/${e.epochs} in ${e.seconds.toFixed(0)} s, train accuracy ${pct(e.train.accClean)}, mean mask ${e.train.maskMean.toFixed(2)}`,
+      );
     } else if (e.type === 'warning') {
       this.log(`    ${id}: warning: ${e.message}`);
     }

@@ -15,11 +15,23 @@ export interface ScoredBatch {
 
 export type BatchConsumer = (b: ScoredBatch) => Promise<void> | void;
 
-export async function saliencyPass(model: Model, dataset: Dataset, o: { size: number; batchSize: number; resize: ResizeMode }, consumers: BatchConsumer[]): Promise<void> {
-  const loader = new BatchLoader(dataset, { batchSize: o.batchSize, size: o.size, transform: o.resize === 'crop' ? 'score-crop' : 'score-direct' });
+export async function saliencyPass(
+  model: Model,
+  dataset: Dataset,
+  o: { size: number; batchSize: number; resize: ResizeMode },
+  consumers: BatchConsumer[],
+): Promise<void> {
+  const loader = new BatchLoader(dataset, {
+    batchSize: o.batchSize,
+    size: o.size,
+    transform: o.resize === 'crop' ? 'score-crop' : 'score-direct',
+  });
   for await (const batch of loader.batches()) {
     const result = await model.saliency({ kind: 'uint8', data: batch.data, n: batch.n, h: batch.h, w: batch.w });
     for (const consume of consumers) await consume({ batch, result });
   }
-  if (loader.skipped.length) throw new Error(`scoring: ${loader.skipped.length} images failed to decode; first: ${loader.skipped[0]!.origin}: ${loader.skipped[0]!.reason}`);
+  if (loader.skipped.length)
+    throw new Error(
+      `scoring: ${loader.skipped.length} images failed to decode; first: ${loader.skipped[0]!.origin}: ${loader.skipped[0]!.reason}`,
+    );
 }

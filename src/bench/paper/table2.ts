@@ -43,13 +43,51 @@ export async function runTable2(ctx: BenchContext): Promise<ExperimentResult> {
       score: r.score === 'entropy' ? 'E' : 'C',
       shared: r.shared ? 'Y' : 'N',
       thin: r.preset,
-      ours: { OM: ours.OM, LE: ours.LE, F1: ours.F1, accuracy: ours.accuracy, images: ours.images, maskMean: record.val?.maskMean ?? null, lambdaR: record.lambdaR, steps: record.steps, seconds: record.seconds },
+      ours: {
+        OM: ours.OM,
+        LE: ours.LE,
+        F1: ours.F1,
+        accuracy: ours.accuracy,
+        images: ours.images,
+        maskMean: record.val?.maskMean ?? null,
+        lambdaR: record.lambdaR,
+        steps: record.steps,
+        seconds: record.seconds,
+      },
       paper: { OM: paper.OM, LE: paper.LE, F1: paper.F1 },
       run: record.id,
     });
   }
-  const headers = ['', 'S', 'Shr', 'Thin', 'OM↓', 'LE↓', 'F1↑', 'paper OM', 'paper LE', 'paper F1', 'acc', 'mask', 'train s'];
-  const cells = rows.map((r) => [`(${r.row})`, r.score, r.shared, r.thin, r.ours.OM, r.ours.LE, r.ours.F1, r.paper.OM, r.paper.LE, r.paper.F1, r.ours.accuracy, r.ours.maskMean === null ? null : r.ours.maskMean.toFixed(2), r.ours.seconds.toFixed(0)]);
+  const headers = [
+    '',
+    'S',
+    'Shr',
+    'Thin',
+    'OM↓',
+    'LE↓',
+    'F1↑',
+    'paper OM',
+    'paper LE',
+    'paper F1',
+    'acc',
+    'mask',
+    'train s',
+  ];
+  const cells = rows.map((r) => [
+    `(${r.row})`,
+    r.score,
+    r.shared,
+    r.thin,
+    r.ours.OM,
+    r.ours.LE,
+    r.ours.F1,
+    r.paper.OM,
+    r.paper.LE,
+    r.paper.F1,
+    r.ours.accuracy,
+    r.ours.maskMean === null ? null : r.ours.maskMean.toFixed(2),
+    r.ours.seconds.toFixed(0),
+  ]);
   const images = rows[0]?.ours.images ?? 0;
   const f0 = ctx.classifierRun(ctx.datasets.plain, ctx.seed);
   const f0Line = f0
@@ -60,7 +98,14 @@ export async function runTable2(ctx: BenchContext): Promise<ExperimentResult> {
     '',
     f0Line,
     `OM, LE, F1 in % on ${images} images of the score split (lower OM/LE and higher F1 are better); "paper" columns: ImageNet val, ResNet-50 (Table 2).`,
-    '`acc`: top-1 accuracy of the run\'s own classifier on the clean score images (enters OM). `mask`: mean mask on the validation images at the last epoch (the paper tunes λr for ≈0.5). `train s`: wall-clock seconds of the run.',
+    "`acc`: top-1 accuracy of the run's own classifier on the clean score images (enters OM). `mask`: mean mask on the validation images at the last epoch (the paper tunes λr for ≈0.5). `train s`: wall-clock seconds of the run.",
   ].join('\n');
-  return { name: 'table2', title: 'Table 2: ablations (thinning, score function, shared encoder)', data: { rows }, markdown, text: textTable(headers, cells), runs: rows.map((r) => r.run) };
+  return {
+    name: 'table2',
+    title: 'Table 2: ablations (thinning, score function, shared encoder)',
+    data: { rows },
+    markdown,
+    text: textTable(headers, cells),
+    runs: rows.map((r) => r.run),
+  };
 }

@@ -5,7 +5,7 @@
 // pretrained classifier of the other experiments but trained from scratch with the mapping — and
 // is scored on each subset's images separately. As in the paper, every row runs the same number of
 // epochs, so rows with fewer classes also see fewer images. Preset L, as the paper uses.
-import { subsetBounds, SUBSET_NAMES } from '../../data/subsets.js';
+import { SUBSET_NAMES, subsetBounds } from '../../data/subsets.js';
 import { localisationMeans } from './aggregate.js';
 import type { BenchContext } from './context.js';
 import type { ExperimentResult } from './experiment.js';
@@ -32,7 +32,16 @@ export async function runTable3(ctx: BenchContext): Promise<ExperimentResult> {
       return { subset: name, seen: seen.has(name), LE: m.LE, images: m.images };
     });
     const all = localisationMeans(scores);
-    rows.push({ train, trainImages: record.trainImages, steps: record.steps, seconds: record.seconds, perSubset, all: all.LE, paper: PAPER_TABLE3.find((p) => p.train === train)!.LE, run: record.id });
+    rows.push({
+      train,
+      trainImages: record.trainImages,
+      steps: record.steps,
+      seconds: record.seconds,
+      perSubset,
+      all: all.LE,
+      paper: PAPER_TABLE3.find((p) => p.train === train)!.LE,
+      run: record.id,
+    });
   }
 
   const headers = ['train on', ...SUBSET_NAMES, 'All', 'paper (A…F, All)', 'train images'];
@@ -53,7 +62,15 @@ export async function runTable3(ctx: BenchContext): Promise<ExperimentResult> {
   return {
     name: 'table3',
     title: 'Table 3: localisation of unseen classes',
-    data: { subsets: SUBSET_NAMES.map((name, k) => ({ name, classes: classesPerSubset[k], classIds: scoreSet.classIds.slice(bounds[k], bounds[k + 1]), scoreImages: imagesPerSubset[k] })), rows },
+    data: {
+      subsets: SUBSET_NAMES.map((name, k) => ({
+        name,
+        classes: classesPerSubset[k],
+        classIds: scoreSet.classIds.slice(bounds[k], bounds[k + 1]),
+        scoreImages: imagesPerSubset[k],
+      })),
+      rows,
+    },
     markdown,
     text: textTable(headers, cells),
     runs: rows.map((r) => r.run),

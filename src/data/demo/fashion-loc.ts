@@ -11,7 +11,7 @@ import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateFashionLoc, type FashionLocOptions } from '../fashion-loc.js';
+import { type FashionLocOptions, generateFashionLoc } from '../fashion-loc.js';
 
 /** The modules whose code decides what the generator writes, relative to src/data (or dist/data). */
 const GENERATOR_MODULES = ['fashion-loc', 'fashion-scene', 'random', 'idx'];
@@ -51,12 +51,22 @@ export async function ensureFashionLoc(options: EnsureFashionLocOptions = {}): P
     settings.duplicate ? 'dup' : 'single',
     `n${settings.train ?? 2000}-${settings.val ?? 500}-${settings.test ?? 500}`,
     `seed${settings.seed ?? 0}`,
-    ...(settings.classes ? [`c${settings.classes.length}-${createHash('sha256').update(settings.classes.join(',')).digest('hex').slice(0, 6)}`] : []),
+    ...(settings.classes
+      ? [
+          `c${settings.classes.length}-${createHash('sha256').update(settings.classes.join(',')).digest('hex').slice(0, 6)}`,
+        ]
+      : []),
     ...(settings.itemScale ? [`item${settings.itemScale.join('-')}`] : []),
   ].join('-');
   const dir = join(cache, key);
   const ready = join(dir, 'metadata', 'generator.json');
-  if (await access(ready).then(() => true, () => false)) return dir;
+  if (
+    await access(ready).then(
+      () => true,
+      () => false,
+    )
+  )
+    return dir;
 
   await mkdir(cache, { recursive: true });
   const partial = `${dir}.partial-${process.pid}`;

@@ -1,7 +1,8 @@
 // Presets L100 / L1000 (L-every-N): after the clean step, a snapshot is taken when the pool is empty
 // or when (step + 1) % N == 0; when the pool is full a uniformly random pooled snapshot is replaced.
-import { SnapshotPoolPolicy } from './snapshot-pool.js';
+
 import type { PoolOptions } from './snapshot-pool.js';
+import { SnapshotPoolPolicy } from './snapshot-pool.js';
 import type { SnapshotDecision } from './types.js';
 
 export class EveryNPolicy extends SnapshotPoolPolicy {
@@ -10,7 +11,8 @@ export class EveryNPolicy extends SnapshotPoolPolicy {
 
   constructor(opts: PoolOptions & { every: number }) {
     super(opts);
-    if (!(Number.isInteger(opts.every) && opts.every >= 1)) throw new RangeError(`snapshot interval must be a positive integer, got ${opts.every}`);
+    if (!(Number.isInteger(opts.every) && opts.every >= 1))
+      throw new RangeError(`snapshot interval must be a positive integer, got ${opts.every}`);
     this.interval = opts.every;
   }
 

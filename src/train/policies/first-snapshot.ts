@@ -1,7 +1,8 @@
 // Preset FL: the pool holds only the first snapshot (taken after the first clean step, when the pool
 // is empty); the adversary is that early classifier with probability hp, else the current one.
-import { SnapshotPoolPolicy } from './snapshot-pool.js';
+
 import type { PoolOptions } from './snapshot-pool.js';
+import { SnapshotPoolPolicy } from './snapshot-pool.js';
 import type { SnapshotDecision } from './types.js';
 
 export class FirstSnapshotPolicy extends SnapshotPoolPolicy {

@@ -23,6 +23,7 @@ export abstract class NoPoolPolicy implements ThinningPolicy {
   }
 
   restore(state: PolicyState): void {
-    if (state.kind !== this.kind) throw new Error(`policy state of kind '${state.kind}' given to a '${this.kind}' policy`);
+    if (state.kind !== this.kind)
+      throw new Error(`policy state of kind '${state.kind}' given to a '${this.kind}' policy`);
   }
 }

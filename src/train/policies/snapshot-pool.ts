@@ -27,7 +27,8 @@ export abstract class SnapshotPoolPolicy implements ThinningPolicy {
 
   constructor(opts: PoolOptions) {
     if (!(opts.hp >= 0 && opts.hp <= 1)) throw new RangeError(`hp must be in [0, 1], got ${opts.hp}`);
-    if (!(Number.isInteger(opts.capacity) && opts.capacity >= 1)) throw new RangeError(`pool capacity must be a positive integer, got ${opts.capacity}`);
+    if (!(Number.isInteger(opts.capacity) && opts.capacity >= 1))
+      throw new RangeError(`pool capacity must be a positive integer, got ${opts.capacity}`);
     this.hp = opts.hp;
     this.capacity = opts.capacity;
     this.rng = new Rng(opts.seed, POLICY_RNG_STREAM);
@@ -74,13 +75,21 @@ export abstract class SnapshotPoolPolicy implements ThinningPolicy {
 
   restore(state: PolicyState): void {
     // A state from a differently configured policy would silently change the run: refuse it.
-    if (state.kind !== this.kind || state.hp !== this.hp || state.capacity !== this.capacity || state.every !== this.every()) {
+    if (
+      state.kind !== this.kind ||
+      state.hp !== this.hp ||
+      state.capacity !== this.capacity ||
+      state.every !== this.every()
+    ) {
       throw new Error(
         `policy state (${state.kind}, hp ${state.hp}, every ${state.every}, capacity ${state.capacity}) does not match this policy ` +
           `(${this.kind}, hp ${this.hp}, every ${this.every()}, capacity ${this.capacity})`,
       );
     }
-    if (state.pool.length > this.capacity || state.pool.some((id) => !Number.isInteger(id) || id < 0 || id >= state.nextId)) {
+    if (
+      state.pool.length > this.capacity ||
+      state.pool.some((id) => !Number.isInteger(id) || id < 0 || id >= state.nextId)
+    ) {
       throw new Error('policy state: pool ids are inconsistent with nextId/capacity');
     }
     if (!state.rng) throw new Error('policy state: missing RNG state');
