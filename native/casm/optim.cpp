@@ -6,7 +6,7 @@
 
 namespace casm {
 
-using Named = std::vector<std::pair<std::string, torch::Tensor>>;
+using Named = NamedTensors;
 
 static std::map<std::string, torch::Tensor> index_by_name(const Named& in) {
   return std::map<std::string, torch::Tensor>(in.begin(), in.end());
@@ -23,21 +23,12 @@ static torch::Tensor restore_like(const std::map<std::string, torch::Tensor>& m,
 }
 
 Sgd::Sgd(std::vector<NamedParam> params, double lr, double momentum, double weight_decay)
-    : params_(std::move(params)),
-      momentum_(params_.size()),
-      lr_(lr),
-      momentum_coef_(momentum),
-      weight_decay_(weight_decay) {}
+    : ParamOptimizer(std::move(params), lr, weight_decay), momentum_(params_.size()), momentum_coef_(momentum) {}
 
 // The same operations in the same order as torch.optim.SGD's single-tensor loop (so the numbers
 // match it bit for bit), but in place on the gradient: no temporary per parameter.
 void Sgd::step(std::vector<torch::Tensor> grads) {
-  torch::NoGradGuard g;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    if (!grads[i].defined()) continue;
-    auto& p = params_[i].param;
-    auto d = grads[i].to(p.scalar_type());
-    if (weight_decay_ != 0) d.add_(p, weight_decay_);
+  each_decayed_grad(grads, [&](size_t i, torch::Tensor& p, torch::Tensor d) {
     if (momentum_coef_ != 0) {
       if (!momentum_[i].defined())
         momentum_[i] = d.clone();
@@ -46,7 +37,7 @@ void Sgd::step(std::vector<torch::Tensor> grads) {
       d = momentum_[i];
     }
     p.add_(d, -lr_);
-  }
+  });
 }
 
 void Sgd::save(const std::string& prefix, Named& out) const {
@@ -61,23 +52,16 @@ void Sgd::load(const std::string& prefix, const Named& in) {
 }
 
 Adam::Adam(std::vector<NamedParam> params, double lr, double weight_decay, double beta1, double beta2, double eps)
-    : params_(std::move(params)),
+    : ParamOptimizer(std::move(params), lr, weight_decay),
       exp_avg_(params_.size()),
       exp_avg_sq_(params_.size()),
       steps_(params_.size(), 0),
-      lr_(lr),
-      weight_decay_(weight_decay),
       beta1_(beta1),
       beta2_(beta2),
       eps_(eps) {}
 
 void Adam::step(std::vector<torch::Tensor> grads) {
-  torch::NoGradGuard g;
-  for (size_t i = 0; i < params_.size(); ++i) {
-    if (!grads[i].defined()) continue;
-    auto& p = params_[i].param;
-    auto d = grads[i].to(p.scalar_type());
-    if (weight_decay_ != 0) d.add_(p, weight_decay_);
+  each_decayed_grad(grads, [&](size_t i, torch::Tensor& p, const torch::Tensor& d) {
     if (!exp_avg_[i].defined()) {
       exp_avg_[i] = torch::zeros_like(p, at::MemoryFormat::Preserve);
       exp_avg_sq_[i] = torch::zeros_like(p, at::MemoryFormat::Preserve);
@@ -89,7 +73,7 @@ void Adam::step(std::vector<torch::Tensor> grads) {
     const double bc2 = 1 - std::pow(beta2_, static_cast<double>(t));
     auto denom = exp_avg_sq_[i].sqrt().div_(std::sqrt(bc2)).add_(eps_);
     p.addcdiv_(exp_avg_[i], denom, -lr_ / bc1);
-  }
+  });
 }
 
 void Adam::save(const std::string& prefix, Named& out) const {

@@ -6,6 +6,7 @@ import { FASHION_CLASSES, FASHION_MNIST_DIR, generateFashionLoc } from '../data/
 import { type DatasetFormat, loadDataset } from '../data/load.js';
 import { formatSkipReport } from '../data/skips.js';
 import { integerAtLeast } from './option-parsers.js';
+import { allowOutsideRootOption } from './shared-options.js';
 
 const fractionRange = (value: string): [number, number] => {
   const [min, max] = value.split(',').map(Number);
@@ -80,11 +81,7 @@ export function registerData(program: Command): void {
     .option('--subset <letters>', "the paper's class subsets, e.g. A or B-F")
     .option('--synsets <file>', 'synset words file for class names')
     .option('--strict', 'fail at the first bad entry', false)
-    .option(
-      '--allow-outside-root',
-      'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)',
-      false,
-    )
+    .addOption(allowOutsideRootOption())
     .option('--json', 'print the summary as one JSON line', false)
     .action(
       async (flags: {

@@ -20,6 +20,7 @@ import {
 } from './eval-format.js';
 import { integerAtLeast } from './option-parsers.js';
 import { progressLine } from './progress-line.js';
+import { allowOutsideRootOption, deviceOption, strictImagesOption } from './shared-options.js';
 import { UsageError } from './usage-error.js';
 
 interface EvalFlags {
@@ -72,13 +73,9 @@ export function registerEval(program: Command): void {
       'Fig. 3: top-1 of these classifiers (runs, checkpoints or model.safetensors) on masked-in, masked-out and inpainted images',
     )
     .option('--report [file]', "also write the run's HTML report (default file: <run>/report.html)")
-    .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
-    .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
-    .option(
-      '--allow-outside-root',
-      'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)',
-      false,
-    )
+    .addOption(deviceOption())
+    .addOption(strictImagesOption())
+    .addOption(allowOutsideRootOption())
     .action(async (flags: EvalFlags) => {
       if (!flags.checkpoint && !flags.toy)
         throw new UsageError('eval needs --checkpoint (or --toy center|full for a baseline)');

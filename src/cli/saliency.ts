@@ -9,6 +9,7 @@ import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { integerAtLeast } from './option-parsers.js';
 import { progressLine } from './progress-line.js';
+import { allowOutsideRootOption, deviceOption, strictImagesOption } from './shared-options.js';
 
 interface SaliencyFlags {
   checkpoint: string;
@@ -44,13 +45,9 @@ export function registerSaliency(program: Command): void {
     )
     .option('--batch-size <n>', 'images per model call', integerAtLeast('--batch-size', 1), 16)
     .option('--split <name>', 'split to read from a dataset folder', 'val')
-    .option('--device <device>', "cpu, cuda or cuda:N (default: the run's device)")
-    .option('--strict', 'fail at the first unreadable image instead of skipping it', false)
-    .option(
-      '--allow-outside-root',
-      'let manifest paths point outside the dataset folder (absolute paths elsewhere, ../ escapes)',
-      false,
-    )
+    .addOption(deviceOption())
+    .addOption(strictImagesOption())
+    .addOption(allowOutsideRootOption())
     .option('--json', "print each image's record as one JSON line on stdout", false)
     .action(async (inputs: string[], flags: SaliencyFlags) => {
       const opened = await openModel(flags.checkpoint, { device: flags.device });

@@ -11,26 +11,16 @@ export interface PixelBox {
 
 /** Box around the pixels where `labels[i] === label`; null when there is none. */
 export function tightBoxOfLabel(labels: Int32Array | Uint8Array, h: number, w: number, label: number): PixelBox | null {
-  let x0 = w,
-    y0 = h,
-    x1 = -1,
-    y1 = -1;
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      if (labels[row + x] === label) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        y1 = y;
-      }
-    }
-  }
-  return x1 < 0 ? null : { x0, y0, x1, y1 };
+  return tightBoxWhere(h, w, (i) => labels[i] === label);
 }
 
 /** Box around the nonzero pixels of a binary mask; null when it is empty. */
 export function tightBox(binary: Uint8Array, h: number, w: number): PixelBox | null {
+  return tightBoxWhere(h, w, (i) => binary[i] !== 0);
+}
+
+/** Box around the pixels (row-major index i) for which `inside(i)` holds. */
+function tightBoxWhere(h: number, w: number, inside: (i: number) => boolean): PixelBox | null {
   let x0 = w,
     y0 = h,
     x1 = -1,
@@ -38,7 +28,7 @@ export function tightBox(binary: Uint8Array, h: number, w: number): PixelBox | n
   for (let y = 0; y < h; y++) {
     const row = y * w;
     for (let x = 0; x < w; x++) {
-      if (binary[row + x] !== 0) {
+      if (inside(row + x)) {
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
