@@ -2,7 +2,6 @@
 // followed by --resume ends with the same weights as an uninterrupted run; SIGINT writes a
 // checkpoint and prints how to resume; unreadable images are skipped by default and stop the run
 // with --strict. Needs the compiled addon and the compiled CLI (dist/, built by test/global-setup.ts).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -10,9 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/util/safetensors.js';
 import { missing } from '../environment.js';
 import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
+import { type CliRunOptions, runCliIn, when } from './cli-process.js';
 
-const repo = path.resolve(import.meta.dirname, '..', '..');
-const cli = path.join(repo, 'dist', 'cli', 'main.js');
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-train-cli-'));
 const data = path.join(root, 'data');
@@ -58,40 +56,7 @@ const common = (out: string, dataset = data) => [
   path.join(root, out),
 ];
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; `onStart` may act on the running child (e.g. kill it). */
-function runCli(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onStart?.(child);
-  });
-}
-
-/**
- * Polls until `check()` is true, then calls `act()`; gives up when the child exits first (the test
- * then fails on what it finds). No clock: a slow machine only makes the wait longer.
- */
-function when(child: ReturnType<typeof spawn>, check: () => boolean, act: () => void): void {
-  const timer = setInterval(() => {
-    if (child.exitCode !== null || child.signalCode !== null) clearInterval(timer);
-    else if (check()) {
-      clearInterval(timer);
-      act();
-    }
-  }, 20);
-}
+const runCli = (args: string[], opts?: CliRunOptions) => runCliIn(root, args, opts);
 
 function latest(runDir: string): string | null {
   try {
@@ -124,13 +89,14 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
 
     const killedDir = path.join(root, 'killed');
     // Kill once the step-6 checkpoint is published: the process is then inside epoch 0 (steps 7+).
-    const killed = await runCli(common('killed'), (child) =>
-      when(
-        child,
-        () => (latest(killedDir) ?? '') >= 'step-0000006',
-        () => child.kill('SIGKILL'),
-      ),
-    );
+    const killed = await runCli(common('killed'), {
+      onStart: (child) =>
+        when(
+          child,
+          () => (latest(killedDir) ?? '') >= 'step-0000006',
+          () => child.kill('SIGKILL'),
+        ),
+    });
     expect(killed.signal).toBe('SIGKILL');
     const at = latest(killedDir)!;
     expect(at >= 'step-0000006' && at < 'step-0000024').toBe(true);
@@ -175,13 +141,14 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
 
     const killedDir = path.join(root, 'pre-killed');
     // 12 pretraining steps per epoch, a checkpoint every 2: kill inside pretraining epoch 0.
-    const killed = await runCli(args('pre-killed'), (child) =>
-      when(
-        child,
-        () => (latest(killedDir) ?? '') >= 'pretrain-0000006',
-        () => child.kill('SIGKILL'),
-      ),
-    );
+    const killed = await runCli(args('pre-killed'), {
+      onStart: (child) =>
+        when(
+          child,
+          () => (latest(killedDir) ?? '') >= 'pretrain-0000006',
+          () => child.kill('SIGKILL'),
+        ),
+    });
     expect(killed.signal).toBe('SIGKILL');
     expect(latest(killedDir)).toMatch(/^pretrain-/);
     const resumed = await runCli(['train', '--resume', killedDir, '--threads', '1']);
@@ -202,13 +169,14 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
 
   it('SIGINT finishes the step, writes a checkpoint and prints a resume hint', async () => {
     const runDir = path.join(root, 'interrupted');
-    const result = await runCli(common('interrupted'), (child) =>
-      when(
-        child,
-        () => latest(runDir) !== null,
-        () => child.kill('SIGINT'),
-      ),
-    );
+    const result = await runCli(common('interrupted'), {
+      onStart: (child) =>
+        when(
+          child,
+          () => latest(runDir) !== null,
+          () => child.kill('SIGINT'),
+        ),
+    });
     expect(result.code).toBe(130);
     expect(result.stdout).toContain(`resume with: casm-native train --resume`);
     const cp = latest(runDir)!;

@@ -5,28 +5,27 @@
 // (torchrun-style environment), instead of leaving the other rank waiting.
 
 import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/cli/train-launcher.js';
+import { missing } from '../environment.js';
 import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
+import { type CliRunOptions, runCliIn, when } from './cli-process.js';
 
-const repo = path.resolve(import.meta.dirname, '..', '..');
-const cli = path.join(repo, 'dist', 'cli', 'main.js');
 const addon = await tryLoadAddon();
-const distributed = (addon?.environment().distributed ?? []).includes('gloo');
+// Data parallel is compiled only where Gloo's headers were found (setup.sh installs libgloo-dev):
+// CI must not pass by skipping it.
+const distributed = !missing(
+  (addon?.environment().distributed ?? []).includes('gloo'),
+  'data-parallel support (Gloo) in the addon (bash scripts/setup.sh --test)',
+);
 const root = mkdtempSync(path.join(tmpdir(), 'casm-train-dist-'));
 const data = path.join(root, 'data');
 
 beforeAll(async () => {
   if (!distributed) return;
-  spawnSync(
-    process.execPath,
-    [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repo, 'tsconfig.json')],
-    { cwd: repo, stdio: 'ignore' },
-  );
   // 3 classes × 8 = 24 images, global batch 4 (2 per rank): 6 steps per epoch.
   await makeToyDataset(data, { classes: 3, trainPerClass: 8, valPerClass: 2 });
 }, 300_000);
@@ -58,44 +57,7 @@ const common = (out: string, epochs = 1) => [
   path.join(root, out),
 ];
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(
-  args: string[],
-  opts: {
-    env?: NodeJS.ProcessEnv;
-    onStart?: (child: ChildProcess, output: { stdout: string; stderr: string }) => void;
-  } = {},
-): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...opts.env },
-    });
-    const output = { stdout: '', stderr: '' };
-    child.stdout!.on('data', (d) => (output.stdout += d));
-    child.stderr!.on('data', (d) => (output.stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, ...output }));
-    opts.onStart?.(child, output);
-  });
-}
-
-/** Polls until `check()` is true, then calls `act()` once. */
-function when(check: () => boolean, act: () => void): void {
-  const timer = setInterval(() => {
-    if (check()) {
-      clearInterval(timer);
-      act();
-    }
-  }, 20);
-}
+const runCli = (args: string[], opts?: CliRunOptions) => runCliIn(root, args, opts);
 
 function alive(pid: number): boolean {
   try {
@@ -185,8 +147,9 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
   it('a worker killed mid-run stops the other through the launcher, with a message naming it', async () => {
     let pids: number[] = [];
     const killed = await runCli([...common('killed', 50), '--nproc-per-node', '2', '--json', '--log-every', '1'], {
-      onStart: (_child, output) =>
+      onStart: (child, output) =>
         when(
+          child,
           // With --log-every 1 rank 0 prints a JSON line after every step: both ranks are training.
           () => /"type":"interval"/.test(output.stdout) && /rank 1 pid \d+/.test(output.stderr),
           () => {
@@ -218,8 +181,9 @@ describe.skipIf(!distributed)('casm-native train --nproc-per-node 2 (CLI, CPU)',
     const rank1Done = runCli(args, { env: env(1), onStart: (child) => (rank1 = child) });
     const rank0 = await runCli(args, {
       env: env(0),
-      onStart: (_child, output) =>
+      onStart: (child, output) =>
         when(
+          child,
           () => /"type":"interval"/.test(output.stdout),
           () => rank1!.kill('SIGKILL'),
         ),
