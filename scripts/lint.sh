@@ -21,7 +21,8 @@ if [[ $fix -eq 1 ]]; then
   "$clang_format" -i "${cpp[@]}"
 else
   status=0
-  "$biome" ci . || status=1
+  # Warnings fail too: a check that lets them pass lets unused imports and variables pile up.
+  "$biome" ci --error-on-warnings . || status=1
   "$clang_format" --dry-run --Werror "${cpp[@]}" || status=1
   exit $status
 fi
