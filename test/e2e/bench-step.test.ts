@@ -7,13 +7,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { missing } from '../environment.js';
 import { repoRoot, venvPython } from '../test-libtorch.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'casm-bench-step-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const python = venvPython('torch2.13-cpu');
 
-describe.skipIf(!python || !process.env.LIBTORCH)('scripts/bench/step --compare-reference', () => {
+describe.skipIf(
+  missing(python && process.env.LIBTORCH, 'PyTorch 2.13 in .cache/venv/torch2.13-cpu with LIBTORCH pointing at it'),
+)('scripts/bench/step --compare-reference', () => {
   it('interleaves casm-native and reference rounds, prints ratios and a flat-memory check', () => {
     const json = join(tmp, 'step.json');
     const args = [

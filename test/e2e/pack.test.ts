@@ -1,14 +1,17 @@
 // The package as a user gets it: `npm pack` of compiled TypeScript + sources for a source build +
-// prebuilds, installed offline into a clean project, then `npx casm-native doctor`, an inference
-// through `import`, and the same API through `require` — with each LibTorch installed here, so the
-// loader must pick the variant that matches it (Debian's 1.13, pip's 2.13 CPU, pip's 2.14 CUDA).
+// prebuilds, installed into a clean project the way a user installs (`npm install <tarball>`, the
+// registry reachable for its dependencies), then `npx casm-native doctor`, an inference through
+// `import`, the step conformance vectors, and the same API through `require` — for every prebuild
+// we ship, each with the LibTorch it is for (Debian's 1.13, pip's 2.13 CPU, pip's 2.14 CUDA build,
+// which runs on the CPU here): the loader must pick the variant that matches. A shipped prebuild
+// with no LibTorch here to test it fails the suite; none drops out silently.
 // The build tools (cmake-js and the Node-API headers) are optional dependencies: they are deleted
 // from the install before those checks, so the checks prove that a matching prebuild needs none of them.
 //
 // The TypeScript is compiled into a staging copy (not the shared dist/), so this test neither
 // needs nor disturbs a developer's build; the staging copy holds exactly package.json's "files".
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,12 +27,23 @@ const project = join(tmp, 'project');
 const prebuilt = (variant: string) => join('prebuilds', platformDir(), variant);
 const hasPrebuild = existsSync(join(repo, 'prebuilds', platformDir()));
 
-/** The LibTorch installs of this machine, each named as a user would (it decides the variant). */
-const installs = [
-  { variant: 'torch1.13-cpu', libtorch: debianTorchConfigDir(), env: (dir: string) => ({ Torch_DIR: dir }) },
-  { variant: 'torch2.13-cpu', libtorch: venvTorchDir('torch2.13-cpu'), env: (dir: string) => ({ LIBTORCH: dir }) },
-  { variant: 'torch2.14-cu130', libtorch: venvTorchDir('torch2.14-cu130'), env: (dir: string) => ({ LIBTORCH: dir }) },
-].filter((i) => i.libtorch && existsSync(join(repo, prebuilt(i.variant), 'casm-native.node')));
+/** How to name each variant's LibTorch here, as a user would (it decides the variant). */
+const LIBTORCH_OF: Record<string, { libtorch: string | null; env: (dir: string) => NodeJS.ProcessEnv }> = {
+  'torch1.13-cpu': { libtorch: debianTorchConfigDir(), env: (dir) => ({ Torch_DIR: dir }) },
+  'torch2.13-cpu': { libtorch: venvTorchDir('torch2.13-cpu'), env: (dir) => ({ LIBTORCH: dir }) },
+  'torch2.14-cu130': { libtorch: venvTorchDir('torch2.14-cu130'), env: (dir) => ({ LIBTORCH: dir }) },
+};
+/** Every prebuild committed for this platform. */
+const shipped = hasPrebuild
+  ? readdirSync(join(repo, 'prebuilds', platformDir())).filter((v) =>
+      existsSync(join(repo, prebuilt(v), 'casm-native.node')),
+    )
+  : [];
+const installs = shipped.map((variant) => ({
+  variant,
+  ...(LIBTORCH_OF[variant] ?? { libtorch: null, env: () => ({}) }),
+}));
+const stepVectors = join(repo, 'test', 'conformance-vectors', 'step');
 
 // No developer overrides: the installed package must find its own binary. A fresh verdict cache
 // makes the first load do the child-process test.
@@ -97,15 +111,21 @@ beforeAll(() => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'casm-pack-test', version: '1.0.0', private: true }),
   );
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], project);
   for (const tool of BUILD_TOOLS) rmSync(join(project, 'node_modules', tool), { recursive: true, force: true });
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe.skipIf(missing(hasPrebuild, `prebuilds/${platformDir()}`))('npm pack and install', () => {
-  it('finds the LibTorch installs CI has (Debian 1.13 and pip 2.13) with their prebuilds', () => {
-    expect(installs.map((i) => i.variant)).toEqual(expect.arrayContaining(['torch1.13-cpu', 'torch2.13-cpu']));
+  it('ships the three prebuilds (Debian 1.13, pip 2.13 CPU, pip 2.14 CUDA 13), and this machine has the LibTorch of each', () => {
+    expect(shipped.sort()).toEqual(['torch1.13-cpu', 'torch2.13-cpu', 'torch2.14-cu130']);
+    const untestable = installs.filter((i) => !i.libtorch).map((i) => i.variant);
+    // A LibTorch that setup.sh --test did not provide is a broken setup: a failure under strict skips.
+    missing(
+      untestable.length === 0,
+      `the LibTorch of prebuild ${untestable.join(', ')} (bash scripts/setup.sh --test)`,
+    );
   });
 
   it('packs compiled TypeScript with types, the sources a source build needs and the prebuilds', () => {
@@ -169,7 +189,7 @@ describe.skipIf(missing(hasPrebuild, `prebuilds/${platformDir()}`))('npm pack an
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  for (const install of installs) {
+  for (const install of installs.filter((i) => i.libtorch)) {
     const variant = install.variant.replace('.', '\\.');
     const extra = install.env(install.libtorch!);
 
@@ -204,6 +224,14 @@ console.log(JSON.stringify({ n: r.n, h: r.h, w: r.w, masks: masks.length, logits
       );
       const result = JSON.parse(run(process.execPath, ['infer.mjs'], project, extra).trim().split('\n').pop()!);
       expect(result).toEqual({ n: 1, h: 64, w: 64, masks: 64 * 64, logits: 3, inRange: true });
+    });
+
+    it(`with the LibTorch of ${install.variant}, the installed package passes the step conformance vectors on the CPU`, () => {
+      const out = run('npx', ['--offline', 'casm-native', 'conformance', stepVectors, '--json'], project, extra);
+      const report = JSON.parse(out) as { passed: number; failed: number; suites: { cases: unknown[] }[] };
+      expect(report.failed, out).toBe(0);
+      expect(report.passed).toBe(report.suites.reduce((n, s) => n + s.cases.length, 0));
+      expect(report.passed).toBeGreaterThanOrEqual(4);
     });
   }
 
