@@ -62,7 +62,11 @@ apt_install() {
 apt_has() {
   command -v apt-get >/dev/null 2>&1 || return 1
   apt_update_once
-  apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'
+  # Not `apt-cache … | grep -q`: grep's early exit can kill apt-cache with SIGPIPE, and pipefail
+  # then turns a found package into a missing one.
+  local policy
+  policy="$(apt-cache policy "$1" 2>/dev/null)"
+  [[ "$policy" == *"Candidate: "[0-9]* ]]
 }
 
 # Node.js >= 20 is the one thing this script does not install.
