@@ -53,6 +53,10 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     if (loss != "two-step" && loss != "mixed")
       throw std::invalid_argument("classifierLoss must be 'two-step' or 'mixed'");
     c.mixed_classifier_loss = loss == "mixed";
+    const std::string objective = get_string(o, "objective");
+    if (objective != "out" && objective != "in-out") throw std::invalid_argument("objective must be 'out' or 'in-out'");
+    c.mask_in_objective = objective == "in-out";
+    c.mask_in_weight = non_negative(o, "maskInWeight");
     c.fixed_classifier = get_bool(o, "fixedClassifier");
     c.clip_norm = non_negative(o, "clipNorm");
     c.amp = get_bool(o, "amp");
@@ -84,6 +88,8 @@ static Napi::Value stats_to_js(Napi::Env env, StepResult& r) {
   o.Set("maskMean", r.mask_mean);
   o.Set("maskStd", r.mask_std);
   o.Set("decoderGradNorm", r.decoder_grad_norm);
+  o.Set("lossMaskedIn", r.loss_masked_in);
+  o.Set("correctMaskedIn", static_cast<double>(r.correct_masked_in));
   o.Set("finite", r.skipped.empty());
   auto skipped = Napi::Array::New(env, r.skipped.size());
   for (size_t i = 0; i < r.skipped.size(); ++i) skipped.Set(static_cast<uint32_t>(i), r.skipped[i]);
@@ -95,6 +101,7 @@ static Napi::Value stats_to_js(Napi::Env env, StepResult& r) {
     t.Set("mask", float32_from_tensor(env, r.mask));
     t.Set("correctOnClean", uint8_from_tensor(env, r.correct_on_clean));
     t.Set("nontriviallyConfused", uint8_from_tensor(env, r.nontrivially_confused));
+    if (r.masked_in_logits.defined()) t.Set("maskedInLogits", float32_from_tensor(env, r.masked_in_logits));
     o.Set("tensors", t);
   }
   return o;

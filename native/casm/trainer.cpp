@@ -241,6 +241,18 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
   auto confused = correct_on_clean.logical_and(wrong_on_masked);
   auto loss_mapping = mapping_loss(mask.to(torch::kFloat32), logits_m, y, correct_on_clean, confused);
 
+  // Masked-in term (Phang, Park & Geras 2020): the kept pixels alone must still be classified
+  // correctly. It asks the same adversary as the masked-out term (their code asks the current
+  // classifier for both even when a snapshot was drawn; CASM's pool is the point, so we keep it),
+  // after the masked-out pass; a current classifier in train mode moves its BN statistics here too.
+  torch::Tensor logits_in, loss_masked_in;
+  if (config_.mask_in_objective) {
+    auto xin = x * mask;
+    logits_in = (current ? clf->forward(xin) : pool_.get(req.adversary)->forward(xin)).first.to(torch::kFloat32);
+    loss_masked_in = F::cross_entropy(logits_in, y);
+    loss_mapping = loss_mapping + config_.mask_in_weight * loss_masked_in;
+  }
+
   // 6 and 8. Both gradients are taken before either update, so the decoder's gradient flows
   // through the adversary's weights as they were in the forward pass. The decoder's gradient is
   // input-gradient-only through the classifier: autograd computes no weight gradients it was not asked for.
@@ -272,7 +284,10 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
         {f64(loss_clean) * n, f64(loss_masked) * n, f64(loss_mapping) * n,
          classifier_masked_loss.defined() ? f64(classifier_masked_loss) * n : torch::zeros({}, image_means.options()),
          correct_on_clean.sum().to(torch::kFloat64), logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat64),
-         image_means.sum(), image_means.pow(2).sum()});
+         image_means.sum(), image_means.pow(2).sum(),
+         logits_in.defined() ? f64(loss_masked_in) * n : torch::zeros({}, image_means.options()),
+         logits_in.defined() ? logits_in.detach().argmax(1).eq(y).sum().to(torch::kFloat64)
+                             : torch::zeros({}, image_means.options())});
     avg.sum(global_sums);
     global_batch = avg.run();
   }
@@ -293,13 +308,17 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
           {loss_clean.detach(), loss_masked.detach(), loss_mapping.detach(), correct_on_clean.sum().to(torch::kFloat32),
            logits_m.detach().argmax(1).eq(y).sum().to(torch::kFloat32), per_image_mean.mean(), mask_std,
            grad_norm.to(loss_clean.device()),
-           classifier_masked_loss.defined() ? classifier_masked_loss.detach() : torch::zeros({}, loss_clean.options())})
+           classifier_masked_loss.defined() ? classifier_masked_loss.detach() : torch::zeros({}, loss_clean.options()),
+           logits_in.defined() ? loss_masked_in.detach() : torch::zeros({}, loss_clean.options()),
+           logits_in.defined() ? logits_in.detach().argmax(1).eq(y).sum().to(torch::kFloat32)
+                               : torch::zeros({}, loss_clean.options())})
           .to(torch::kCPU, torch::kFloat64);
   auto s = scalars.accessor<double, 1>();
   r.loss_clean = s[0], r.loss_masked = s[1], r.loss_mapping = s[2];
   r.correct_clean = static_cast<int64_t>(s[3]), r.correct_masked = static_cast<int64_t>(s[4]);
   r.mask_mean = s[5], r.mask_std = s[6], r.decoder_grad_norm = s[7];
   double classifier_masked_value = s[8];
+  r.loss_masked_in = s[9], r.correct_masked_in = static_cast<int64_t>(s[10]);
   if (global_sums.defined()) {
     auto g = global_sums.to(torch::kCPU);
     auto a = g.accessor<double, 1>();
@@ -308,6 +327,7 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
     r.loss_clean = a[0] / n, r.loss_masked = a[1] / n, r.loss_mapping = a[2] / n, classifier_masked_value = a[3] / n;
     r.correct_clean = static_cast<int64_t>(a[4]), r.correct_masked = static_cast<int64_t>(a[5]);
     r.mask_mean = a[6] / n;
+    r.loss_masked_in = a[8] / n, r.correct_masked_in = static_cast<int64_t>(a[9]);
     r.mask_std = global_batch > 1 ? std::sqrt(std::max(0.0, (a[7] - a[6] * a[6] / n) / (n - 1))) : 0.0;
   }
 
@@ -328,6 +348,7 @@ StepResult Trainer::step(const torch::Tensor& x, const torch::Tensor& y_cpu, con
     r.mask = mask.detach().to(torch::kCPU, torch::kFloat32).contiguous();
     r.correct_on_clean = correct_on_clean.to(torch::kCPU, torch::kUInt8).contiguous();
     r.nontrivially_confused = confused.to(torch::kCPU, torch::kUInt8).contiguous();
+    if (logits_in.defined()) r.masked_in_logits = logits_in.detach().to(torch::kCPU).contiguous();
   }
   return r;
 }

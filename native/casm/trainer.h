@@ -21,7 +21,12 @@ struct TrainerConfig {
   double lambda_r;
   bool classification_score;   // false: entropy score
   bool mixed_classifier_loss;  // false: two SGD steps (clean, then masked)
-  bool fixed_classifier;       // preset F
+  // Masked-in objective (Phang, Park & Geras 2020): the mapping loss adds
+  // mask_in_weight · CE(adversary(x·m), y), so the kept pixels must still be enough for the
+  // adversary to classify. Gradient to the mapping only. false: the authors' objective, unchanged.
+  bool mask_in_objective;
+  double mask_in_weight;
+  bool fixed_classifier;  // preset F
   double clip_norm;
   bool amp;
   bool pool_bf16;  // with amp on CUDA: snapshots stored in bf16
@@ -52,10 +57,14 @@ struct PretrainResult {
 struct StepResult {
   double loss_clean = 0, loss_masked = 0, loss_mapping = 0;
   int64_t correct_clean = 0, correct_masked = 0, batch_size = 0;
+  // Only with the masked-in objective (0 otherwise): CE and correct count on x·m.
+  double loss_masked_in = 0;
+  int64_t correct_masked_in = 0;
   double mask_mean = 0, mask_std = 0, decoder_grad_norm = 0;
   std::vector<std::string> skipped;  // updates skipped because a value was NaN/Inf
   // Only with return_tensors (CPU, float32 / uint8):
   torch::Tensor clean_logits, masked_logits, mask, correct_on_clean, nontrivially_confused;
+  torch::Tensor masked_in_logits;  // undefined without the masked-in objective
 };
 
 class Trainer {

@@ -4,7 +4,9 @@ import { runConformance } from '../conformance/run.js';
 export function registerConformance(program: Command): void {
   program
     .command('conformance')
-    .description("check this build against reference vectors made with the authors' code (step/ and metrics/ folders)")
+    .description(
+      "check this build against reference vectors (step/ and metrics/ made with the authors' code; step-variants/ with our PyTorch reference)",
+    )
     .argument('<dir>', 'a step/ or metrics/ folder, or a folder holding both')
     .option('--device <device>', 'cpu, cuda or cuda:N', 'cpu')
     .option('--json', 'print one JSON object instead of lines')

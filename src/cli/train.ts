@@ -177,6 +177,20 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
     choices: ['two-step', 'mixed'],
   },
   {
+    key: 'objective',
+    arg: '<kind>',
+    config: true,
+    help: "the mapping's objective: 'out' (the authors': the adversary fails on the masked-out image) or 'in-out' (it must also still classify the masked-in image; Phang et al. 2020) (default {default})",
+    choices: ['out', 'in-out'],
+  },
+  {
+    key: 'maskInWeight',
+    arg: '<w>',
+    config: true,
+    help: 'weight λ_in of the masked-in cross-entropy under --objective in-out (default {default})',
+    parse: num,
+  },
+  {
     key: 'initWeights',
     arg: '<file>',
     config: true,

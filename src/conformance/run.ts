@@ -1,6 +1,6 @@
 // Finds the conformance suites in a folder (a step/ or metrics/ folder, or one holding both) and
 // runs each.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FLOAT_TOLERANCE, runMetricsConformance } from '../metrics/conformance.js';
 import type { CaseResult } from './result.js';
@@ -19,13 +19,13 @@ export function findSuites(dir: string): Array<{ suite: 'step' | 'metrics'; dir:
     else if (existsSync(join(d, 'metrics.json'))) found.push({ suite: 'metrics', dir: d });
   };
   probe(dir);
-  if (found.length === 0) {
-    probe(join(dir, 'step'));
-    probe(join(dir, 'metrics'));
-  }
+  // A folder of suites: each subfolder holding one (step/, metrics/, step-variants/, …), in name order.
+  if (found.length === 0 && existsSync(dir))
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)))
+      if (entry.isDirectory()) probe(join(dir, entry.name));
   if (found.length === 0)
     throw new Error(
-      `${dir}: no conformance suite (expected manifest.json, metrics.json, or step/ and metrics/ folders)`,
+      `${dir}: no conformance suite (expected manifest.json, metrics.json, or folders holding them such as step/ and metrics/)`,
     );
   return found;
 }

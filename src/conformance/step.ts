@@ -1,8 +1,9 @@
 // Runs the fused-step conformance vectors (test/conformance-vectors/step, made with the authors'
-// code) through the real addon and checks them with the tolerances of conformance/README.md.
+// code; step-variants, made with our PyTorch reference scripts/conformance/make-step-vectors.py)
+// through the real addon and checks them with the tolerances of conformance/README.md.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Model, Trainer } from '../native/model.js';
 import { encodeSafetensors, readSafetensors, type Tensor } from '../util/safetensors.js';
 import type { CaseResult, Check } from './result.js';
@@ -22,6 +23,11 @@ interface StepManifest {
     steps: number;
     lr?: number;
     lr_mapping?: number;
+    /** Absent: 'two-step' (the authors' default). */
+    classifier_loss?: 'two-step' | 'mixed';
+    /** Absent: 'out' (the authors' objective); 'in-out' adds mask_in_weight · CE on x·m. */
+    objective?: 'out' | 'in-out';
+    mask_in_weight?: number;
   }>;
 }
 
@@ -83,14 +89,15 @@ export async function runStepConformance(
   const scale = opts.toleranceScale ?? 1;
   const manifestPath = join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as StepManifest;
-  const init = readSafetensors(join(dir, manifest.init));
+  // Relative to the manifest's folder (a folder of variants shares the authors' initial state).
+  const init = readSafetensors(resolve(dir, manifest.init));
   const scratch = mkdtempSync(join(tmpdir(), 'casm-conformance-'));
   const results: CaseResult[] = [];
   try {
     const initFile = writeInitWeights(init, scratch);
     const [batch, , h, w] = manifest.input;
     for (const c of manifest.cases) {
-      const file = join(dir, c.file);
+      const file = resolve(dir, c.file);
       const ref = readSafetensors(file);
       const model = await Model.create({
         arch: 'custom',
@@ -106,6 +113,9 @@ export async function runStepConformance(
         fixedClassifier: c.fixed,
         lr: c.lr,
         lrMapping: c.lr_mapping,
+        classifierLoss: c.classifier_loss,
+        objective: c.objective,
+        maskInWeight: c.mask_in_weight,
       });
       // 'pool': one frozen copy of the initial classifier is the adversary of every step.
       if (c.adversary === 'pool') await trainer.snapshot(0);
@@ -130,6 +140,12 @@ export async function runStepConformance(
         tight('masked_logits', relDev(t.maskedLogits, e('masked_logits')), first ? 1e-3 : 5e-2);
         tight('loss_masked', relDev([stats.lossMasked], e('loss_masked')), first ? 1e-3 : 5e-2);
         tight('loss_mapping', relDev([stats.lossMapping], e('loss_mapping')), first ? 1e-3 : 5e-2);
+        if (c.objective === 'in-out') {
+          // The masked-in pass sees the same adversary as the masked-out one: the same tolerances.
+          const inLogits = t.maskedInLogits ?? new Float32Array(0);
+          tight('masked_in_logits', relDev(inLogits, e('masked_in_logits')), first ? 1e-3 : 5e-2);
+          tight('loss_masked_in', relDev([stats.lossMaskedIn ?? Number.NaN], e('loss_masked_in')), first ? 1e-3 : 5e-2);
+        }
         const gn = e('decoder_grad_norm')[0];
         tight('decoder_grad_norm', Math.abs(stats.decoderGradNorm - gn) / gn, first ? 1e-2 : 0.25);
         const flips =

@@ -35,6 +35,9 @@ export const TRAINER_DEFAULTS = {
   momentum: 0.9,
   score: 'entropy',
   classifierLoss: 'two-step',
+  /** The authors' masked-out objective; 'in-out' adds the masked-in term with weight maskInWeight. */
+  objective: 'out',
+  maskInWeight: 1,
   fixedClassifier: false,
   clipNorm: 10,
   amp: false,

@@ -73,6 +73,14 @@ export interface TrainerOptions {
   lambdaR: number;
   score?: 'entropy' | 'classification';
   classifierLoss?: 'two-step' | 'mixed';
+  /**
+   * The mapping's objective. 'out' (the authors'): the adversary must fail on the masked-out image
+   * x·(1−m). 'in-out' adds maskInWeight · CE(adversary(x·m), y): it must also still classify the
+   * masked-in image (Phang, Park & Geras 2020). The gradient of either term reaches the mapping only.
+   */
+  objective?: 'out' | 'in-out';
+  /** λ_in, the weight of the masked-in cross-entropy under objective 'in-out' (ignored under 'out'). */
+  maskInWeight?: number;
   /** Preset F: the classifier is in eval mode, never updated, and its own adversary. */
   fixedClassifier?: boolean;
   /** Total-norm clip of the decoder gradient. */
@@ -170,6 +178,9 @@ export interface StepStats {
   /** Standard deviation of per-image mask means. */
   maskStd: number;
   decoderGradNorm: number;
+  /** Under objective 'in-out': cross-entropy and correct count on the masked-in input x·m (0 otherwise). */
+  lossMaskedIn?: number;
+  correctMaskedIn?: number;
   /** False when a loss or gradient was NaN/Inf; the affected update was skipped. */
   finite: boolean;
   /** Which update(s) a non-finite value skipped ('clean', 'masked'), empty when finite. */
@@ -180,6 +191,8 @@ export interface StepStats {
     mask: Float32Array;
     correctOnClean: Uint8Array;
     nontriviallyConfused: Uint8Array;
+    /** Under objective 'in-out' only: the adversary's logits on x·m. */
+    maskedInLogits?: Float32Array;
   };
 }
 

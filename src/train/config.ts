@@ -39,6 +39,10 @@ export interface TrainConfig {
   poolSize: number;
   separateEncoder: boolean;
   classifierLoss: 'two-step' | 'mixed';
+  /** 'out': the authors' masked-out objective; 'in-out' adds λ_in · CE on the masked-in image. */
+  objective: 'out' | 'in-out';
+  /** λ_in of objective 'in-out'. */
+  maskInWeight: number;
   initWeights: string | null;
   device: string;
   amp: boolean;
@@ -93,6 +97,8 @@ export const TRAIN_DEFAULTS = {
   poolSize: 30,
   separateEncoder: MODEL_DEFAULTS.separateEncoder,
   classifierLoss: TRAINER_DEFAULTS.classifierLoss,
+  objective: TRAINER_DEFAULTS.objective,
+  maskInWeight: TRAINER_DEFAULTS.maskInWeight,
   initWeights: null,
   device: MODEL_DEFAULTS.device,
   amp: TRAINER_DEFAULTS.amp,
@@ -193,6 +199,11 @@ export function validateTrainConfig(c: TrainConfig): void {
   check(
     c.classifierLoss === 'two-step' || c.classifierLoss === 'mixed',
     `classifier loss must be two-step or mixed, got ${c.classifierLoss}`,
+  );
+  check(c.objective === 'out' || c.objective === 'in-out', `objective must be out or in-out, got ${c.objective}`);
+  check(
+    Number.isFinite(c.maskInWeight) && c.maskInWeight >= 0,
+    `mask-in weight must be a finite number >= 0, got ${c.maskInWeight}`,
   );
   check(c.hp >= 0 && c.hp <= 1, `hp must be in [0, 1], got ${c.hp}`);
   check(

@@ -487,6 +487,8 @@ async function createModelAndTrainer(
       lambdaR: config.lambdaR,
       score: config.score,
       classifierLoss: config.classifierLoss,
+      objective: config.objective,
+      maskInWeight: config.maskInWeight,
       fixedClassifier: config.fixedClassifier,
       amp: config.amp,
       ...(processGroup ? { processGroup } : {}),

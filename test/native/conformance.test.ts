@@ -23,6 +23,28 @@ describe('conformance runner', () => {
     }
   });
 
+  it('every case of our PyTorch reference for the variants (masked-in objective, classification score, mixed loss) passes', async () => {
+    const [suite] = await runConformance(join(SHARED, 'step-variants'));
+    expect(suite.cases.map((c) => c.name).sort()).toEqual(['L-classification', 'L-in-out', 'L-mixed', 'pool-in-out']);
+    for (const c of suite.cases) {
+      expect(c.passed, `${c.name}: ${c.worst.name} ${c.worst.deviation} > ${c.worst.tolerance}`).toBe(true);
+    }
+  });
+
+  it("the masked-in vectors tell the objectives apart: run with the authors' objective, they fail", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'casm-conf-'));
+    const src = join(SHARED, 'step-variants');
+    const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+    manifest.init = resolve(src, manifest.init);
+    manifest.cases = manifest.cases
+      .filter((c: { objective?: string }) => c.objective === 'in-out')
+      .map((c: { file: string }) => ({ ...c, objective: 'out', file: join(src, c.file) }));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const [suite] = await runConformance(dir);
+    expect(suite.cases.length).toBe(2);
+    for (const c of suite.cases) expect(c.passed, c.name).toBe(false);
+  });
+
   it("the malloc settings the addon applies (native/env/malloc_tuning.cpp) change no result: the same deviations with glibc's defaults", () => {
     const cli = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
     const run = (extra: NodeJS.ProcessEnv) => {

@@ -82,6 +82,43 @@ describe('fused step variants', () => {
     expect(maxAbsDiff(encFc['encoder.fc.weight'].data, encFc2['encoder.fc.weight'].data)).toBe(0);
   });
 
+  it("objective 'in-out' adds λ_in · CE(x·m) to the mapping loss only: with λ_in = 0 the first step's losses are the authors'", async () => {
+    // Same initial state and batch: the masked-in pass runs after every value the authors' objective
+    // reports, so with weight 0 they agree exactly, while the masked-in statistics are reported.
+    const out = await smallTrainer(SMALL, { lambdaR: 10 });
+    const zero = await smallTrainer(SMALL, { lambdaR: 10, objective: 'in-out', maskInWeight: 0 });
+    const one = await smallTrainer(SMALL, { lambdaR: 10, objective: 'in-out', maskInWeight: 1 });
+    const opts = { adversary: -1, returnTensors: true };
+    const [a, b, c] = [
+      await out.trainer.step(...stepArgs(0), opts),
+      await zero.trainer.step(...stepArgs(0), opts),
+      await one.trainer.step(...stepArgs(0), opts),
+    ];
+    for (const k of ['lossClean', 'lossMasked', 'lossMapping', 'maskMean'] as const) expect(b[k], k).toBe(a[k]);
+    expect(a.lossMaskedIn).toBe(0);
+    expect(a.tensors!.maskedInLogits).toBeUndefined();
+    expect(b.lossMaskedIn).toBeGreaterThan(0);
+    expect(b.tensors!.maskedInLogits!.length).toBe(4 * 5);
+    expect(b.correctMaskedIn).toBeGreaterThanOrEqual(0);
+    expect(c.lossMaskedIn).toBe(b.lossMaskedIn);
+    expect(c.lossMapping - a.lossMapping).toBeCloseTo(c.lossMaskedIn!, 5);
+    // The masked-in term trains the decoder, never the classifier: the classifier's weights after
+    // the step are those of the authors' objective (its BN statistics did see one more pass).
+    const clf = await Promise.all([out, one].map((r) => r.model.stateDict('classifier.fc')));
+    expect(maxAbsDiff(clf[0]['classifier.fc.weight'].data, clf[1]['classifier.fc.weight'].data)).toBe(0);
+    const dec = await Promise.all([out, one].map((r) => r.model.stateDict('decoder.final')));
+    expect(maxAbsDiff(dec[0]['decoder.final.0.weight'].data, dec[1]['decoder.final.0.weight'].data)).toBeGreaterThan(0);
+  });
+
+  it('rejects an unknown objective and a negative mask-in weight', async () => {
+    await expect(smallTrainer(SMALL, { lambdaR: 10, objective: 'in' as never })).rejects.toThrow(
+      /objective must be 'out' or 'in-out'/,
+    );
+    await expect(smallTrainer(SMALL, { lambdaR: 10, objective: 'in-out', maskInWeight: -1 })).rejects.toThrow(
+      /maskInWeight/,
+    );
+  });
+
   it('saliency leaves BN statistics alone and returns masks in [0, 1] at input size', async () => {
     const { model } = await smallTrainer();
     const bn = await model.stateDict('classifier.bn1.running_mean');

@@ -88,6 +88,19 @@ describe('training configuration', () => {
       expect(() => parseCropScale(bad)).toThrow(/MIN/);
   });
 
+  it("defaults to the authors' masked-out objective and checks the masked-in one's weight", () => {
+    expect(resolveTrainConfig({ data: 'd' })).toMatchObject({ objective: 'out', maskInWeight: 1 });
+    expect(resolveTrainConfig({ data: 'd', objective: 'in-out', maskInWeight: 0.5 })).toMatchObject({
+      objective: 'in-out',
+      maskInWeight: 0.5,
+    });
+    expect(() => resolveTrainConfig({ data: 'd', objective: 'in' as 'out' })).toThrow(
+      /objective must be out or in-out/,
+    );
+    for (const maskInWeight of [-1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => resolveTrainConfig({ data: 'd', objective: 'in-out', maskInWeight })).toThrow(/mask-in weight/);
+  });
+
   it('gives each run its own folder by default', () => {
     expect(defaultRunDir('L100', new Date('2024-05-06T07:08:09Z'))).toBe('runs/L100-20240506-070809');
   });
