@@ -3,6 +3,7 @@
 #include "release_memory.h"
 #include "worker.h"
 
+#include "../native/casm/class_activation.h"
 #include "../native/casm/infer.h"
 #include "../native/casm/input.h"
 #include "../native/io/checkpoint.h"
@@ -16,7 +17,8 @@ Napi::Function ModelWrap::Define(Napi::Env env) {
   Napi::Function f = DefineClass(
       env, "Model",
       {InstanceMethod("init", &ModelWrap::Init), InstanceMethod("info", &ModelWrap::Info),
-       InstanceMethod("saliency", &ModelWrap::Saliency), InstanceMethod("importWeights", &ModelWrap::ImportWeights),
+       InstanceMethod("saliency", &ModelWrap::Saliency), InstanceMethod("activationMaps", &ModelWrap::ActivationMaps),
+       InstanceMethod("importWeights", &ModelWrap::ImportWeights),
        InstanceMethod("saveWeights", &ModelWrap::SaveWeights), InstanceMethod("stateDict", &ModelWrap::StateDict),
        InstanceMethod("tapShapes", &ModelWrap::TapShapes), InstanceMethod("dispose", &ModelWrap::Dispose)});
   model_constructor = new Napi::FunctionReference(Napi::Persistent(f));
@@ -104,6 +106,17 @@ Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// {n, h, w, <key>: [n,h,w] float32, logits}: what saliency() and activationMaps() resolve to.
+static Napi::Value maps_to_js(Napi::Env env, const char* key, const torch::Tensor& maps, const torch::Tensor& logits) {
+  auto o = Napi::Object::New(env);
+  o.Set("n", static_cast<double>(maps.size(0)));
+  o.Set("h", static_cast<double>(maps.size(1)));
+  o.Set("w", static_cast<double>(maps.size(2)));
+  o.Set(key, float32_from_tensor(env, maps));
+  o.Set("logits", float32_from_tensor(env, logits));
+  return o;
+}
+
 Napi::Value ModelWrap::Saliency(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto m = model(env);
@@ -116,15 +129,30 @@ Napi::Value ModelWrap::Saliency(const Napi::CallbackInfo& info) {
                                 : prepare_float_nchw(batch.data, m->device());
         return saliency(*m, x, amp);
       },
-      [](Napi::Env env, SaliencyOutput& r) -> Napi::Value {
-        auto o = Napi::Object::New(env);
-        o.Set("n", static_cast<double>(r.masks.size(0)));
-        o.Set("h", static_cast<double>(r.masks.size(1)));
-        o.Set("w", static_cast<double>(r.masks.size(2)));
-        o.Set("masks", float32_from_tensor(env, r.masks));
-        o.Set("logits", float32_from_tensor(env, r.logits));
-        return o;
-      });
+      [](Napi::Env env, SaliencyOutput& r) -> Napi::Value { return maps_to_js(env, "masks", r.masks, r.logits); });
+}
+
+Napi::Value ModelWrap::ActivationMaps(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto m = model(env);
+  auto batch = batch_from_js(info[0], m->device().is_cuda());
+  auto classes = labels_from_js(info[1], batch.data.size(0));
+  auto [method, tap] = guard(env, [&] {
+    auto o = expect_object(info[2], "activationMaps options");
+    const std::string name = get_string(o, "method"), layer = get_string(o, "layer");
+    if (name != "cam" && name != "gradcam") throw std::invalid_argument("method must be 'cam' or 'gradcam'");
+    if (layer != "l1" && layer != "l2" && layer != "l3" && layer != "l4")
+      throw std::invalid_argument("layer must be 'l1', 'l2', 'l3' or 'l4'");
+    return std::make_pair(name == "cam" ? ActivationMapMethod::Cam : ActivationMapMethod::GradCam, layer[1] - '0');
+  });
+  return PromiseWorker<ActivationMapOutput>::run(
+      env, lock_,
+      [m, batch, classes, method, tap] {
+        auto x = batch.is_uint8 ? normalize_uint8_nhwc(batch.data, m->device())
+                                : prepare_float_nchw(batch.data, m->device());
+        return class_activation_maps(*m, x, classes, method, tap);
+      },
+      [](Napi::Env env, ActivationMapOutput& r) -> Napi::Value { return maps_to_js(env, "maps", r.maps, r.logits); });
 }
 
 Napi::Value ModelWrap::ImportWeights(const Napi::CallbackInfo& info) {

@@ -24,6 +24,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Saliency(const Napi::CallbackInfo& info);
+  Napi::Value ActivationMaps(const Napi::CallbackInfo& info);
   Napi::Value ImportWeights(const Napi::CallbackInfo& info);
   Napi::Value SaveWeights(const Napi::CallbackInfo& info);
   Napi::Value StateDict(const Napi::CallbackInfo& info);

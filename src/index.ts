@@ -36,6 +36,10 @@ export type { LibTorchDetection, LibTorchInstall, LibTorchSource } from './nativ
 export { DisposedError, Model, Trainer } from './native/model.js';
 export type { SourceBuildResult } from './native/source-build.js';
 export type {
+  ActivationMapLayer,
+  ActivationMapMethod,
+  ActivationMapOptions,
+  ActivationMapResult,
   Arch,
   Batch,
   ImportWeightsOptions,

@@ -62,6 +62,8 @@ class ResNetImpl : public torch::nn::Module {
   std::pair<torch::Tensor, Taps> forward(const torch::Tensor& x);
 
   const ResNetConfig& config() const { return config_; }
+  // The fc weights [classes, channels of l4]: CAM weighs the l4 channels with them.
+  const torch::Tensor& fc_weight() const { return fc->weight; }
 
  private:
   torch::nn::Sequential make_layer(int64_t& inplanes, int64_t planes, int64_t blocks, int64_t stride);

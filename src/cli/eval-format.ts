@@ -13,7 +13,7 @@ export function formatLocalisation(r: LocalisationEvalResult, label: string): st
     `  F1           ${pct(r.F1)}`,
     `  F1a          ${pct(r.F1a)}`,
     `  MaxBoxAccV2  ${pct(r.MaxBoxAccV2)}${r.maxBoxAcc.length ? `  (${r.maxBoxAcc.map((m) => `IoU ${m.iou}: ${pct(m.accuracy)}`).join(', ')})` : ''}`,
-    `  top-1        ${r.top1 === null ? '– (baselines count as correct)' : pct(r.top1)}`,
+    `  top-1        ${r.top1 !== null ? pct(r.top1) : r.source === 'files' ? '– (map files: no classifier, so no OM either)' : '– (baselines count as correct)'}`,
     'mask statistics:',
     `  mean ${val(r.maskStats.mean)}   std of means ${val(r.maskStats.std)}   entropy ${val(r.maskStats.entropy)}   total variation ${val(r.maskStats.tv)}`,
   ];

@@ -7,12 +7,14 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
+import { BASELINE_METHODS, compareWithBaselines, formatTable1 } from '../eval/baselines.js';
 import { evaluateClassifierAgnosticism, type NamedClassifier } from '../eval/classifier-agnosticism.js';
 import { evaluateLocalisation, type LocalisationEvalResult } from '../eval/localisation.js';
 import { type OpenedModel, openModel } from '../eval/open-model.js';
 import { writeRunReport } from '../eval/run-report.js';
 import type { ToyKind } from '../eval/toy-masks.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import type { ActivationMapLayer, ActivationMapMethod } from '../native/types.js';
 import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import {
   formatAgnosticism as formatAgnosticismText,
@@ -34,6 +36,10 @@ interface EvalFlags {
   toy?: ToyKind;
   size?: number;
   classifiers?: string[];
+  baseline?: ActivationMapMethod[];
+  layer?: ActivationMapLayer;
+  valSplit: string;
+  masks?: string;
   report?: string | true;
   device?: string;
   strict: boolean;
@@ -72,13 +78,40 @@ export function registerEval(program: Command): void {
       '--classifiers <paths...>',
       'Fig. 3: top-1 of these classifiers (runs, checkpoints or model.safetensors) on masked-in, masked-out and inpainted images',
     )
+    .addOption(
+      new Option(
+        '--baseline <methods...>',
+        "the paper's Table 1 on this data: CASM beside CAM and/or Grad-CAM of the run's own classifier (ground-truth class) and the centre box",
+      ).choices([...BASELINE_METHODS]),
+    )
+    .addOption(
+      new Option(
+        '--layer <tap>',
+        'Grad-CAM layer (stage output); default: the one with the lowest LE on --val-split (CAM is always l4)',
+      ).choices(['l1', 'l2', 'l3', 'l4']),
+    )
+    .option('--val-split <name>', 'split on which --baseline chooses the Grad-CAM layer', 'val')
+    .option(
+      '--masks <dir>',
+      "score another tool's saliency maps, one per image at DIR/<image id, extension replaced by .png|.npy|.safetensors>: grey PNG (8/16-bit), .npy (f4/f8/u1) or one-tensor .safetensors, H×W or 1×H×W, any size (stretched over the image, bilinear); integer maps are divided by 255/65535, float maps must lie in [0,1]",
+    )
     .option('--report [file]', "also write the run's HTML report (default file: <run>/report.html)")
     .addOption(deviceOption())
     .addOption(strictImagesOption())
     .addOption(allowOutsideRootOption())
     .action(async (flags: EvalFlags) => {
-      if (!flags.checkpoint && !flags.toy)
-        throw new UsageError('eval needs --checkpoint (or --toy center|full for a baseline)');
+      if (!flags.checkpoint && !flags.toy && !flags.masks)
+        throw new UsageError('eval needs --checkpoint (or --toy center|full for a baseline, or --masks DIR)');
+      if ([flags.toy, flags.masks, flags.baseline, flags.classifiers].filter(Boolean).length > 1)
+        throw new UsageError('--toy, --masks, --baseline and --classifiers are alternatives: give one');
+      if (flags.baseline && !flags.checkpoint)
+        throw new UsageError("--baseline needs --checkpoint: CAM and Grad-CAM come from the run's classifier");
+      if (flags.layer && !flags.baseline?.includes('gradcam'))
+        throw new UsageError('--layer applies to --baseline gradcam');
+      if (flags.baseline && !flags.layer && flags.baseline.includes('gradcam') && flags.valSplit === flags.split)
+        throw new UsageError(
+          `--baseline gradcam chooses its layer on --val-split "${flags.valSplit}", so it cannot report that split: pass --split test (or --layer)`,
+        );
       if (flags.classifiers && !flags.checkpoint)
         throw new UsageError('--classifiers needs --checkpoint: the CASM model whose masks are tested');
       if (flags.report && !flags.checkpoint)
@@ -111,12 +144,50 @@ export function registerEval(program: Command): void {
         return;
       }
 
+      if (flags.baseline) {
+        const needsVal = flags.baseline.includes('gradcam') && !flags.layer;
+        const val = needsVal
+          ? await loadDataset({
+              data,
+              split: flags.valSplit,
+              strict: flags.strict,
+              allowOutsideRoot: flags.allowOutsideRoot,
+            })
+          : undefined;
+        const { rows, choices } = await compareWithBaselines({
+          model: opened!.model,
+          dataset,
+          val,
+          methods: flags.baseline,
+          layer: flags.layer,
+          common: { ...common, resize: flags.resize },
+        });
+        progress.done();
+        if (flags.json) {
+          const out = {
+            split: dataset.split,
+            rows: rows.map((r) => ({
+              name: r.name,
+              LE: r.result.LE,
+              OM: r.result.OM,
+              F1: r.result.F1,
+              F1a: r.result.F1a,
+            })),
+            layers: choices,
+          };
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+        } else process.stdout.write(formatTable1(rows));
+        return;
+      }
+
       const masks = flags.toy
         ? ({ kind: 'toy', toy: flags.toy } as const)
-        : ({ kind: 'model', model: opened!.model } as const);
+        : flags.masks
+          ? ({ kind: 'files', dir: path.resolve(flags.masks) } as const)
+          : ({ kind: 'model', model: opened!.model } as const);
       const result = await evaluateLocalisation({ ...common, resize: flags.resize, masks });
       progress.done();
-      const reportFile = flags.toy ? null : await maybeWriteReport(flags, opened!, dataset, result);
+      const reportFile = flags.toy || flags.masks ? null : await maybeWriteReport(flags, opened!, dataset, result);
       if (flags.json) {
         const { LE, OM, F1, F1a, MaxBoxAccV2, maskStats, ...rest } = result;
         const out = {
@@ -132,7 +203,11 @@ export function registerEval(program: Command): void {
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
-        const label = flags.toy ? `baseline "${flags.toy}"` : `CASM ${opened!.source}`;
+        const label = flags.toy
+          ? `baseline "${flags.toy}"`
+          : flags.masks
+            ? `saliency maps ${flags.masks}`
+            : `CASM ${opened!.source}`;
         process.stdout.write(formatLocalisationText(result, label));
         if (reportFile) process.stdout.write(`report: ${reportFile}\n`);
       }

@@ -480,7 +480,10 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
     );
     return signalExit || 130;
   }
-  if (mode !== 'json') printSummary(out, result, runDir);
+  if (mode !== 'json') {
+    printSummary(out, result, runDir);
+    await printTable1(out, result);
+  }
   return 0;
 }
 
@@ -510,6 +513,32 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
   if (r.localization) lines.push(`  localization.json   LE / OM / F1`);
   lines.push(`  checkpoints/        resumable state (--resume ${runDir})`);
   out.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * The paper's Table 1 on the run's own data: CASM beside CAM, Grad-CAM (of the run's classifier, for
+ * the ground-truth class) and the centre box. The run is complete before this starts, so a failure
+ * here is reported, not thrown.
+ */
+async function printTable1(out: NodeJS.WritableStream, r: TrainResult): Promise<void> {
+  if (!r.localization || !r.weights) return;
+  try {
+    const { table1ForRun } = await import('../eval/baselines.js');
+    out.write(
+      await table1ForRun({
+        runDir: r.runDir,
+        data: r.config.data,
+        scoreSplit: r.localization.split ?? r.config.valSplit ?? 'val',
+        valSplit: r.config.valSplit,
+        size: r.config.imageSize,
+        device: r.config.device,
+        strict: r.config.strict,
+        allowOutsideRoot: r.config.allowOutsideRoot,
+      }),
+    );
+  } catch (err) {
+    out.write(`CAM / Grad-CAM baselines not scored: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
 }
 
 /** The run folder when --out is not given: time-stamped, so the launcher fixes it for all its workers. */

@@ -2,6 +2,20 @@
 // baselines, the Fig. 3 classifier check, saliency export and the HTML run report.
 
 export {
+  ACTIVATION_LAYERS,
+  BASELINE_METHODS,
+  type BaselineResult,
+  type BaselineScoringOptions,
+  candidateLayers,
+  chooseLayer,
+  compareWithBaselines,
+  evaluateBaseline,
+  formatTable1,
+  type LayerChoice,
+  type Table1Row,
+  table1ForRun,
+} from './baselines.js';
+export {
   type AgnosticismOptions,
   type AgnosticismResult,
   type ClassifierAccuracy,
@@ -10,13 +24,16 @@ export {
   type ImageKind,
   type NamedClassifier,
 } from './classifier-agnosticism.js';
+export { externalMask, imageId, mapFileFor, mapToScoringFrame } from './external-masks.js';
 export {
   evaluateLocalisation,
   type LocalisationEvalOptions,
   type LocalisationEvalResult,
   type MaskSource,
+  type MaskSourceName,
 } from './localisation.js';
 export { type ImageLocalisation, LocalisationScorer } from './localisation-scorer.js';
+export { MAP_EXTENSIONS, readMapFile, type SaliencyMapFile } from './map-files.js';
 export { type MaskBox, maskBox } from './mask-box.js';
 export { binaryToOriginal, maskToOriginal, type OriginalFrameMask } from './mask-to-original.js';
 export { type OpenedModel, openModel } from './open-model.js';

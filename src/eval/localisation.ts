@@ -8,12 +8,31 @@ import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { MaskStatisticsAccumulator, type MaskStatisticsSummary, maskStatistics } from '../metrics/mask-statistics.js';
 import { MaxBoxAccAccumulator } from '../metrics/max-box-acc.js';
 import type { Model } from '../native/model.js';
+import type { ActivationMapLayer, ActivationMapMethod } from '../native/types.js';
 import { argmaxRows } from '../train/masked-input.js';
 import { limitDataset } from './dataset-limit.js';
+import { externalMask } from './external-masks.js';
 import { LocalisationScorer } from './localisation-scorer.js';
 import { type ToyKind, toyMask } from './toy-masks.js';
 
-export type MaskSource = { kind: 'model'; model: Model } | { kind: 'toy'; toy: ToyKind };
+/**
+ * Where the masks come from: the CASM model; a trivial baseline; CAM / Grad-CAM of the model's
+ * classifier for the ground-truth class (src/eval/baselines.ts); or another tool's map files
+ * (src/eval/external-masks.ts: naming, formats and geometry).
+ */
+export type MaskSource =
+  | { kind: 'model'; model: Model }
+  | { kind: 'toy'; toy: ToyKind }
+  | { kind: 'activation'; model: Model; method: ActivationMapMethod; layer: ActivationMapLayer }
+  | { kind: 'files'; dir: string };
+
+export type MaskSourceName = 'model' | `toy-${ToyKind}` | `${ActivationMapMethod}-${ActivationMapLayer}` | 'files';
+
+function sourceName(masks: MaskSource): MaskSourceName {
+  if (masks.kind === 'toy') return `toy-${masks.toy}`;
+  if (masks.kind === 'activation') return `${masks.method}-${masks.layer}`;
+  return masks.kind;
+}
 
 export interface LocalisationEvalOptions {
   dataset: Dataset;
@@ -31,8 +50,8 @@ export interface LocalisationEvalOptions {
 }
 
 export interface LocalisationEvalResult {
-  /** 'model', or the toy baseline's name. */
-  source: 'model' | `toy-${ToyKind}`;
+  /** 'model', the toy baseline's name, the activation map's method-layer, or 'files'. */
+  source: MaskSourceName;
   split: string;
   size: number;
   resize: ResizeMode;
@@ -48,7 +67,10 @@ export interface LocalisationEvalResult {
   MaxBoxAccV2: number | null;
   /** MaxBoxAcc at each IoU threshold and the cam threshold attaining it. */
   maxBoxAcc: { iou: number; accuracy: number; camThreshold: number }[];
-  /** Classifier top-1 on the clean images; null for a toy (score.py counts toys as correct). */
+  /**
+   * Classifier top-1 on the clean images; null for a toy (score.py counts toys as correct) and for
+   * map files (no classifier: OM is null too).
+   */
   top1: number | null;
   maskStats: MaskStatisticsSummary & { stdByBatch: number };
   skipped: SkipRecord[];
@@ -83,6 +105,21 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
       const result = await opts.masks.model.saliency({ kind: 'uint8', data: batch.data, n, h, w });
       masks = result.masks;
       predicted = argmaxRows(result.logits, n);
+    } else if (opts.masks.kind === 'activation') {
+      // The ground-truth class, as the class-dependent methods of the paper's Table 1 are scored.
+      const { method, layer } = opts.masks;
+      const result = await opts.masks.model.activationMaps({ kind: 'uint8', data: batch.data, n, h, w }, batch.labels, {
+        method,
+        layer,
+      });
+      masks = result.maps;
+      predicted = argmaxRows(result.logits, n);
+    } else if (opts.masks.kind === 'files') {
+      masks = new Float32Array(n * h * w);
+      for (let i = 0; i < n; i++) {
+        const sample = dataset.samples[batch.indices[i]!]!;
+        masks.set(await externalMask(opts.masks.dir, dataset, sample, size, resize), i * h * w);
+      }
     } else {
       masks = new Float32Array(n * h * w);
       for (let i = 0; i < n; i++) masks.set(toy!, i * h * w);
@@ -109,14 +146,14 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
   const s = loc.summary();
   const box = boxAcc.result();
   return {
-    source: opts.masks.kind === 'model' ? 'model' : `toy-${opts.masks.toy}`,
+    source: sourceName(opts.masks),
     split: dataset.split,
     size,
     resize,
     images,
     imagesWithBoxes: loc.images,
     LE: s ? s.LE : null,
-    OM: s ? s.OM : null,
+    OM: s && opts.masks.kind !== 'files' ? s.OM : null,
     F1: s ? s.F1 : null,
     F1a: s ? s.F1a : null,
     MaxBoxAccV2: s ? box.maxBoxAccV2 : null,
@@ -127,8 +164,13 @@ export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promi
           camThreshold: box.bestCamThreshold[k]!,
         }))
       : [],
-    top1: opts.masks.kind === 'model' && images > 0 ? correct / images : null,
+    top1: hasClassifier(opts.masks) && images > 0 ? correct / images : null,
     maskStats: { ...stats.summary(), stdByBatch: stats.count > 1 ? stats.stdOfMeansByBatch(128) : 0 },
     skipped: [...dataset.skipped, ...loader.skipped],
   };
+}
+
+/** Sources that come with a classifier's predictions (top-1, OM). */
+function hasClassifier(masks: MaskSource): boolean {
+  return masks.kind === 'model' || masks.kind === 'activation';
 }

@@ -6,6 +6,8 @@ import { copyBatch, copyLabels } from './batch-copy.js';
 import { importWeightsOptions, modelOptions, saliencyOptions, stepOptions, trainerOptions } from './defaults.js';
 import { loadAddon } from './loader.js';
 import type {
+  ActivationMapOptions,
+  ActivationMapResult,
   Batch,
   ImportWeightsOptions,
   ModelInfo,
@@ -129,6 +131,17 @@ export class Model {
     const input = copyBatch(batch);
     const complete = saliencyOptions(opts);
     return this.run(() => this.native.saliency(input, complete));
+  }
+
+  /**
+   * CAM or Grad-CAM of class `classes[i]` for image i from this model's classifier (the paper's
+   * Table 1 baselines). Batch and classes are copied now.
+   */
+  activationMaps(batch: Batch, classes: Int32Array, opts: ActivationMapOptions): Promise<ActivationMapResult> {
+    const input = copyBatch(batch);
+    const targets = copyLabels(classes);
+    const complete = { method: opts.method, layer: opts.layer };
+    return this.run(() => this.native.activationMaps(input, targets, complete));
   }
 
   importWeights(path: string, opts: ImportWeightsOptions = {}) {

@@ -60,6 +60,27 @@ export interface SaliencyResult {
   logits: Float32Array;
 }
 
+/** The class-dependent baselines of the paper's Table 1 (computed from the classifier alone). */
+export type ActivationMapMethod = 'cam' | 'gradcam';
+/** Where an activation map is read: the output of ResNet stage 1..4 (strides 4, 8, 16, 32). */
+export type ActivationMapLayer = 'l1' | 'l2' | 'l3' | 'l4';
+
+export interface ActivationMapOptions {
+  /** 'cam': Σ_k w_{c,k} A_k with the fc weights of class c (layer l4 only); 'gradcam': ReLU(Σ_k α_k A_k), α_k = spatial mean of ∂logit_c/∂A_k. */
+  method: ActivationMapMethod;
+  layer: ActivationMapLayer;
+}
+
+export interface ActivationMapResult {
+  n: number;
+  h: number;
+  w: number;
+  /** [n, h, w] maps at input size (bilinear upsampling), min-max normalised per image to [0, 1]; a constant map is all zeros. */
+  maps: Float32Array;
+  /** [n, numClasses] classifier logits on the clean input. */
+  logits: Float32Array;
+}
+
 /** Options left out take TRAINER_DEFAULTS (src/native/defaults.ts). */
 export interface TrainerOptions {
   /** Classifier SGD learning rate. */
@@ -201,6 +222,8 @@ export interface NativeModel {
   init(): Promise<void>;
   info(): ModelInfo;
   saliency(batch: Batch, opts: NativeSaliencyOptions): Promise<SaliencyResult>;
+  /** CAM / Grad-CAM of the class `classes[i]` for image i (Int32Array, one per image). */
+  activationMaps(batch: Batch, classes: Int32Array, opts: ActivationMapOptions): Promise<ActivationMapResult>;
   /** Loads classifier (+ decoder) weights: a torchvision .pth / .safetensors or our model.safetensors. */
   importWeights(path: string, opts: NativeImportWeightsOptions): Promise<{ loaded: number; skipped: string[] }>;
   /** Writes model.safetensors (classifier.*, decoder.*, encoder.*). */

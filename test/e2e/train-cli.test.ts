@@ -138,6 +138,9 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     expect(reference.stderr).toMatch(/phase 1: classifier pretraining/);
     expect(reference.stderr).toMatch(/pretrain epoch 2\/2 done/);
     expect(reference.stdout).toMatch(/centre-box baseline/);
+    // The paper's Table 1 at the end: CAM and Grad-CAM of the run's classifier beside CASM.
+    expect(reference.stdout).toMatch(/^ {2}CAM +\d+\.\d +\d+\.\d +\d+\.\d +layer l4 \(fc weights\)$/m);
+    expect(reference.stdout).toMatch(/^ {2}Grad-CAM +\d+\.\d +\d+\.\d +\d+\.\d +layer l4 \(given\)$/m);
 
     const killedDir = path.join(root, 'pre-killed');
     // 12 pretraining steps per epoch, a checkpoint every 2: kill inside pretraining epoch 0.
