@@ -14,6 +14,7 @@ import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../native/model.js';
 import type { ActivationMapLayer, ActivationMapMethod } from '../native/types.js';
+import { limitDataset } from './dataset-limit.js';
 import { evaluateLocalisation, type LocalisationEvalOptions, type LocalisationEvalResult } from './localisation.js';
 import { openModel } from './open-model.js';
 
@@ -162,6 +163,13 @@ export function formatTable1(rows: readonly Table1Row[]): string {
 }
 
 /**
+ * Validation images `train` chooses the Grad-CAM layer on (the first ones, in manifest order): four
+ * Grad-CAM passes with a backward each over a large validation split would add much to the end of a
+ * big run, and a thousand images tell the layers apart. `eval --baseline` uses the whole split.
+ */
+export const TRAIN_LAYER_CHOICE_IMAGES = 1000;
+
+/**
  * Table 1 for a finished run, as `train` prints it at the end: its final model on the split it was
  * scored on, Grad-CAM's layer chosen on the validation split when that is another split (else l4,
  * the usual Grad-CAM layer, since choosing on the reported split would flatter it).
@@ -184,7 +192,7 @@ export async function table1ForRun(opts: {
     const { rows } = await compareWithBaselines({
       model: opened.model,
       dataset: await load(opts.scoreSplit),
-      val: chooseOnVal ? await load(opts.valSplit!) : undefined,
+      val: chooseOnVal ? limitDataset(await load(opts.valSplit!), TRAIN_LAYER_CHOICE_IMAGES) : undefined,
       methods: BASELINE_METHODS,
       layer: chooseOnVal ? undefined : 'l4',
       common: { size: opts.size, resize: 'crop', strict: opts.strict },
