@@ -252,6 +252,20 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
     help: 'validate on at most N images per epoch, 0 = all (localisation always uses all)',
     parse: int,
   },
+  {
+    key: 'selectBy',
+    arg: '<rule>',
+    config: true,
+    help: "the model the run ends with (scored, exported): val-le = lowest LE on the validation split's boxes (ties: higher F1, then earlier), last = the last step's; auto = val-le when the validation split has boxes (default {default})",
+    choices: ['auto', 'val-le', 'last'],
+  },
+  {
+    key: 'selectEvery',
+    arg: '<steps>',
+    config: true,
+    help: 'with val-le: also score the validation masks every N CASM steps, not only at epoch ends; 0 = epoch ends (default {default})',
+    parse: int,
+  },
   { key: 'strict', config: true, help: 'stop at the first unreadable sample instead of skipping it' },
   {
     key: 'allowOutsideRoot',
@@ -484,6 +498,10 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
         `  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`,
       );
   }
+  if (r.selected)
+    lines.push(
+      `final model: step ${r.selected.step} of ${r.steps}, chosen by validation LE ${pct(r.selected.LE)} (F1 ${pct(r.selected.F1)}; --select-by last keeps the last step's)`,
+    );
   if (r.lastEpoch?.val) {
     const v = r.lastEpoch.val;
     lines.push(

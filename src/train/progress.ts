@@ -121,6 +121,13 @@ export function formatEventLine(e: TrainEvent): string | null {
     case 'lambda':
       // Every few steps: interval and epoch lines show the current λr; metrics.jsonl has each change.
       return null;
+    case 'selection':
+      return (
+        `step ${e.step}: validation LE ${pct(e.LE)} F1 ${pct(e.F1)} on ${e.images} images` +
+        (e.best ? ' (best so far: kept)' : ` (best: step ${e.bestStep}, LE ${pct(e.bestLE)})`)
+      );
+    case 'selected':
+      return `final model: step ${e.selected.step} of ${e.step}, chosen by validation LE (${pct(e.selected.LE)}, F1 ${pct(e.selected.F1)})`;
     case 'checkpoint':
       return `checkpoint (${e.reason}) ${e.dir}`;
     case 'warning':

@@ -17,6 +17,8 @@ const RECORDED: ReadonlySet<TrainEvent['type']> = new Set([
   'interval',
   'epoch',
   'lambda',
+  'selection',
+  'selected',
   'localization',
   'done',
   'pretrain-interval',
