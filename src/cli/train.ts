@@ -16,6 +16,8 @@ import type { TrainResult } from '../train/loop.js';
 import { train } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
+import type { RecipeName } from '../train/recipe.js';
+import { autoRecipe, describeRecipe, RECIPES } from '../train/recipe.js';
 import { DEMO_TRAIN, ensureDemoData } from './demo.js';
 import type { FlagSpec } from './flag-table.js';
 import { addFlags, configFlags, flagName } from './flag-table.js';
@@ -53,6 +55,7 @@ interface CommandFlags {
   json?: boolean;
   threads?: number;
   demo?: boolean;
+  recipe?: RecipeName;
   nprocPerNode?: number;
   nnodes?: number;
   nodeRank?: number;
@@ -83,6 +86,12 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
     arg: '<name>',
     config: true,
     help: 'split scored for LE/OM/F1 at the end (default: the validation split)',
+  },
+  {
+    key: 'recipe',
+    arg: '<name>',
+    help: "defaults for the flags you do not give: auto = sized from the dataset (image count, classes, image and box sizes; each choice printed with its reason), imagenet = the paper's ImageNet settings (default auto; --demo has its own)",
+    choices: RECIPES,
   },
   {
     key: 'preset',
@@ -387,11 +396,13 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
     throw new Error('--data is required (or --demo, or --resume DIR)');
   }
 
+  const leader = !worker || worker.rank === 0;
+  if (!flags.resume && !flags.demo) await applyRecipe(flags.recipe ?? 'auto', input, leader);
+
   const addon = await loadAddonForCli();
   // LibTorch may start with a single intra-op thread; training wants every core (shared by this
   // machine's workers when there are several).
   addon.setThreads(flags.threads ?? Math.max(1, Math.floor(availableParallelism() / (worker?.localWorldSize ?? 1))));
-  const leader = !worker || worker.rank === 0;
   if (worker && process.env[LAUNCHED_ENV] === '1' && process.channel) {
     // The launcher watches us through this channel; without it nobody would stop this rank.
     process.channel.unref();
@@ -508,12 +519,43 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
       `last validation: accuracy clean ${pct(v.accClean)}, masked-out ${pct(v.accMasked)}; mean mask ${v.maskMean.toFixed(3)}`,
     );
   }
+  for (const d of r.diagnoses) lines.push(`DIAGNOSIS (step ${d.step}): ${d.message}`);
   lines.push(`outputs in ${runDir}/:`);
   lines.push(`  model.safetensors   trained classifier + mask decoder`);
   lines.push(`  metrics.jsonl       training and validation metrics per interval and epoch`);
   if (r.localization) lines.push(`  localization.json   LE / OM / F1`);
   lines.push(`  checkpoints/        resumable state (--resume ${runDir})`);
   out.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Fills the configuration keys the user did not give from the recipe (auto: sized from the dataset)
+ * and prints one line per choice with its reason (on rank 0; every rank computes the same choices).
+ */
+async function applyRecipe(name: RecipeName, input: Partial<TrainConfig>, print: boolean): Promise<void> {
+  let lines: string[];
+  if (name === 'auto') {
+    const { profileDataset } = await import('../train/dataset-profile.js');
+    const valSplit = input.valSplit === undefined ? TRAIN_DEFAULTS.valSplit : input.valSplit;
+    const profile = await profileDataset({
+      data: input.data!,
+      split: input.split ?? TRAIN_DEFAULTS.split,
+      valSplit,
+      allowOutsideRoot: input.allowOutsideRoot,
+    });
+    const free = new Set(
+      TRAIN_FLAGS.filter((f) => f.config && (input as Record<string, unknown>)[f.key] === undefined).map(
+        (f) => f.key as keyof TrainConfig,
+      ),
+    );
+    const choices = autoRecipe(profile, input, free);
+    for (const c of choices) (input as Record<string, unknown>)[c.key] = c.value;
+    lines = describeRecipe(name, choices);
+    lines[0] += ` [${profile.trainImages} training images, ${profile.classes} classes, images ~${profile.medianShortSide ?? '?'} px, boxes ${profile.meanBoxArea === null ? 'none' : `${(100 * profile.meanBoxArea).toFixed(0)}% of the image`}]`;
+  } else {
+    lines = describeRecipe(name, []);
+  }
+  if (print) process.stderr.write(`${lines.join('\n')}\n`);
 }
 
 /** The run folder when --out is not given: time-stamped, so the launcher fixes it for all its workers. */

@@ -4,6 +4,7 @@
 import type { LocalisationSummary } from '../metrics/score-mask.js';
 import type { ModelInfo, StepStats } from '../native/types.js';
 import type { TrainConfig } from './config.js';
+import type { DiagnosisCode } from './diagnosis.js';
 import type { StatsSummary } from './running-stats.js';
 
 export interface ValidationSummary {
@@ -174,6 +175,8 @@ export type TrainEvent =
   | { type: 'phase'; step: number; phase: 'pretrain' | 'casm' }
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; seconds: number }
   | { type: 'warning'; step: number; message: string }
+  /** A run that is not learning (src/train/diagnosis.ts): what was seen, the likely cause, the fixing flag. */
+  | { type: 'diagnosis'; step: number; code: DiagnosisCode; message: string }
   | { type: 'localization'; step: number; result: RunLocalisation }
   | {
       type: 'done';

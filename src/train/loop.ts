@@ -13,6 +13,7 @@ import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepS
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
+import { type Diagnosis, RunDiagnosis } from './diagnosis.js';
 import type { DistributedRun } from './distributed.js';
 import { runFingerprint, worldSizeMismatch } from './distributed.js';
 import type { CheckpointReason, RunLocalisation, TrainEvent, ValidationSummary } from './events.js';
@@ -70,6 +71,8 @@ export interface TrainResult {
   /** How the final model was chosen, and (val-le) its validation score. */
   selectBy: SelectBy;
   selected: SelectionScore | null;
+  /** Findings about a run that is not learning (this process's part of the run). */
+  diagnoses: Diagnosis[];
 }
 
 /** Consecutive non-finite steps after which the run is declared diverged. */
@@ -120,6 +123,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       (m) => log.warn(step, m),
       dist?.group,
     );
+    // Rank 0 alone diagnoses (it alone validates); the others would repeat its findings.
+    if (leader) log.diagnosis = new RunDiagnosis(data.numClasses);
     const policy = createPolicy({ ...config });
     const pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
     const maskArea =
@@ -260,6 +265,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         lambdaR,
         selectBy,
         selected: selection?.best ?? null,
+        diagnoses: log.diagnosis?.found ?? [],
       };
     };
     const interrupted = async (at: Position): Promise<TrainResult> => stopped(await checkpoint('interrupt', at));
@@ -490,6 +496,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       lambdaR,
       selectBy,
       selected,
+      diagnoses: log.diagnosis?.found ?? [],
     };
   } finally {
     if (!options.data) await data.close();

@@ -132,6 +132,8 @@ export function formatEventLine(e: TrainEvent): string | null {
       return `checkpoint (${e.reason}) ${e.dir}`;
     case 'warning':
       return `warning: ${e.message}`;
+    case 'diagnosis':
+      return `DIAGNOSIS: ${e.message}`;
     case 'localization': {
       const r = e.result;
       const base = r.centerBaseline
@@ -168,8 +170,8 @@ export function createProgressRenderer(
       return;
     }
     if (mode === 'quiet') {
-      // Warnings only: the caller prints the outcome.
-      if (e.type === 'warning') stream.write(`${formatEventLine(e)}\n`);
+      // Warnings and diagnoses only: the caller prints the outcome.
+      if (e.type === 'warning' || e.type === 'diagnosis') stream.write(`${formatEventLine(e)}\n`);
       return;
     }
     if (e.type === 'step' || e.type === 'pretrain-step' || e.type === 'validation') {
