@@ -61,7 +61,7 @@ export function autoRecipe(
     );
   else if (n < 200_000) choose('arch', 'resnet18', `${n} training images: ResNet-18 rather than ImageNet's ResNet-50`);
 
-  if (profile.medianShortSide !== null && profile.medianShortSide < 2 * TRAIN_DEFAULTS.imageSize) {
+  if (profile.medianShortSide !== null && profile.medianShortSide < TRAIN_DEFAULTS.imageSize) {
     // Half the image side (at least 64 px, at most the side itself): CPU-sized inputs on which
     // the objects of small images stay visible; 224 px is for ImageNet's ~400 px photographs.
     const side = Math.min(floor32(profile.medianShortSide), Math.max(64, floor32(profile.medianShortSide / 2)));
