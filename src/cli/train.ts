@@ -548,9 +548,10 @@ async function applyRecipe(name: RecipeName, input: Partial<TrainConfig>, print:
         (f) => f.key as keyof TrainConfig,
       ),
     );
-    const choices = autoRecipe(profile, input, free);
+    const advice: string[] = [];
+    const choices = autoRecipe(profile, input, free, advice);
     for (const c of choices) (input as Record<string, unknown>)[c.key] = c.value;
-    lines = describeRecipe(name, choices);
+    lines = [...describeRecipe(name, choices), ...advice.map((a) => `  note: ${a}`)];
     lines[0] += ` [${profile.trainImages} training images, ${profile.classes} classes, images ~${profile.medianShortSide ?? '?'} px, boxes ${profile.meanBoxArea === null ? 'none' : `${(100 * profile.meanBoxArea).toFixed(0)}% of the image`}]`;
   } else {
     lines = describeRecipe(name, []);

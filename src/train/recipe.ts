@@ -31,12 +31,14 @@ const floor32 = (v: number) => Math.max(32, Math.floor(v / 32) * 32);
 
 /**
  * The auto recipe's choices for the keys in `free` (those the user did not set), given what the
- * user did set (`given`, e.g. --pretrain-epochs) and the dataset's profile.
+ * user did set (`given`, e.g. --pretrain-epochs) and the dataset's profile. Suggestions it does not
+ * apply itself (pretraining, whose cost the user should choose) are pushed onto `advice`.
  */
 export function autoRecipe(
   profile: DatasetProfile,
   given: Partial<TrainConfig>,
   free: ReadonlySet<keyof TrainConfig>,
+  advice: string[] = [],
 ): RecipeChoice[] {
   const out: RecipeChoice[] = [];
   const choose = <K extends keyof TrainConfig>(key: K, value: TrainConfig[K], why: string) => {
@@ -93,21 +95,19 @@ export function autoRecipe(
   }
   const stepsPerEpoch = Math.max(1, Math.floor((n * value('epochFraction', TRAIN_DEFAULTS.epochFraction)) / batchSize));
 
-  const fromScratch = !given.initWeights;
-  if (fromScratch) {
+  // Pretraining costs time the user should choose; the recipe only says how much it would take.
+  if (!given.initWeights && !(value('pretrainEpochs', 0) > 0)) {
     const wanted = Math.max(1, Math.ceil(PRETRAIN_STEPS / Math.max(1, Math.floor(n / batchSize))));
-    choose(
-      'pretrainEpochs',
-      wanted,
-      `no --init-weights: pretrain the classifier ${wanted} epochs (~${PRETRAIN_STEPS} steps) so that CASM starts from a classifier that works`,
+    advice.push(
+      `no --init-weights and no --pretrain-epochs: CASM starts from an untrained classifier; --pretrain-epochs ${wanted} (~${PRETRAIN_STEPS} steps) gives it one that works`,
     );
-    if (value('pretrainEpochs', 0) > 0)
-      choose(
-        'pretrainCropScale',
-        [0.6, 1],
-        'pretraining on crops of 60–100% of the image: augmentation that keeps the object in view',
-      );
   }
+  if (value('pretrainEpochs', 0) > 0)
+    choose(
+      'pretrainCropScale',
+      [0.6, 1],
+      'pretraining on crops of 60–100% of the image: augmentation that keeps the object in view',
+    );
 
   if (small) {
     const epochs = Math.max(1, Math.ceil(CASM_STEPS / stepsPerEpoch));

@@ -21,9 +21,12 @@ const asConfig = (choices: ReturnType<typeof autoRecipe>) => Object.fromEntries(
 
 describe('the auto recipe', () => {
   it('sizes a small dataset: whole epochs and images, pretraining, ~300 CASM steps, mask target below the box area', () => {
-    const c = asConfig(autoRecipe(small, {}, allFree));
+    const advice: string[] = [];
+    const c = asConfig(autoRecipe(small, {}, allFree, advice));
     expect(c).toMatchObject({ arch: 'resnet10', imageSize: 64, batchSize: 64, epochFraction: 1, cropScale: [1, 1] });
-    expect(c.pretrainEpochs).toBe(12); // 25 steps per epoch → 300 steps
+    // Pretraining is suggested (25 steps per epoch → 12 epochs ≈ 300 steps), not imposed.
+    expect(c.pretrainEpochs).toBeUndefined();
+    expect(advice.join('\n')).toMatch(/--pretrain-epochs 12\b/);
     expect(c.epochs).toBe(12);
     expect(c.snapshotEvery).toBe(10);
     expect(c.targetMaskArea).toBe(0.17);
