@@ -24,6 +24,15 @@ export const MASKED_EQUALS_CLEAN = 0.02;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** What a checkpoint keeps, so a resumed run neither repeats nor misses a finding. */
+export interface RunDiagnosisState {
+  found: Diagnosis[];
+  raised: DiagnosisCode[];
+  lowStreak: number;
+  highStreak: number;
+  sameEpochs: number;
+}
+
 export class RunDiagnosis {
   readonly found: Diagnosis[] = [];
   private readonly raised = new Set<DiagnosisCode>();
@@ -33,6 +42,26 @@ export class RunDiagnosis {
   private sameEpochs = 0;
 
   constructor(private readonly numClasses: number) {}
+
+  state(): RunDiagnosisState {
+    return {
+      found: this.found.map((d) => ({ ...d })),
+      raised: [...this.raised],
+      lowStreak: this.lowStreak,
+      highStreak: this.highStreak,
+      sameEpochs: this.sameEpochs,
+    };
+  }
+
+  restore(state: RunDiagnosisState | undefined): void {
+    if (!state) return;
+    this.found.splice(0, this.found.length, ...(state.found ?? []));
+    this.raised.clear();
+    for (const code of state.raised ?? []) this.raised.add(code);
+    this.lowStreak = state.lowStreak ?? 0;
+    this.highStreak = state.highStreak ?? 0;
+    this.sameEpochs = state.sameEpochs ?? 0;
+  }
 
   private get chance(): number {
     return 1 / Math.max(1, this.numClasses);

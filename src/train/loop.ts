@@ -151,6 +151,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       pretraining?.restore(saved.pretrain);
       maskArea?.restore(saved.maskArea);
       await selection?.restore(saved.selection);
+      log.diagnosis?.restore(saved.diagnosis);
       lambdaR = saved.lambdaR;
       position = { phase: saved.position.phase ?? 'casm', epoch: saved.position.epoch, batch: saved.position.batch };
       elapsedBefore = saved.elapsedSeconds;
@@ -224,6 +225,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         ...(pretraining ? { pretrain: pretraining.state() } : {}),
         ...(maskArea ? { maskArea: maskArea.state() } : {}),
         ...(selection ? { selection: selection.state() } : {}),
+        ...(log.diagnosis ? { diagnosis: log.diagnosis.state() } : {}),
         classIds: data.classIds,
         worldSize,
         elapsedSeconds: elapsedBefore + (performance.now() - sessionStart) / 1000,
