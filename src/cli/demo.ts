@@ -51,6 +51,7 @@ export const DEMO_TRAIN = {
   targetMaskArea: 0.15,
   maskAreaEvery: 10,
   scoreSplit: 'test',
+  selectEvery: 25,
   checkpointEvery: 200,
   logEvery: 25,
 } as const satisfies Partial<TrainConfig>;

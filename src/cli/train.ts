@@ -16,6 +16,8 @@ import type { TrainResult } from '../train/loop.js';
 import { train } from '../train/loop.js';
 import { DEFAULT_PRESET, PRESETS } from '../train/presets.js';
 import { createProgressRenderer, pickProgressMode } from '../train/progress.js';
+import type { RecipeName } from '../train/recipe.js';
+import { autoRecipe, describeRecipe, RECIPES } from '../train/recipe.js';
 import { DEMO_TRAIN, ensureDemoData } from './demo.js';
 import type { FlagSpec } from './flag-table.js';
 import { addFlags, configFlags, flagName } from './flag-table.js';
@@ -53,6 +55,7 @@ interface CommandFlags {
   json?: boolean;
   threads?: number;
   demo?: boolean;
+  recipe?: RecipeName;
   nprocPerNode?: number;
   nnodes?: number;
   nodeRank?: number;
@@ -83,6 +86,12 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
     arg: '<name>',
     config: true,
     help: 'split scored for LE/OM/F1 at the end (default: the validation split)',
+  },
+  {
+    key: 'recipe',
+    arg: '<name>',
+    help: "defaults for the flags you do not give: auto = sized from the dataset (image count, classes, image and box sizes; each choice printed with its reason), imagenet = the paper's ImageNet settings (default auto; --demo has its own)",
+    choices: RECIPES,
   },
   {
     key: 'preset',
@@ -266,6 +275,20 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
     help: 'validate on at most N images per epoch, 0 = all (localisation always uses all)',
     parse: int,
   },
+  {
+    key: 'selectBy',
+    arg: '<rule>',
+    config: true,
+    help: "the model the run ends with (scored, exported): val-le = lowest LE on the validation split's boxes (ties: higher F1, then earlier), last = the last step's; auto = val-le when the validation split has boxes (default {default})",
+    choices: ['auto', 'val-le', 'last'],
+  },
+  {
+    key: 'selectEvery',
+    arg: '<steps>',
+    config: true,
+    help: 'with val-le: also score the validation masks every N CASM steps, not only at epoch ends; 0 = epoch ends (default {default})',
+    parse: int,
+  },
   { key: 'strict', config: true, help: 'stop at the first unreadable sample instead of skipping it' },
   {
     key: 'allowOutsideRoot',
@@ -387,11 +410,13 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
     throw new Error('--data is required (or --demo, or --resume DIR)');
   }
 
+  const leader = !worker || worker.rank === 0;
+  if (!flags.resume && !flags.demo) await applyRecipe(flags.recipe ?? 'auto', input, leader);
+
   const addon = await loadAddonForCli();
   // LibTorch may start with a single intra-op thread; training wants every core (shared by this
   // machine's workers when there are several).
   addon.setThreads(flags.threads ?? Math.max(1, Math.floor(availableParallelism() / (worker?.localWorldSize ?? 1))));
-  const leader = !worker || worker.rank === 0;
   if (worker && process.env[LAUNCHED_ENV] === '1' && process.channel) {
     // The launcher watches us through this channel; without it nobody would stop this rank.
     process.channel.unref();
@@ -501,12 +526,17 @@ function printSummary(out: NodeJS.WritableStream, r: TrainResult, runDir: string
         `  centre-box baseline  LE ${pct(l.centerBaseline.LE)}   OM ${pct(l.centerBaseline.LE)}   F1 ${pct(l.centerBaseline.F1)}`,
       );
   }
+  if (r.selected)
+    lines.push(
+      `final model: step ${r.selected.step} of ${r.steps}, chosen by validation LE ${pct(r.selected.LE)} (F1 ${pct(r.selected.F1)}; --select-by last keeps the last step's)`,
+    );
   if (r.lastEpoch?.val) {
     const v = r.lastEpoch.val;
     lines.push(
       `last validation: accuracy clean ${pct(v.accClean)}, masked-out ${pct(v.accMasked)}; mean mask ${v.maskMean.toFixed(3)}`,
     );
   }
+  for (const d of r.diagnoses) lines.push(`DIAGNOSIS (step ${d.step}): ${d.message}`);
   lines.push(`outputs in ${runDir}/:`);
   lines.push(`  model.safetensors   trained classifier + mask decoder`);
   lines.push(`  metrics.jsonl       training and validation metrics per interval and epoch`);
@@ -539,6 +569,37 @@ async function printTable1(out: NodeJS.WritableStream, r: TrainResult): Promise<
   } catch (err) {
     out.write(`CAM / Grad-CAM baselines not scored: ${err instanceof Error ? err.message : String(err)}\n`);
   }
+}
+
+/**
+ * Fills the configuration keys the user did not give from the recipe (auto: sized from the dataset)
+ * and prints one line per choice with its reason (on rank 0; every rank computes the same choices).
+ */
+async function applyRecipe(name: RecipeName, input: Partial<TrainConfig>, print: boolean): Promise<void> {
+  let lines: string[];
+  if (name === 'auto') {
+    const { profileDataset } = await import('../train/dataset-profile.js');
+    const valSplit = input.valSplit === undefined ? TRAIN_DEFAULTS.valSplit : input.valSplit;
+    const profile = await profileDataset({
+      data: input.data!,
+      split: input.split ?? TRAIN_DEFAULTS.split,
+      valSplit,
+      allowOutsideRoot: input.allowOutsideRoot,
+    });
+    const free = new Set(
+      TRAIN_FLAGS.filter((f) => f.config && (input as Record<string, unknown>)[f.key] === undefined).map(
+        (f) => f.key as keyof TrainConfig,
+      ),
+    );
+    const advice: string[] = [];
+    const choices = autoRecipe(profile, input, free, advice);
+    for (const c of choices) (input as Record<string, unknown>)[c.key] = c.value;
+    lines = [...describeRecipe(name, choices), ...advice.map((a) => `  note: ${a}`)];
+    lines[0] += ` [${profile.trainImages} training images, ${profile.classes} classes, images ~${profile.medianShortSide ?? '?'} px, boxes ${profile.meanBoxArea === null ? 'none' : `${(100 * profile.meanBoxArea).toFixed(0)}% of the image`}]`;
+  } else {
+    lines = describeRecipe(name, []);
+  }
+  if (print) process.stderr.write(`${lines.join('\n')}\n`);
 }
 
 /** The run folder when --out is not given: time-stamped, so the launcher fixes it for all its workers. */

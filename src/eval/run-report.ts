@@ -113,6 +113,15 @@ export async function writeRunReport(opts: RunReportOptions): Promise<{ file: st
   const grid = dataset ? await exampleGrid(opened, limitDataset(dataset, opts.examples ?? 6), size, resize) : [];
   const records = readTrainingLog(runDir);
   const charts = records.length ? trainingCurveCharts(records) : [];
+  for (const r of records) {
+    if (r.kind === 'diagnosis') notes.push(`Diagnosis at step ${r.step}: ${String(r.message)}`);
+    if (r.kind === 'selected') {
+      const s = r.selected as { step: number; LE: number; F1: number };
+      notes.push(
+        `Final model: step ${s.step} of ${r.step}, chosen by validation LE ${(100 * s.LE).toFixed(1)}% (F1 ${(100 * s.F1).toFixed(1)}%).`,
+      );
+    }
+  }
   const lastStep = records.length ? records[records.length - 1]!.step : null;
   const info = opened.model.info();
   const facts: [string, string][] = [

@@ -53,6 +53,27 @@ function pretrainCharts(records: readonly MetricsRecord[]): string[] {
   ];
 }
 
+/** Validation LE/F1 of model selection (src/train/model-selection.ts), with the step it chose. */
+function selectionCharts(records: readonly MetricsRecord[]): string[] {
+  const scored = records.filter((r) => r.kind === 'selection');
+  if (scored.length === 0) return [];
+  const chosen = records.filter((r) => r.kind === 'selected');
+  const last = chosen[chosen.length - 1];
+  const pick = last ? num(last, 'selected', 'step') : NaN;
+  return [
+    renderLineChart(
+      [
+        series(scored, 'val LE', 'LE'),
+        series(scored, 'val F1', 'F1'),
+        ...(Number.isFinite(pick)
+          ? [{ name: 'selected model', points: [[pick, num(last!, 'selected', 'LE')] as Point] }]
+          : []),
+      ],
+      { title: 'Model selection: validation LE (lower is better) and F1', xLabel: 'step' },
+    ),
+  ];
+}
+
 export function trainingCurveCharts(records: readonly MetricsRecord[]): string[] {
   const intervals = records.filter((r) => r.kind === 'interval');
   const epochs = records.filter((r) => r.kind === 'epoch');
@@ -95,5 +116,6 @@ export function trainingCurveCharts(records: readonly MetricsRecord[]): string[]
       title: 'Area penalty λr',
       xLabel,
     }),
+    ...selectionCharts(records),
   ];
 }

@@ -3,6 +3,7 @@
 // supply defaults: any knob set explicitly wins.
 import { MODEL_DEFAULTS, TRAINER_DEFAULTS } from '../native/defaults.js';
 import type { Arch } from '../native/types.js';
+import type { SelectByFlag } from './model-selection.js';
 import type { PresetName, ScoreName } from './presets.js';
 import { DEFAULT_PRESET, getPreset } from './presets.js';
 import { runDirProblem } from './run-dir-guard.js';
@@ -72,6 +73,14 @@ export interface TrainConfig {
   logEvery: number;
   /** Cap on validation images per epoch (0: all). Localisation at the end always uses all. */
   valLimit: number;
+  /**
+   * Which model the run ends with (src/train/model-selection.ts): 'val-le' the lowest LE on the
+   * validation split's boxes, 'last' the last step's, 'auto' val-le when the validation split has
+   * boxes. Absent in older state.json: last.
+   */
+  selectBy?: SelectByFlag;
+  /** Score the validation masks every N CASM steps for selection, besides each epoch end (0: epoch ends only). */
+  selectEvery?: number;
 }
 
 export type TrainConfigInput = Partial<TrainConfig> & Pick<TrainConfig, 'data'>;
@@ -114,6 +123,8 @@ export const TRAIN_DEFAULTS = {
   maskAreaEvery: 10,
   logEvery: 50,
   valLimit: 0,
+  selectBy: 'auto',
+  selectEvery: 0,
 } as const satisfies Partial<TrainConfig>;
 
 /** Fills in defaults (preset first, then the global ones) and checks every value. */
@@ -245,6 +256,14 @@ export function validateTrainConfig(c: TrainConfig): void {
   );
   check(positiveInt(c.logEvery), `log interval must be a positive integer, got ${c.logEvery}`);
   check(nonNegativeInt(c.valLimit), `validation limit must be a non-negative integer, got ${c.valLimit}`);
+  check(
+    c.selectBy === undefined || ['auto', 'val-le', 'last'].includes(c.selectBy),
+    `select-by must be auto, val-le or last, got ${c.selectBy}`,
+  );
+  check(
+    c.selectEvery === undefined || nonNegativeInt(c.selectEvery),
+    `select-every must be a non-negative integer, got ${c.selectEvery}`,
+  );
   const outProblem =
     typeof c.out === 'string' ? runDirProblem(c.out, c.data, [c.split, c.valSplit, c.scoreSplit]) : undefined;
   check(outProblem === undefined, outProblem ?? '');

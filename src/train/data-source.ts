@@ -33,6 +33,11 @@ export interface TrainData {
   valBatches(limit: number): AsyncIterable<ImageBatch>;
   /** The score split with the localisation-scoring transform (short side = size, centre crop), boxes transformed alike. */
   scoreBatches(): AsyncIterable<ImageBatch>;
+  /**
+   * The validation split with the localisation-scoring transform, for choosing the model by its
+   * validation LE (src/train/model-selection.ts); null/absent when the validation split has no boxes.
+   */
+  selection?: { samples: readonly Sample[]; batches(): AsyncIterable<ImageBatch> } | null;
   /** Images skipped while decoding so far (non-strict mode). */
   decodeSkips(): SkipRecord[];
   close(): Promise<void>;

@@ -70,6 +70,9 @@ export async function openTrainData(config: TrainConfig, shard?: Shard): Promise
     });
   const val = valSet ? evalLoader(valSet, 'val') : null;
   const score = scoreSet ? evalLoader(scoreSet, 'score-crop') : null;
+  // Model selection scores the validation split like the score split, never the score split itself.
+  const selectionSet = valSet?.samples.some((s) => s.boxes.length > 0) ? valSet : null;
+  const selection = selectionSet ? (selectionSet === scoreSet ? score : evalLoader(selectionSet, 'score-crop')) : null;
 
   return {
     numClasses: trainSet.classIds.length,
@@ -90,7 +93,17 @@ export async function openTrainData(config: TrainConfig, shard?: Shard): Promise
     pretrainBatches: (epoch, startBatch) => pretrain.batches({ epoch, startBatch }),
     valBatches: (limit) => (val ? firstImages(val.batches({ epoch: 0 }), limit) : noBatches()),
     scoreBatches: () => (score ? score.batches({ epoch: 0 }) : noBatches()),
-    decodeSkips: () => [...train.skipped, ...pretrain.skipped, ...(val?.skipped ?? []), ...(score?.skipped ?? [])],
+    selection:
+      selectionSet && selection
+        ? { samples: selectionSet.samples, batches: () => selection.batches({ epoch: 0 }) }
+        : null,
+    decodeSkips: () => [
+      ...train.skipped,
+      ...pretrain.skipped,
+      ...(val?.skipped ?? []),
+      ...(score?.skipped ?? []),
+      ...(selection && selection !== score ? selection.skipped : []),
+    ],
     close: async () => undefined,
   };
 }

@@ -4,6 +4,7 @@
 import type { LocalisationSummary } from '../metrics/score-mask.js';
 import type { ModelInfo, StepStats } from '../native/types.js';
 import type { TrainConfig } from './config.js';
+import type { DiagnosisCode } from './diagnosis.js';
 import type { StatsSummary } from './running-stats.js';
 
 export interface ValidationSummary {
@@ -147,10 +148,35 @@ export type TrainEvent =
       lrMapping: number;
       seconds: number;
     }
+  | {
+      /** Validation masks scored for model selection (src/train/model-selection.ts). */
+      type: 'selection';
+      step: number;
+      epoch: number;
+      images: number;
+      LE: number;
+      OM: number;
+      F1: number;
+      /** This model became the best so far. */
+      best: boolean;
+      bestStep: number;
+      bestLE: number;
+      bestF1: number;
+      seconds: number;
+    }
+  | {
+      /** The model the run ends with (scored at the end and exported as model.safetensors). */
+      type: 'selected';
+      step: number;
+      rule: 'val-le' | 'last';
+      selected: { step: number; epoch: number; images: number; LE: number; OM: number; F1: number };
+    }
   | { type: 'lambda'; step: number; epoch: number; previous: number; next: number; meanMask: number; target: number }
   | { type: 'phase'; step: number; phase: 'pretrain' | 'casm' }
   | { type: 'checkpoint'; step: number; dir: string; reason: CheckpointReason; seconds: number }
   | { type: 'warning'; step: number; message: string }
+  /** A run that is not learning (src/train/diagnosis.ts): what was seen, the likely cause, the fixing flag. */
+  | { type: 'diagnosis'; step: number; code: DiagnosisCode; message: string }
   | { type: 'localization'; step: number; result: RunLocalisation }
   | {
       type: 'done';

@@ -5,8 +5,10 @@
 // without it. Writes runDir/localization.json with the means and the setting they were computed in.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { ImageBatch, Sample } from '../data/types.js';
 import { LocalisationScorer } from '../eval/localisation-scorer.js';
 import { toyMask } from '../eval/toy-masks.js';
+import type { LocalisationSummary } from '../metrics/score-mask.js';
 import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { TrainData } from './data-source.js';
@@ -15,17 +17,32 @@ import { argmaxRows } from './masked-input.js';
 
 export const LOCALIZATION_FILE = 'localization.json';
 
-export async function scoreLocalization(
+/** Means of the model's masks over `batches` (images without a box left out), centre box beside them. */
+export interface MaskScores {
+  summary: LocalisationSummary | null;
+  center: LocalisationSummary | null;
+  withoutBoxes: number;
+  size: number;
+}
+
+/**
+ * Scores the model's masks on `batches` (score-crop transform; ImageBatch.indices index `samples`)
+ * with the one scorer; with `center`, the centre box on the same images too. Shared by the
+ * end-of-training score and model selection on the validation split.
+ */
+export async function scoreModelMasks(
   model: NativeModel,
-  data: TrainData,
-  runDir: string,
-): Promise<RunLocalisation | null> {
+  batches: AsyncIterable<ImageBatch>,
+  samples: readonly Sample[],
+  opts: { center?: boolean; signal?: AbortSignal } = {},
+): Promise<MaskScores | null> {
   const scorer = new LocalisationScorer('crop');
-  const center = new LocalisationScorer('crop');
+  const center = opts.center ? new LocalisationScorer('crop') : null;
   let centerMask: Float32Array | null = null;
   let withoutBoxes = 0;
   let size = 0;
-  for await (const batch of data.scoreBatches()) {
+  for await (const batch of batches) {
+    if (opts.signal?.aborted) return null;
     const { n, h, w } = batch;
     size = h;
     const result = await model.saliency({ kind: 'uint8', data: batch.data, n, h, w }, saliencyOptions());
@@ -33,7 +50,7 @@ export async function scoreLocalization(
     if (!centerMask || centerMask.length !== h * w) centerMask = toyMask('center', h);
     for (let i = 0; i < n; i++) {
       const index = batch.indices[i]!;
-      const sample = data.valSamples[index]!;
+      const sample = samples[index]!;
       const scored = await scorer.add(
         result.masks.subarray(i * h * w, (i + 1) * h * w),
         h,
@@ -47,12 +64,21 @@ export async function scoreLocalization(
         continue;
       }
       // score.py counts every toy prediction as correctly classified.
-      await center.add(centerMask, h, w, sample, index, true);
+      await center?.add(centerMask, h, w, sample, index, true);
     }
   }
-  const s = scorer.summary();
-  const c = center.summary();
-  if (!s || !c) return null;
+  return { summary: scorer.summary(), center: center?.summary() ?? null, withoutBoxes, size };
+}
+
+export async function scoreLocalization(
+  model: NativeModel,
+  data: TrainData,
+  runDir: string,
+): Promise<RunLocalisation | null> {
+  const scores = await scoreModelMasks(model, data.scoreBatches(), data.valSamples, { center: true });
+  const s = scores?.summary;
+  const c = scores?.center;
+  if (!scores || !s || !c) return null;
   const centerBaseline = { LE: c.LE, F1: c.F1 };
   const file = path.join(runDir, LOCALIZATION_FILE);
   const split = data.scoreSplit;
@@ -64,9 +90,9 @@ export async function scoreLocalization(
     F1: s.F1,
     F1a: s.F1a,
     centerBaseline,
-    imagesWithoutBoxes: withoutBoxes,
+    imagesWithoutBoxes: scores.withoutBoxes,
     resize: 'crop',
-    size,
+    size: scores.size,
     scoredAt: new Date().toISOString(),
   };
   await fs.writeFile(file, `${JSON.stringify(report, null, 2)}\n`);

@@ -6,18 +6,22 @@
 // function of (seed, e, k); (2) the thinning policy's random stream is part of the checkpoint;
 // (3) native state (weights, BN statistics, optimiser moments, pooled snapshots) is saved whole.
 // Nothing else random happens in a step.
+import { rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importWeightsOptions, modelOptions, stepOptions, trainerOptions } from '../native/defaults.js';
 import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepStats } from '../native/types.js';
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
 import type { TrainData } from './data-source.js';
+import { type Diagnosis, RunDiagnosis } from './diagnosis.js';
 import type { DistributedRun } from './distributed.js';
 import { runFingerprint, worldSizeMismatch } from './distributed.js';
 import type { CheckpointReason, RunLocalisation, TrainEvent, ValidationSummary } from './events.js';
 import { classifierInitFile } from './init-weights.js';
 import { MaskAreaController } from './mask-area-target.js';
 import { MetricsLog, recordsSeenByCheckpoint } from './metrics-log.js';
+import type { SelectBy, SelectionScore } from './model-selection.js';
+import { bestWeightsFile, ModelSelection, resolveSelectBy } from './model-selection.js';
 import type { ThinningPolicy } from './policies/index.js';
 import { CURRENT_CLASSIFIER, createPolicy } from './policies/index.js';
 import { Pretraining } from './pretrain.js';
@@ -64,6 +68,11 @@ export interface TrainResult {
   lastEpoch: { train: StatsSummary; val: ValidationSummary | null } | null;
   localization: RunLocalisation | null;
   lambdaR: number;
+  /** How the final model was chosen, and (val-le) its validation score. */
+  selectBy: SelectBy;
+  selected: SelectionScore | null;
+  /** Findings about a run that is not learning (this process's part of the run). */
+  diagnoses: Diagnosis[];
 }
 
 /** Consecutive non-finite steps after which the run is declared diverged. */
@@ -114,12 +123,17 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       (m) => log.warn(step, m),
       dist?.group,
     );
+    // Rank 0 alone diagnoses (it alone validates); the others would repeat its findings.
+    if (leader) log.diagnosis = new RunDiagnosis(data.numClasses);
     const policy = createPolicy({ ...config });
     const pretraining = config.pretrainEpochs > 0 ? new Pretraining(config, trainer, model, data) : null;
     const maskArea =
       config.targetMaskArea !== null
         ? new MaskAreaController({ target: config.targetMaskArea, every: config.maskAreaEvery })
         : null;
+    const selectBy = resolveSelectBy(config.selectBy ?? 'last', !!data.selection && data.selection.samples.length > 0);
+    const selection =
+      selectBy === 'val-le' && leader && config.epochs > 0 ? new ModelSelection(runDir, config.selectEvery ?? 0) : null;
     const epochStats = new RunningStats();
     // The interval in progress is checkpointed too, so interval records after a resume match.
     const interval = new RunningStats();
@@ -136,6 +150,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       interval.restore(saved.intervalStats);
       pretraining?.restore(saved.pretrain);
       maskArea?.restore(saved.maskArea);
+      await selection?.restore(saved.selection);
+      log.diagnosis?.restore(saved.diagnosis);
       lambdaR = saved.lambdaR;
       position = { phase: saved.position.phase ?? 'casm', epoch: saved.position.epoch, batch: saved.position.batch };
       elapsedBefore = saved.elapsedSeconds;
@@ -208,6 +224,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         intervalStats: interval.state(),
         ...(pretraining ? { pretrain: pretraining.state() } : {}),
         ...(maskArea ? { maskArea: maskArea.state() } : {}),
+        ...(selection ? { selection: selection.state() } : {}),
+        ...(log.diagnosis ? { diagnosis: log.diagnosis.state() } : {}),
         classIds: data.classIds,
         worldSize,
         elapsedSeconds: elapsedBefore + (performance.now() - sessionStart) / 1000,
@@ -247,9 +265,34 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         lastEpoch,
         localization: null,
         lambdaR,
+        selectBy,
+        selected: selection?.best ?? null,
+        diagnoses: log.diagnosis?.found ?? [],
       };
     };
     const interrupted = async (at: Position): Promise<TrainResult> => stopped(await checkpoint('interrupt', at));
+    // Scores the current model's validation masks for model selection (not interruptible: it is
+    // short, and a resumed run must not miss a scoring the uninterrupted run made).
+    const scoreForSelection = async (epoch: number): Promise<void> => {
+      if (!selection || !data.selection) return;
+      const started = performance.now();
+      const { scoreModelMasks } = await import('./localization.js');
+      const scores = await scoreModelMasks(model, data.selection.batches(), data.selection.samples);
+      const s = scores?.summary;
+      if (!s) return;
+      const score: SelectionScore = { step, epoch, images: s.images, LE: s.LE, OM: s.OM, F1: s.F1 };
+      const isBest = await selection.consider(score, (file) => model.saveWeights(file));
+      const best = selection.best!;
+      log.publish({
+        type: 'selection',
+        ...score,
+        best: isBest,
+        bestStep: best.step,
+        bestLE: best.LE,
+        bestF1: best.F1,
+        seconds: (performance.now() - started) / 1000,
+      });
+    };
     if (await shouldStop()) return await interrupted(position);
 
     // --- phase 1: classifier pretraining (f(0)) -------------------------------------------------
@@ -361,6 +404,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
         }
 
         batchIndex++;
+        if (selection?.due(step, false) && batchIndex < batches) await scoreForSelection(epoch);
         if (await shouldStop()) return await interrupted({ phase: 'casm', epoch, batch: batchIndex });
         // The epoch-end checkpoint follows right away when this was the last batch.
         if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && batchIndex < batches) {
@@ -400,13 +444,26 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       });
       lastEpoch = { train, val };
       epochStats.reset();
+      await scoreForSelection(epoch);
       const dir = await checkpoint('epoch', { phase: 'casm', epoch: epoch + 1, batch: 0 });
       if (await shouldStop()) return stopped(dir);
     }
 
     // --- end of training ------------------------------------------------------------------------
     const weights = leader ? path.join(runDir, FINAL_WEIGHTS_FILE) : null;
-    if (weights) await model.saveWeights(weights);
+    const selected = selection?.best ?? null;
+    if (leader && selection && selected) {
+      // The run ends with the selected model: it is what is scored below and exported.
+      if (selected.step !== step)
+        await model.importWeights(bestWeightsFile(runDir, selected.step), importWeightsOptions({ strict: true }));
+      log.publish({ type: 'selected', step, rule: selectBy, selected });
+      await selection.prune();
+    }
+    if (weights) {
+      const tmp = path.join(runDir, `.tmp-${process.pid}-${FINAL_WEIGHTS_FILE}`);
+      await model.saveWeights(tmp);
+      await rename(tmp, weights);
+    }
     let localization: RunLocalisation | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
     if (leader && data.valHasBoxes && config.epochs > 0) {
@@ -439,6 +496,9 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       lastEpoch,
       localization,
       lambdaR,
+      selectBy,
+      selected,
+      diagnoses: log.diagnosis?.found ?? [],
     };
   } finally {
     if (!options.data) await data.close();

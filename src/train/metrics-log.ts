@@ -59,7 +59,7 @@ export function recordsSeenByCheckpoint(
   step: number,
   pretrainStep: number,
 ): (r: MetricsRecord) => boolean {
-  const seenAt = (r: MetricsRecord) => r.kind !== 'localization' && r.kind !== 'done';
+  const seenAt = (r: MetricsRecord) => r.kind !== 'localization' && r.kind !== 'done' && r.kind !== 'selected';
   return (r) => {
     if (typeof r.pretrainStep === 'number') {
       if (phase === 'casm') return true;

@@ -121,10 +121,19 @@ export function formatEventLine(e: TrainEvent): string | null {
     case 'lambda':
       // Every few steps: interval and epoch lines show the current λr; metrics.jsonl has each change.
       return null;
+    case 'selection':
+      return (
+        `step ${e.step}: validation LE ${pct(e.LE)} F1 ${pct(e.F1)} on ${e.images} images` +
+        (e.best ? ' (best so far: kept)' : ` (best: step ${e.bestStep}, LE ${pct(e.bestLE)})`)
+      );
+    case 'selected':
+      return `final model: step ${e.selected.step} of ${e.step}, chosen by validation LE (${pct(e.selected.LE)}, F1 ${pct(e.selected.F1)})`;
     case 'checkpoint':
       return `checkpoint (${e.reason}) ${e.dir}`;
     case 'warning':
       return `warning: ${e.message}`;
+    case 'diagnosis':
+      return `DIAGNOSIS: ${e.message}`;
     case 'localization': {
       const r = e.result;
       const base = r.centerBaseline
@@ -161,8 +170,8 @@ export function createProgressRenderer(
       return;
     }
     if (mode === 'quiet') {
-      // Warnings only: the caller prints the outcome.
-      if (e.type === 'warning') stream.write(`${formatEventLine(e)}\n`);
+      // Warnings and diagnoses only: the caller prints the outcome.
+      if (e.type === 'warning' || e.type === 'diagnosis') stream.write(`${formatEventLine(e)}\n`);
       return;
     }
     if (e.type === 'step' || e.type === 'pretrain-step' || e.type === 'validation') {

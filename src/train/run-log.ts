@@ -4,6 +4,7 @@
 // run writes the same records as an uninterrupted one). During pretraining each record also carries
 // the pretraining step, which resume truncates by.
 import * as path from 'node:path';
+import type { RunDiagnosis } from './diagnosis.js';
 import type { TrainEvent } from './events.js';
 import type { MetricsLog, MetricsRecord } from './metrics-log.js';
 
@@ -17,6 +18,9 @@ const RECORDED: ReadonlySet<TrainEvent['type']> = new Set([
   'interval',
   'epoch',
   'lambda',
+  'diagnosis',
+  'selection',
+  'selected',
   'localization',
   'done',
   'pretrain-interval',
@@ -26,6 +30,8 @@ const RECORDED: ReadonlySet<TrainEvent['type']> = new Set([
 export class RunLog {
   /** Set while pretraining runs: its step count goes into every record. */
   pretrainStep: (() => number) | null = null;
+  /** Watches the events for a run that is not learning and publishes its findings ('diagnosis'). */
+  diagnosis: RunDiagnosis | null = null;
 
   constructor(
     private readonly onProgress: (event: TrainEvent) => void,
@@ -36,9 +42,11 @@ export class RunLog {
 
   publish(event: TrainEvent): void {
     this.onProgress(event);
-    if (!RECORDED.has(event.type)) return;
-    const { type, ...fields } = event;
-    this.record({ kind: type, ...fields } as MetricsRecord);
+    if (RECORDED.has(event.type)) {
+      const { type, ...fields } = event;
+      this.record({ kind: type, ...fields } as MetricsRecord);
+    }
+    for (const d of this.diagnosis?.observe(event) ?? []) this.publish({ type: 'diagnosis', ...d });
   }
 
   /** A record without an event (e.g. 'resume'). */

@@ -64,8 +64,13 @@ async function refuseExistingRun(runDir: string): Promise<void> {
 
 function applyResumeOverrides(saved: TrainConfig, input: Partial<TrainConfig>): TrainConfig {
   // Checkpoints from before a knob existed trained with what is now its default (crop scale: the
-  // spec's range, which was the default then).
-  const config: TrainConfig = { ...TRAIN_DEFAULTS, ...saved, cropScale: saved.cropScale ?? [0.08, 1] };
+  // spec's range, which was the default then; selection: the last model).
+  const config: TrainConfig = {
+    ...TRAIN_DEFAULTS,
+    ...saved,
+    cropScale: saved.cropScale ?? [0.08, 1],
+    selectBy: saved.selectBy ?? 'last',
+  };
   for (const key of RESUME_OVERRIDABLE) {
     const value = input[key];
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;

@@ -2,7 +2,9 @@
 // exactly where the checkpoint was taken. Native state (weights, BN statistics, optimiser moments,
 // pooled snapshots) is in the safetensors files next to it.
 import type { TrainConfig } from './config.js';
+import type { RunDiagnosisState } from './diagnosis.js';
 import type { MaskAreaControllerState } from './mask-area-target.js';
+import { checkSelectionState, type ModelSelectionState } from './model-selection.js';
 import type { PolicyState } from './policies/index.js';
 import type { PretrainState } from './pretrain.js';
 import type { RunningStatsState } from './running-stats.js';
@@ -36,6 +38,10 @@ export interface TrainState {
   pretrain?: PretrainState;
   /** The λr controller's open window (runs with a target mask area). */
   maskArea?: MaskAreaControllerState;
+  /** The diagnosis's findings and counters (src/train/diagnosis.ts). */
+  diagnosis?: RunDiagnosisState;
+  /** The best model so far by validation LE (runs that select by it; src/train/model-selection.ts). */
+  selection?: ModelSelectionState;
   /** Classes of the training set, to refuse resuming on a different dataset. */
   classIds: string[];
   /**
@@ -102,6 +108,8 @@ export function parseTrainState(text: string, origin: string): TrainState {
     numbers('pretrain.intervalStats', s.pretrain.intervalStats);
   }
   if (s.maskArea !== undefined) numbers('maskArea', s.maskArea);
+  if (s.selection !== undefined) checkSelectionState(s.selection, bad);
+  if (s.diagnosis !== undefined && !isObject(s.diagnosis)) throw bad('diagnosis', 'an object', s.diagnosis);
   if (!Array.isArray(s.classIds) || s.classIds.length === 0 || !s.classIds.every((c) => typeof c === 'string')) {
     throw bad('classIds', 'a non-empty array of strings', s.classIds);
   }
