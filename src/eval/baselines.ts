@@ -10,6 +10,8 @@
 // Layer: CAM exists only at l4 (the fc weights weigh l4's channels); Grad-CAM can be read at any
 // stage output, and the stage is chosen by the lowest LE on the validation split, never on the
 // split that is reported.
+import { renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../native/model.js';
@@ -22,6 +24,11 @@ export const BASELINE_METHODS: readonly ActivationMapMethod[] = ['cam', 'gradcam
 export const ACTIVATION_LAYERS: readonly ActivationMapLayer[] = ['l1', 'l2', 'l3', 'l4'];
 
 export const BASELINE_LABELS: Record<ActivationMapMethod, string> = { cam: 'CAM', gradcam: 'Grad-CAM' };
+/** Where `train` leaves each baseline's scores in the run folder (`bench seeds` tabulates them). */
+export const BASELINE_FILES: Record<ActivationMapMethod, string> = {
+  cam: 'baseline-cam.json',
+  gradcam: 'baseline-gradcam.json',
+};
 
 /** The layers a method can be read at, deepest first (so a tie keeps the deeper, usual layer). */
 export function candidateLayers(method: ActivationMapMethod): ActivationMapLayer[] {
@@ -200,8 +207,23 @@ export async function table1ForRun(opts: {
     const note = chooseOnVal
       ? ''
       : `  (Grad-CAM at l4: the run was scored on its validation split, so no layer is chosen on it)\n`;
+    for (const method of BASELINE_METHODS) {
+      const row = rows.find((r) => r.name === BASELINE_LABELS[method]);
+      if (row) writeBaselineFile(path.join(opts.runDir, BASELINE_FILES[method]), row);
+    }
     return `${formatTable1(rows)}${note}`;
   } finally {
     opened.model.dispose();
   }
+}
+
+/** One baseline's scores as JSON beside localization.json (written whole, then renamed into place). */
+function writeBaselineFile(file: string, row: Table1Row): void {
+  const { LE, OM, F1, split, images, imagesWithBoxes } = row.result;
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(
+    tmp,
+    `${JSON.stringify({ method: row.name, layer: row.note ?? null, split, images, imagesWithBoxes, LE, OM, F1 }, null, 2)}\n`,
+  );
+  renameSync(tmp, file);
 }

@@ -141,6 +141,12 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     // The paper's Table 1 at the end: CAM and Grad-CAM of the run's classifier beside CASM.
     expect(reference.stdout).toMatch(/^ {2}CAM +\d+\.\d +\d+\.\d +\d+\.\d +layer l4 \(fc weights\)$/m);
     expect(reference.stdout).toMatch(/^ {2}Grad-CAM +\d+\.\d +\d+\.\d +\d+\.\d +layer l4 \(given\)$/m);
+    // …and the same scores in the run folder, where `bench seeds` tabulates them.
+    const gradcamRow = /^ {2}Grad-CAM +(\d+\.\d) +(\d+\.\d) +(\d+\.\d)/m.exec(reference.stdout)!;
+    const gradcam = JSON.parse(readFileSync(path.join(root, 'pre-reference', 'baseline-gradcam.json'), 'utf8'));
+    expect((100 * gradcam.LE).toFixed(1)).toBe(gradcamRow[1]);
+    expect((100 * gradcam.F1).toFixed(1)).toBe(gradcamRow[3]);
+    expect(JSON.parse(readFileSync(path.join(root, 'pre-reference', 'baseline-cam.json'), 'utf8')).method).toBe('CAM');
 
     const killedDir = path.join(root, 'pre-killed');
     // 12 pretraining steps per epoch, a checkpoint every 2: kill inside pretraining epoch 0.

@@ -5,6 +5,7 @@
 // scores into the run folder (see METHOD_FILES) without changing the table's code.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { BASELINE_FILES, BASELINE_LABELS, BASELINE_METHODS } from '../../eval/baselines.js';
 
 export interface Scores {
   LE: number;
@@ -44,10 +45,9 @@ export interface SweepResults {
  * Extra methods' score files a run folder may hold, beside localization.json: name → file with
  * { LE, OM?, F1 } at its top level (e.g. an `eval --baseline cam` written into the run folder).
  */
-export const METHOD_FILES: Record<string, string> = {
-  CAM: 'baseline-cam.json',
-  'Grad-CAM': 'baseline-gradcam.json',
-};
+export const METHOD_FILES: Record<string, string> = Object.fromEntries(
+  BASELINE_METHODS.map((m) => [BASELINE_LABELS[m], BASELINE_FILES[m]]),
+);
 
 /** Sample mean and standard deviation (n − 1; 0 for one value). */
 export function meanSd(values: readonly number[]): MeanSd {
