@@ -74,7 +74,10 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     expect(html).toContain('baseline: centre box (margin 5 px)'); // round(33·32/224)
     expect(html).toContain('baseline: whole image');
     expect(html).toMatch(/<table id="mask-stats">/);
-    expect((html.match(/<svg /g) ?? []).length).toBe(4);
+    // losses, accuracies, mask, λr, and the validation LE/F1 of model selection (the run's val split has boxes)
+    expect((html.match(/<svg /g) ?? []).length).toBe(5);
+    expect(html).toContain('Model selection: validation LE');
+    expect(html).toMatch(/Final model: step \d+ of \d+, chosen by validation LE/);
     expect(html).toContain('Training losses');
     expect(html).toMatch(/<polyline [^>]*points="[\d., ]+"/);
   });
