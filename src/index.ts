@@ -65,9 +65,11 @@ export type {
   TrainerOptions,
 } from './native/types.js';
 export { ARCHS } from './native/types.js';
+export type { Diagnosis, DiagnosisCode } from './train/diagnosis.js';
 // Training.
 export * from './train/index.js';
 export type { LambdaAdjustment, MaskAreaTargetOptions } from './train/mask-area-target.js';
+export type { SelectBy, SelectByFlag, SelectionScore } from './train/model-selection.js';
 export type { PoolOptions } from './train/policies/snapshot-pool.js';
 export type { Rng, RngState } from './train/rng.js';
 export type { LearningRates } from './train/schedule.js';

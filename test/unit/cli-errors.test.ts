@@ -51,7 +51,7 @@ describe('usage errors', () => {
     const r = await cli('eval', '--data', 'somewhere');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "casm-native eval: eval needs --checkpoint (or --toy center|full for a baseline) (run 'casm-native eval --help' for more)\n",
+      "casm-native eval: eval needs --checkpoint (or --toy center|full for a baseline, or --masks DIR) (run 'casm-native eval --help' for more)\n",
     );
     const unknown = await cli('salience');
     expect(unknown.code).toBe(2);
