@@ -5,6 +5,7 @@ import type { LocalisationSummary } from '../metrics/score-mask.js';
 import type { ModelInfo, StepStats } from '../native/types.js';
 import type { TrainConfig } from './config.js';
 import type { DiagnosisCode } from './diagnosis.js';
+import type { SelectionScore } from './model-selection.js';
 import type { StatsSummary } from './running-stats.js';
 
 export interface ValidationSummary {
@@ -148,22 +149,16 @@ export type TrainEvent =
       lrMapping: number;
       seconds: number;
     }
-  | {
+  | (SelectionScore & {
       /** Validation masks scored for model selection (src/train/model-selection.ts). */
       type: 'selection';
-      step: number;
-      epoch: number;
-      images: number;
-      LE: number;
-      OM: number;
-      F1: number;
       /** This model became the best so far. */
       best: boolean;
       bestStep: number;
       bestLE: number;
       bestF1: number;
       seconds: number;
-    }
+    })
   | {
       /** The model the run ends with (scored at the end and exported as model.safetensors). */
       type: 'selected';
