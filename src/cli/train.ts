@@ -332,7 +332,7 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
   },
   {
     key: 'demo',
-    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; ~5 min on 2 CPU cores`,
+    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; 6–9 min on 2 CPU cores (bench/results/fresh-machine.md)`,
   },
 ];
 
