@@ -23,6 +23,9 @@ const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
 if (!haveChromium)
   console.warn(`report test: ${chromium} not found (apt-get install -y chromium); the browser checks are skipped`);
+// The report's charts: losses, accuracies, mask, λr, and the validation LE/F1 of model selection
+// (the tiny run's val split has boxes). The page's source and the rendered page must agree.
+const CHARTS = 5;
 const root = mkdtempSync(path.join(tmpdir(), 'casm-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -74,8 +77,7 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     expect(html).toContain('baseline: centre box (margin 5 px)'); // round(33·32/224)
     expect(html).toContain('baseline: whole image');
     expect(html).toMatch(/<table id="mask-stats">/);
-    // losses, accuracies, mask, λr, and the validation LE/F1 of model selection (the run's val split has boxes)
-    expect((html.match(/<svg /g) ?? []).length).toBe(5);
+    expect((html.match(/<svg /g) ?? []).length).toBe(CHARTS);
     expect(html).toContain('Model selection: validation LE');
     expect(html).toMatch(/Final model: step \d+ of \d+, chosen by validation LE/);
     expect(html).toContain('Training losses');
@@ -152,7 +154,7 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
       const attr = (name: string) => Number(new RegExp(`data-${name}="(\\d+)"`).exec(dom.stdout)?.[1] ?? NaN);
       expect(attr('images')).toBe(20);
       expect(attr('decoded')).toBe(20);
-      expect(attr('svgs')).toBe(4);
+      expect(attr('svgs')).toBe(CHARTS);
       expect(attr('height')).toBeGreaterThan(600);
 
       const shot = path.join(process.env.CASM_REPORT_SCREENSHOT_DIR ?? root, 'report.png');
