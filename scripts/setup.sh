@@ -114,7 +114,7 @@ apt_install dataset-fashion-mnist
 if [ $want_test_deps -eq 1 ]; then
   apt_install libtorch-dev python3-torch chromium clang nlohmann-json3-dev
   # clang's fuzzer and sanitizer runtimes are a separate package of the same major version, which
-  # --no-install-recommends leaves out.
+  # --no-install-recommends leaves out (libclang-rt-14-dev on Debian 12, whose clang is 14).
   clang_major="$(clang -dumpversion | cut -d. -f1)"
   apt_install "libclang-rt-${clang_major}-dev"
   # Debian's python3 needs python3-venv for `python3 -m venv` (ensurepip).
