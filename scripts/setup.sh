@@ -21,6 +21,7 @@
 #     - clang with its runtime libraries (libFuzzer and the sanitizers of scripts/fuzz.sh) and
 #       nlohmann-json3-dev (the JSON fuzzer's oracle)
 #     - clang-format 23.1.3 from pip (.cache/venv/clang-format), for the format check
+#     - onnx 1.23.2 from pip (.cache/venv/onnx): ONNX's checker for the exported model files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -121,12 +122,21 @@ if [ $want_test_deps -eq 1 ]; then
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_install python3-venv
   # The format check's clang-format, pinned, from pip (scripts/clang-format.sh; test/unit/lint.test.ts).
   bash scripts/clang-format.sh >/dev/null
+  # ONNX's own checker for the exported files (test/native/onnx-export.test.ts), pinned, in a venv.
+  onnx_venv="${CASM_VENV_ROOT:-.cache/venv}/onnx"
+  if [ "$("$onnx_venv/bin/python" -c 'import onnx; print(onnx.__version__)' 2>/dev/null)" != "1.23.2" ]; then
+    log "pip install onnx==1.23.2 into $onnx_venv (the ONNX checker)"
+    [ -x "$onnx_venv/bin/python" ] || python3 -m venv "$onnx_venv"
+    "$onnx_venv/bin/python" -m pip install --quiet --no-input onnx==1.23.2
+  fi
 fi
 
 # npm ci only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node (optional: the ONNX runtime) bundles its CPU binaries; its install script
+  # would also fetch CUDA files from outside the npm registry, which the CPU runtime never needs.
+  ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}" npm ci --no-audit --no-fund --loglevel=error
 fi
 log "building the TypeScript"
 npm run --silent build:ts

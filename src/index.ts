@@ -65,6 +65,10 @@ export type {
   TrainerOptions,
 } from './native/types.js';
 export { ARCHS } from './native/types.js';
+export type { OnnxExportOptions } from './onnx/export.js';
+export { exportOnnx, ONNX_METADATA, writeOnnx } from './onnx/export.js';
+export type { OnnxModelInfo, OnnxModelOptions } from './onnx/runtime.js';
+export { OnnxModel, OnnxRuntimeMissingError } from './onnx/runtime.js';
 export type { Diagnosis, DiagnosisCode } from './train/diagnosis.js';
 // Training.
 export * from './train/index.js';

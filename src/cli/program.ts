@@ -7,6 +7,7 @@ import { registerConformance } from './conformance.js';
 import { registerData } from './data.js';
 import { registerDoctor } from './doctor.js';
 import { registerEval } from './eval.js';
+import { registerExport } from './export.js';
 import { registerReport } from './report.js';
 import { registerSaliency } from './saliency.js';
 import { registerTrain } from './train.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerData(program);
   registerEval(program);
   registerSaliency(program);
+  registerExport(program);
   registerReport(program);
   registerBench(program);
   return program;

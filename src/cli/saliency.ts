@@ -3,16 +3,17 @@
 // With --json, stdout carries one JSON record per image (as written) and nothing else.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { openModel } from '../eval/open-model.js';
-import { exportSaliency } from '../eval/saliency-export.js';
+import { exportSaliency, type SaliencyRunner } from '../eval/saliency-export.js';
 import { resolveSaliencyInputs } from '../eval/saliency-inputs.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { integerAtLeast } from './option-parsers.js';
 import { progressLine } from './progress-line.js';
 import { allowOutsideRootOption, deviceOption, strictImagesOption } from './shared-options.js';
+import { UsageError } from './usage-error.js';
 
 interface SaliencyFlags {
-  checkpoint: string;
+  checkpoint?: string;
+  runtime: 'libtorch' | 'onnx';
   out: string;
   size?: number;
   resize: ResizeMode;
@@ -30,8 +31,22 @@ export function registerSaliency(program: Command): void {
     .description(
       "write mask, overlay (boxes drawn), masked-in/out and inpainted images at each image's own size, plus a JSON (box, prediction, mask statistics) per image",
     )
-    .argument('<inputs...>', 'image files, folders of images, .jsonl manifests or dataset folders')
-    .requiredOption('--checkpoint <path>', 'run folder, checkpoint folder or model.safetensors')
+    .argument(
+      '<inputs...>',
+      'image files, folders of images, .jsonl manifests or dataset folders (with --runtime onnx and no --checkpoint: MODEL.onnx first)',
+    )
+    .option(
+      '--checkpoint <path>',
+      'run folder, checkpoint folder or model.safetensors (an .onnx file with --runtime onnx)',
+    )
+    .addOption(
+      new Option(
+        '--runtime <name>',
+        'libtorch: the addon; onnx: a file from `casm-native export` in onnxruntime-node (optional dependency), no LibTorch',
+      )
+        .choices(['libtorch', 'onnx'])
+        .default('libtorch'),
+    )
     .requiredOption('--out <dir>', 'output folder')
     .option(
       '--size <px>',
@@ -49,8 +64,9 @@ export function registerSaliency(program: Command): void {
     .addOption(strictImagesOption())
     .addOption(allowOutsideRootOption())
     .option('--json', "print each image's record as one JSON line on stdout", false)
-    .action(async (inputs: string[], flags: SaliencyFlags) => {
-      const opened = await openModel(flags.checkpoint, { device: flags.device });
+    .action(async (args: string[], flags: SaliencyFlags) => {
+      const opened = await openRunner(args, flags);
+      const inputs = opened.inputs;
       const images = await resolveSaliencyInputs(inputs, {
         split: flags.split,
         allowOutsideRoot: flags.allowOutsideRoot,
@@ -81,4 +97,41 @@ export function registerSaliency(program: Command): void {
       if (result.written.length === 0)
         throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${flags.out}`);
     });
+}
+
+interface OpenedRunner {
+  model: SaliencyRunner;
+  imageSize: number | null;
+  classIds: string[] | null;
+  inputs: string[];
+}
+
+/** The model behind --checkpoint (or, with --runtime onnx, MODEL.onnx as the first argument). */
+async function openRunner(args: string[], flags: SaliencyFlags): Promise<OpenedRunner> {
+  if (flags.runtime === 'onnx') {
+    let modelPath = flags.checkpoint;
+    let inputs = args;
+    if (modelPath === undefined) {
+      if (args.length < 2 || !args[0]?.toLowerCase().endsWith('.onnx'))
+        throw new UsageError(
+          '--runtime onnx needs the model: `saliency --runtime onnx MODEL.onnx IMAGES…` (or --checkpoint MODEL.onnx)',
+        );
+      modelPath = args[0];
+      inputs = args.slice(1);
+    }
+    if (flags.device !== undefined && flags.device !== 'cpu')
+      throw new UsageError('--runtime onnx runs on the CPU (onnxruntime-node); leave out --device');
+    // Imported here, so the libtorch path never loads onnxruntime-node and the onnx path never the addon.
+    const { OnnxModel } = await import('../onnx/runtime.js');
+    const model = await OnnxModel.load(modelPath);
+    if (!model.info.hasLogits)
+      throw new UsageError(
+        `${modelPath} has no logits output (exported with --no-logits); saliency reports the prediction: export it with logits`,
+      );
+    return { model, imageSize: model.info.size ?? model.info.imageSize, classIds: model.info.classIds, inputs };
+  }
+  if (flags.checkpoint === undefined) throw new UsageError("required option '--checkpoint <path>' not specified");
+  const { openModel } = await import('../eval/open-model.js');
+  const opened = await openModel(flags.checkpoint, { device: flags.device });
+  return { model: opened.model, imageSize: opened.imageSize, classIds: opened.classIds, inputs: args };
 }

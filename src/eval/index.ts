@@ -44,6 +44,7 @@ export {
   type SaliencyExportOptions,
   type SaliencyExportResult,
   type SaliencyRecord,
+  type SaliencyRunner,
 } from './saliency-export.js';
 export { resolveSaliencyInputs, type SaliencyInput } from './saliency-inputs.js';
 export { softmaxTop1 } from './top1.js';

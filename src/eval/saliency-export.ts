@@ -22,7 +22,7 @@ import type { Box } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { type MaskStatistics, maskStatistics } from '../metrics/mask-statistics.js';
 import type { PixelBox } from '../metrics/tight-box.js';
-import type { Model } from '../native/model.js';
+import type { Batch, SaliencyResult } from '../native/types.js';
 import { dimUncovered, maskWithCoverageAlpha } from '../viz/coverage.js';
 import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
 import { heatmapOverlay, maskToGrey } from '../viz/heatmap.js';
@@ -69,8 +69,13 @@ export interface SaliencyRecord {
   files: Record<keyof typeof SALIENCY_FILES, string>;
 }
 
+/** What exportSaliency runs: the addon's Model, or an OnnxModel (src/onnx/runtime.ts). */
+export interface SaliencyRunner {
+  saliency(batch: Batch): Promise<SaliencyResult>;
+}
+
 export interface SaliencyExportOptions {
-  model: Model;
+  model: SaliencyRunner;
   inputs: readonly SaliencyInput[];
   out: string;
   size?: number;

@@ -2,6 +2,8 @@
 // one model (and its trainers) run in order even when JS fires them concurrently. dispose() frees
 // native memory now rather than whenever the garbage collector gets to the wrappers, which on a
 // GPU or with several models in one process is too late.
+
+import type { OnnxExportOptions } from '../onnx/export.js';
 import { copyBatch, copyLabels } from './batch-copy.js';
 import { importWeightsOptions, modelOptions, saliencyOptions, stepOptions, trainerOptions } from './defaults.js';
 import { loadAddon } from './loader.js';
@@ -159,6 +161,15 @@ export class Model {
 
   tapShapes(h: number, w: number): Promise<Record<string, number[]>> {
     return this.run(() => this.native.tapShapes(h, w));
+  }
+
+  /**
+   * The mask model as an ONNX file's bytes (uint8 RGB NHWC in; mask, optionally logits, out), from
+   * the current weights; see docs/onnx.md. `writeOnnx` in the package root writes it to a file.
+   */
+  async exportOnnx(opts: OnnxExportOptions = {}): Promise<Uint8Array> {
+    const { exportOnnx } = await import('../onnx/export.js');
+    return exportOnnx(this, opts);
   }
 }
 

@@ -19,8 +19,11 @@ import { promises as fs } from 'node:fs';
 import type { Model } from '../native/model.js';
 import { packageVersion } from '../native/package-root.js';
 import type { ModelInfo } from '../native/types.js';
+import { ONNX_INPUT, ONNX_LOGITS_OUTPUT, ONNX_MASK_OUTPUT, ONNX_METADATA } from './export-names.js';
 import { type AttrValue, GraphBuilder } from './graph.js';
 import { DataType, onnxSchema } from './schema.js';
+
+export { ONNX_INPUT, ONNX_LOGITS_OUTPUT, ONNX_MASK_OUTPUT, ONNX_METADATA };
 
 export interface OnnxExportOptions {
   /** Add the classifier's logits as a second output 'logits' [N, numClasses] (default true). */
@@ -41,28 +44,10 @@ export interface OnnxExportOptions {
   classIds?: readonly string[] | null;
 }
 
-/** Keys of the metadata_props the exporter writes (all values strings). */
-export const ONNX_METADATA = {
-  format: 'casm.format',
-  arch: 'casm.arch',
-  numClasses: 'casm.num_classes',
-  upsample: 'casm.upsample',
-  separateEncoder: 'casm.separate_encoder',
-  logits: 'casm.logits',
-  imageSize: 'casm.image_size',
-  classIds: 'casm.class_ids',
-  input: 'casm.input',
-} as const;
-
-export const ONNX_INPUT = 'image';
-export const ONNX_MASK_OUTPUT = 'mask';
-export const ONNX_LOGITS_OUTPUT = 'logits';
-
 /** torch's BatchNorm2d default, which native/ keeps. */
 const BN_EPS = 1e-5;
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];
-const DECODER_CHANNELS = 64;
 
 /** The IR version that goes with an opset (onnx/helper.py's VERSION_TABLE). */
 function irVersion(opset: number): number {
@@ -109,7 +94,13 @@ class Net {
       const y = this.g.node('Conv', [x, this.param(`${conv}.weight`)], attrs);
       return this.g.node(
         'BatchNormalization',
-        [y, this.param(`${bn}.weight`), this.param(`${bn}.bias`), this.param(`${bn}.running_mean`), this.param(`${bn}.running_var`)],
+        [
+          y,
+          this.param(`${bn}.weight`),
+          this.param(`${bn}.bias`),
+          this.param(`${bn}.running_mean`),
+          this.param(`${bn}.running_var`),
+        ],
         { epsilon: { float: BN_EPS } },
       );
     }

@@ -61,7 +61,8 @@ export class GraphBuilder {
 
   floats(hint: string, dims: readonly number[], data: Float32Array): string {
     const size = dims.reduce((a, b) => a * b, 1);
-    if (size !== data.length) throw new Error(`initialiser ${hint}: ${data.length} values for dims [${dims.join(',')}]`);
+    if (size !== data.length)
+      throw new Error(`initialiser ${hint}: ${data.length} values for dims [${dims.join(',')}]`);
     const name = this.fresh(hint);
     this.initializers.push({ name, dims: [...dims], data_type: DataType.FLOAT, raw_data: littleEndianBytes(data) });
     return name;
