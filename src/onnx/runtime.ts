@@ -29,7 +29,7 @@ export class OnnxRuntimeMissingError extends Error {
 let ortModule: Promise<Ort> | undefined;
 
 /** onnxruntime-node, imported once; rejects with OnnxRuntimeMissingError when absent. */
-export function importOnnxRuntime(): Promise<Ort> {
+function importOnnxRuntime(): Promise<Ort> {
   ortModule ??= import('onnxruntime-node').catch((err: unknown) => {
     ortModule = undefined;
     throw new OnnxRuntimeMissingError(err);
