@@ -14,7 +14,7 @@ import { UsageError } from './usage-error.js';
 interface SaliencyFlags {
   checkpoint?: string;
   runtime: 'libtorch' | 'onnx';
-  out: string;
+  out?: string;
   size?: number;
   resize: ResizeMode;
   batchSize: number;
@@ -47,7 +47,8 @@ export function registerSaliency(program: Command): void {
         .choices(['libtorch', 'onnx'])
         .default('libtorch'),
     )
-    .requiredOption('--out <dir>', 'output folder')
+    // Checked in the action, after --checkpoint (which --runtime onnx may take from the arguments).
+    .option('--out <dir>', 'output folder (required)')
     .option(
       '--size <px>',
       "side of the model input (default: the model's training size, else 224)",
@@ -65,8 +66,10 @@ export function registerSaliency(program: Command): void {
     .addOption(allowOutsideRootOption())
     .option('--json', "print each image's record as one JSON line on stdout", false)
     .action(async (args: string[], flags: SaliencyFlags) => {
-      const opened = await openRunner(args, flags);
-      const inputs = opened.inputs;
+      const usage = checkUsage(args, flags);
+      const opened = await openRunner(usage, flags);
+      const out = usage.out;
+      const inputs = usage.inputs;
       const images = await resolveSaliencyInputs(inputs, {
         split: flags.split,
         allowOutsideRoot: flags.allowOutsideRoot,
@@ -76,7 +79,7 @@ export function registerSaliency(program: Command): void {
       const result = await exportSaliency({
         model: opened.model,
         inputs: images,
-        out: flags.out,
+        out,
         size: flags.size ?? opened.imageSize ?? 224,
         resize: flags.resize,
         batchSize: flags.batchSize,
@@ -90,48 +93,63 @@ export function registerSaliency(program: Command): void {
         },
       });
       progress.done();
-      const summary = `wrote ${result.written.length} images' outputs to ${flags.out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}`;
+      const summary = `wrote ${result.written.length} images' outputs to ${out}${result.skipped.length ? `; skipped ${result.skipped.length} unreadable` : ''}`;
       // Under --json the summary goes to stderr, so stdout stays pure JSON lines.
       (flags.json ? process.stderr : process.stdout).write(`${summary}\n`);
       // Nothing written is a failure, not a quiet success: scripts check the exit status.
       if (result.written.length === 0)
-        throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${flags.out}`);
+        throw new Error(`none of the ${images.length} input images could be read; nothing was written to ${out}`);
     });
+}
+
+interface Usage {
+  /** The run/checkpoint, or the .onnx file with --runtime onnx. */
+  model: string;
+  inputs: string[];
+  out: string;
+}
+
+/** What to open and read, or a usage error: --checkpoint first (as commander would), then --out. */
+function checkUsage(args: string[], flags: SaliencyFlags): Usage {
+  let model = flags.checkpoint;
+  let inputs = args;
+  if (flags.runtime === 'onnx') {
+    if (model === undefined) {
+      if (args.length < 2 || !args[0]?.toLowerCase().endsWith('.onnx'))
+        throw new UsageError(
+          '--runtime onnx needs the model: `saliency --runtime onnx MODEL.onnx IMAGES…` (or --checkpoint MODEL.onnx)',
+        );
+      model = args[0];
+      inputs = args.slice(1);
+    }
+    if (flags.device !== undefined && flags.device !== 'cpu')
+      throw new UsageError('--runtime onnx runs on the CPU (onnxruntime-node); leave out --device');
+  } else if (model === undefined) {
+    throw new UsageError("required option '--checkpoint <path>' not specified");
+  }
+  if (flags.out === undefined) throw new UsageError("required option '--out <dir>' not specified");
+  return { model: model as string, inputs, out: flags.out };
 }
 
 interface OpenedRunner {
   model: SaliencyRunner;
   imageSize: number | null;
   classIds: string[] | null;
-  inputs: string[];
 }
 
-/** The model behind --checkpoint (or, with --runtime onnx, MODEL.onnx as the first argument). */
-async function openRunner(args: string[], flags: SaliencyFlags): Promise<OpenedRunner> {
+/** The model: the addon's, or (--runtime onnx) an OnnxModel, each imported only when used. */
+async function openRunner(usage: Usage, flags: SaliencyFlags): Promise<OpenedRunner> {
   if (flags.runtime === 'onnx') {
-    let modelPath = flags.checkpoint;
-    let inputs = args;
-    if (modelPath === undefined) {
-      if (args.length < 2 || !args[0]?.toLowerCase().endsWith('.onnx'))
-        throw new UsageError(
-          '--runtime onnx needs the model: `saliency --runtime onnx MODEL.onnx IMAGES…` (or --checkpoint MODEL.onnx)',
-        );
-      modelPath = args[0];
-      inputs = args.slice(1);
-    }
-    if (flags.device !== undefined && flags.device !== 'cpu')
-      throw new UsageError('--runtime onnx runs on the CPU (onnxruntime-node); leave out --device');
     // Imported here, so the libtorch path never loads onnxruntime-node and the onnx path never the addon.
     const { OnnxModel } = await import('../onnx/runtime.js');
-    const model = await OnnxModel.load(modelPath);
+    const model = await OnnxModel.load(usage.model);
     if (!model.info.hasLogits)
       throw new UsageError(
-        `${modelPath} has no logits output (exported with --no-logits); saliency reports the prediction: export it with logits`,
+        `${usage.model} has no logits output (exported with --no-logits); saliency reports the prediction: export it with logits`,
       );
-    return { model, imageSize: model.info.size ?? model.info.imageSize, classIds: model.info.classIds, inputs };
+    return { model, imageSize: model.info.size ?? model.info.imageSize, classIds: model.info.classIds };
   }
-  if (flags.checkpoint === undefined) throw new UsageError("required option '--checkpoint <path>' not specified");
   const { openModel } = await import('../eval/open-model.js');
-  const opened = await openModel(flags.checkpoint, { device: flags.device });
-  return { model: opened.model, imageSize: opened.imageSize, classIds: opened.classIds, inputs: args };
+  const opened = await openModel(usage.model, { device: flags.device });
+  return { model: opened.model, imageSize: opened.imageSize, classIds: opened.classIds };
 }
