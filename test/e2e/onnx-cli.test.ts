@@ -132,6 +132,38 @@ describe.skipIf(!runnable)('export --format onnx, then saliency --runtime onnx w
     expect(r.stderr).toMatch(/no-such-addon\.node/);
   });
 
+  it('export options: fixed batch and size, no logits, BatchNorm kept, opset 13', async () => {
+    const file = path.join(root, 'fixed.onnx');
+    const r = await runCliIn(root, [
+      'export',
+      run.runDir,
+      '--out',
+      file,
+      '--batch',
+      '4',
+      '--size',
+      '32',
+      '--no-logits',
+      '--batch-norm',
+      'keep',
+      '--opset',
+      '13',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/input uint8 \[4,32,32,3\], output mask, opset 13/);
+    const { OnnxModel } = await import('../../src/onnx/runtime.js');
+    const onnx = await OnnxModel.load(file);
+    expect(onnx.info).toMatchObject({ batch: 4, size: 32, hasLogits: false, imageSize: 32, arch: 'resnet18' });
+    expect(onnx.info.classIds).toHaveLength(10);
+    await onnx.dispose();
+    const noLogits = await runCliIn(root, ['saliency', '--runtime', 'onnx', file, photo, '--out', 'x']);
+    expect(noLogits.code).toBe(2);
+    expect(noLogits.stderr).toMatch(/has no logits output/);
+    const badSize = await runCliIn(root, ['export', run.runDir, '--out', file, '--size', '48']);
+    expect(badSize.code).toBe(2);
+    expect(badSize.stderr).toMatch(/--size must be a multiple of 32/);
+  });
+
   it('usage errors name what is missing', async () => {
     const noModel = await runCliIn(root, ['saliency', '--runtime', 'onnx', photo, '--out', 'x']);
     expect(noModel.code).toBe(2);
