@@ -5,6 +5,7 @@
 // CASM_NATIVE_BINARY pointing at a file that does not exist (the loader then has no fallback, so
 // `saliency --checkpoint` fails in that environment, which the test shows), and the child's
 // /proc/self/maps at exit proves that neither LibTorch nor the addon was mapped, while onnxruntime was.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -12,9 +13,10 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaliencyRecord } from '../../src/eval/saliency-export.js';
-import { missing } from '../environment.js';
+import { missing, skipUnless } from '../environment.js';
 import { type TinyRun, tinyDemoRun } from '../native/eval-fixture.js';
 import { tryLoadAddon } from '../native/train-fixture.js';
+import { repoRoot } from '../test-libtorch.js';
 import { runCliIn } from './cli-process.js';
 
 const addon = await tryLoadAddon();
@@ -162,6 +164,19 @@ describe.skipIf(!runnable)('export --format onnx, then saliency --runtime onnx w
     const badSize = await runCliIn(root, ['export', run.runDir, '--out', file, '--size', '48']);
     expect(badSize.code).toBe(2);
     expect(badSize.stderr).toMatch(/--size must be a multiple of 32/);
+  });
+
+  it("the files the CLI wrote pass ONNX's checker (full_check)", (ctx) => {
+    const python = path.join(repoRoot, '.cache', 'venv', 'onnx', 'bin', 'python');
+    skipUnless(ctx, existsSync(python), "Python's onnx package in .cache/venv/onnx (bash scripts/setup.sh --test)");
+    const files = [model, path.join(root, 'fixed.onnx')];
+    const r = spawnSync(
+      python,
+      ['-c', 'import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(p, full_check=True)', ...files],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('usage errors name what is missing', async () => {
