@@ -5,15 +5,15 @@
 import { BatchLoader } from '../data/loader.js';
 import type { Dataset, SkipRecord } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { LocalisationScorer } from '../metrics/localisation-scorer.js';
 import { MaskStatisticsAccumulator, type MaskStatisticsSummary, maskStatistics } from '../metrics/mask-statistics.js';
 import { MaxBoxAccAccumulator } from '../metrics/max-box-acc.js';
+import { argmaxRows } from '../metrics/top1.js';
+import { type ToyKind, toyMask } from '../metrics/toy-masks.js';
 import type { Model } from '../native/model.js';
 import type { ActivationMapLayer, ActivationMapMethod } from '../native/types.js';
-import { argmaxRows } from '../train/masked-input.js';
 import { limitDataset } from './dataset-limit.js';
 import { externalMask } from './external-masks.js';
-import { LocalisationScorer } from './localisation-scorer.js';
-import { type ToyKind, toyMask } from './toy-masks.js';
 
 /**
  * Where the masks come from: the CASM model; a trivial baseline; CAM / Grad-CAM of the model's

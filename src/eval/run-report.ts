@@ -8,6 +8,8 @@ import { loadDataset } from '../data/load.js';
 import { transformImage } from '../data/transforms.js';
 import type { Dataset } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { softmaxTop1 } from '../metrics/top1.js';
+import { centerMargin, TOY_KINDS } from '../metrics/toy-masks.js';
 import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
 import { heatmapOverlay } from '../viz/heatmap.js';
 import { maskedImages } from '../viz/masked-images.js';
@@ -18,8 +20,6 @@ import { evaluateLocalisation, type LocalisationEvalResult } from './localisatio
 import { maskBox } from './mask-box.js';
 import { type OpenedModel, openModel } from './open-model.js';
 import { runSettingsRows } from './run-settings.js';
-import { softmaxTop1 } from './top1.js';
-import { centerMargin, TOY_KINDS } from './toy-masks.js';
 import { trainingCurveCharts } from './training-curves.js';
 import { readTrainingLog } from './training-log.js';
 

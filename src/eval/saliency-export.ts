@@ -22,6 +22,7 @@ import type { Box } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { type MaskStatistics, maskStatistics } from '../metrics/mask-statistics.js';
 import type { PixelBox } from '../metrics/tight-box.js';
+import { softmaxTop1 } from '../metrics/top1.js';
 import type { Model } from '../native/model.js';
 import { dimUncovered, maskWithCoverageAlpha } from '../viz/coverage.js';
 import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
@@ -31,7 +32,6 @@ import { encodePng } from '../viz/png.js';
 import { maskBox } from './mask-box.js';
 import { binaryToOriginal, maskToOriginal } from './mask-to-original.js';
 import type { SaliencyInput } from './saliency-inputs.js';
-import { softmaxTop1 } from './top1.js';
 
 export const SALIENCY_FILES = {
   input: 'input.png',

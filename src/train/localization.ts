@@ -1,19 +1,19 @@
 // End-of-training localisation score (LE, OM, F1) on the validation split, as the authors score it:
 // masks on the score-crop transform (short side = size, centre crop), scored by the one scorer of
-// src/eval/localisation-scorer.ts with classifier correctness from the clean logits; the centre-box
+// src/metrics/localisation-scorer.ts with classifier correctness from the clean logits; the centre-box
 // baseline (score.py --toy center) on the same images beside it, because a score means little
 // without it. Writes runDir/localization.json with the means and the setting they were computed in.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageBatch, Sample } from '../data/types.js';
-import { LocalisationScorer } from '../eval/localisation-scorer.js';
-import { toyMask } from '../eval/toy-masks.js';
+import { LocalisationScorer } from '../metrics/localisation-scorer.js';
 import type { LocalisationSummary } from '../metrics/score-mask.js';
+import { argmaxRows } from '../metrics/top1.js';
+import { toyMask } from '../metrics/toy-masks.js';
 import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { TrainData } from './data-source.js';
 import type { RunLocalisation } from './events.js';
-import { argmaxRows } from './masked-input.js';
 
 export const LOCALIZATION_FILE = 'localization.json';
 

@@ -4,6 +4,8 @@
 // leaves out images without a box (score.py has no definition for them), scores the mask in the
 // scoring frame (src/metrics scoreMask) and keeps a per-image record, from which callers can average
 // any subset (the bench's class subsets) or read the boxes (MaxBoxAccV2, two-copies shares).
+
+import { originalSize } from '../data/original-size.js';
 import type { Sample } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import {
@@ -14,7 +16,6 @@ import {
   type ScoreScratch,
   scoreMask,
 } from '../metrics/score-mask.js';
-import { originalSize } from './original-size.js';
 
 /** One image's score, with the sample it belongs to. */
 export interface ImageLocalisation extends MaskScore {
