@@ -276,7 +276,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     const scoreForSelection = async (epoch: number): Promise<void> => {
       if (!selection || !data.selection) return;
       const started = performance.now();
-      const { scoreModelMasks } = await import('./localization.js');
+      const { scoreModelMasks } = await import('./localisation.js');
       const scores = await scoreModelMasks(model, data.selection.batches(), data.selection.samples);
       const s = scores?.summary;
       if (!s) return;
@@ -467,7 +467,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     let localization: RunLocalisation | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
     if (leader && data.valHasBoxes && config.epochs > 0) {
-      const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
+      const score = options.scoreLocalization ?? (await loadDefaultLocalisationScorer());
       localization = await score(model, data, runDir);
       if (localization) log.publish({ type: 'localization', step, result: localization });
     }
@@ -577,7 +577,7 @@ async function openDefaultData(config: TrainConfig, shard?: { rank: number; worl
   return openTrainData(config, shard);
 }
 
-async function loadDefaultLocalizationScorer(): Promise<NonNullable<TrainOptions['scoreLocalization']>> {
-  const { scoreLocalization } = await import('./localization.js');
+async function loadDefaultLocalisationScorer(): Promise<NonNullable<TrainOptions['scoreLocalization']>> {
+  const { scoreLocalization } = await import('./localisation.js');
   return scoreLocalization;
 }
