@@ -2,7 +2,7 @@
 // runs each.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FLOAT_TOLERANCE, runMetricsConformance } from '../metrics/conformance.js';
+import { FLOAT_TOLERANCE, runMetricsConformance } from './metrics.js';
 import type { CaseResult } from './result.js';
 import { runStepConformance } from './step.js';
 

@@ -75,7 +75,7 @@ export async function scoreLocalization(
   data: TrainData,
   runDir: string,
 ): Promise<RunLocalisation | null> {
-  const scores = await scoreModelMasks(model, data.scoreBatches(), data.valSamples, { center: true });
+  const scores = await scoreModelMasks(model, data.scoreBatches(), data.scoreSamples, { center: true });
   const s = scores?.summary;
   const c = scores?.center;
   if (!scores || !s || !c) return null;

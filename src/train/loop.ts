@@ -9,6 +9,7 @@
 import { rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importWeightsOptions, modelOptions, stepOptions, trainerOptions } from '../native/defaults.js';
+import { importAddon } from '../native/import-addon.js';
 import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepStats } from '../native/types.js';
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
@@ -116,7 +117,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       );
     }
     const { model, trainer } = await createModelAndTrainer(
-      options.addon ?? (await loadDefaultAddon()),
+      options.addon ?? (await importAddon()),
       config,
       data,
       resume === null,
@@ -466,7 +467,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     }
     let localization: RunLocalisation | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
-    if (leader && data.valHasBoxes && config.epochs > 0) {
+    if (leader && data.scoreHasBoxes && config.epochs > 0) {
       const score = options.scoreLocalization ?? (await loadDefaultLocalisationScorer());
       localization = await score(model, data, runDir);
       if (localization) log.publish({ type: 'localization', step, result: localization });
@@ -565,13 +566,8 @@ async function checkPoolsAgree(policy: ThinningPolicy, trainer: NativeTrainer): 
     throw new Error(`checkpoint is inconsistent: policy pool [${a}] but native pool [${b}]`);
 }
 
-// The defaults are imported lazily so that the loop (and its unit tests) do not require the addon
-// or the image stack to be present.
-async function loadDefaultAddon(): Promise<NativeAddon> {
-  const { loadAddon } = await import('../native/loader.js');
-  return loadAddon();
-}
-
+// The default data source is imported lazily so that the loop (and its unit tests) do not require
+// the image stack to be present.
 async function openDefaultData(config: TrainConfig, shard?: { rank: number; worldSize: number }): Promise<TrainData> {
   const { openTrainData } = await import('./dataset-adapter.js');
   return openTrainData(config, shard);

@@ -39,8 +39,8 @@ function memoryData(batches: ImageBatch[]): TrainData {
     classIds: Array.from({ length: numClasses }, (_, i) => String(i)),
     trainImages: batches.length * batchSize,
     valImages: 0,
-    valHasBoxes: false,
-    valSamples: [],
+    scoreHasBoxes: false,
+    scoreSamples: [],
     skipped: [],
     batchesPerEpoch: () => batches.length,
     async *trainBatches(_epoch, start) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runMetricsConformance } from '../../src/metrics/conformance.js';
+import { runMetricsConformance } from '../../src/conformance/metrics.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.resolve(repoRoot, 'test', 'conformance-vectors', 'metrics');

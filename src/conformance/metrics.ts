@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Box } from '../data/types.js';
+import { createScoreScratch, LocalisationAccumulator, type MaskScore, scoreMask } from '../metrics/score-mask.js';
 import { readSafetensors } from '../util/safetensors.js';
-import { createScoreScratch, LocalisationAccumulator, type MaskScore, scoreMask } from './score-mask.js';
 
 export const FLOAT_TOLERANCE = 1e-6;
 
