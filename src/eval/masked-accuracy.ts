@@ -7,7 +7,9 @@ import { argmaxRows } from '../train/masked-input.js';
 import { maskedImages } from '../viz/masked-images.js';
 import { maskBox } from './mask-box.js';
 
+/** The kinds of image a mask makes: clean, masked-in, masked-out and inpainted. */
 export const IMAGE_KINDS = ['clean', 'maskedIn', 'maskedOut', 'inpainted'] as const;
+/** One of {@link IMAGE_KINDS}. */
 export type ImageKind = (typeof IMAGE_KINDS)[number];
 
 export interface MaskedAccuracyBatch {
