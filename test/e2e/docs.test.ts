@@ -32,7 +32,7 @@ function docFiles(): string[] {
 }
 
 /** The bash blocks of a Markdown file, continuation lines joined and comments dropped. */
-export function bashBlocks(file: string, text: string): Block[] {
+function bashBlocks(file: string, text: string): Block[] {
   const lines = text.split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -55,7 +55,7 @@ export function bashBlocks(file: string, text: string): Block[] {
 }
 
 /** `casm-native` invocations in a shell line: [subcommand words and arguments] each. */
-export function casmInvocations(line: string): string[][] {
+function casmInvocations(line: string): string[][] {
   const out: string[][] = [];
   for (const part of line.split(/&&|\|\||;|\|/)) {
     const words = part.trim().split(/\s+/);
@@ -83,7 +83,7 @@ function help(sub: string[]): string | null {
 }
 
 /** The longest run of leading words that is a subcommand, and the problems with the flags after it. */
-export function checkInvocation(args: string[]): { sub: string[]; problems: string[] } {
+function checkInvocation(args: string[]): { sub: string[]; problems: string[] } {
   let sub: string[] = [];
   for (let n = 1; n <= Math.min(2, args.length); n++) {
     const words = args.slice(0, n);

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 const repo = path.resolve(import.meta.dirname, '..', '..');
 
 /** Exported names of `entry` whose declarations carry no doc comment. */
-export function undocumentedExports(entry: string): { exported: string[]; undocumented: string[] } {
+function undocumentedExports(entry: string): { exported: string[]; undocumented: string[] } {
   const program = ts.createProgram([entry], {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
