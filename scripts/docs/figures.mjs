@@ -40,18 +40,23 @@ export function readSweep(file) {
 }
 
 /** docs/benchmarks.md: mean ± sd per method, then CASM per seed. */
-export function demoSeedsBlock(r) {
+export function demoSeedsBlock(r, source = DEMO_SEEDS) {
   const first = r.runs[0] ?? {};
   const lines = [
-    `Source: \`${r.command}\`, results of ${r.updatedAt.slice(0, 10)}: ${r.runs.length} of ${r.seeds.length} seeds ` +
+    `Source: [${path.basename(source)}](../${source}) of \`${r.command}\`, ${r.updatedAt.slice(0, 10)}: ${r.runs.length} of ${r.seeds.length} seeds ` +
       `finished (${seedList(r.runs)}). Scores on the ${first.split ?? 'score'} split (${first.images ?? 0} images), ` +
       'in %; LE and OM lower is better, F1 higher is better.',
     '',
     '| method | seeds | LE mean ± sd | OM mean ± sd | F1 mean ± sd |',
     '|---|---|---|---|---|',
   ];
-  for (const [name, s] of Object.entries(r.summary)) lines.push(`| ${name} | ${s.LE.n} | ${pm(s.LE)} | ${pm(s.OM)} | ${pm(s.F1)} |`);
-  lines.push('', '| seed | CASM LE | CASM OM | CASM F1 | selected step (val LE) | training s |', '|---|---|---|---|---|---|');
+  for (const [name, s] of Object.entries(r.summary))
+    lines.push(`| ${name} | ${s.LE.n} | ${pm(s.LE)} | ${pm(s.OM)} | ${pm(s.F1)} |`);
+  lines.push(
+    '',
+    '| seed | CASM LE | CASM OM | CASM F1 | selected step (val LE) | training s |',
+    '|---|---|---|---|---|---|',
+  );
   for (const run of r.runs) {
     const m = run.methods.CASM;
     if (!m) continue;
@@ -109,7 +114,8 @@ export function cpuStepBlock(results) {
     '| file | LibTorch | threads | rounds × steps | load average | current classifier | pooled adversary | inference |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  const cell = (m) => `${m.casmImgPerSec.toFixed(1)} vs ${m.referenceImgPerSec.toFixed(1)} img/s: **${m.ratio.toFixed(2)}×**`;
+  const cell = (m) =>
+    `${m.casmImgPerSec.toFixed(1)} vs ${m.referenceImgPerSec.toFixed(1)} img/s: **${m.ratio.toFixed(2)}×**`;
   for (const [file, r] of results) {
     const load = r.machine.loadAverage1m ?? [];
     lines.push(
@@ -159,7 +165,7 @@ export function blocks({ demoSeeds = path.join(repo, DEMO_SEEDS) } = {}) {
   const sweep = readSweep(demoSeeds);
   const table2 = readJson(path.join(repo, PAPER_TABLE2), 'make it with `npm run bench:paper -- --only table2`');
   return [
-    ['docs/benchmarks.md', 'demo-seeds', demoSeedsBlock(sweep)],
+    ['docs/benchmarks.md', 'demo-seeds', demoSeedsBlock(sweep, path.relative(repo, demoSeeds))],
     ['README.md', 'demo-summary', demoSummaryLine(sweep)],
     ['docs/paper.md', 'paper-table2', paperTable2Block(table2)],
     ['docs/benchmarks.md', 'cpu-step', cpuStepBlock(readResults(STEP_FILES))],

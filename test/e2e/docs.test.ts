@@ -102,6 +102,26 @@ function checkInvocation(args: string[]): { sub: string[]; problems: string[] } 
   return { sub, problems };
 }
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+function anchors(text: string): Set<string> {
+  const out = new Set<string>();
+  let fenced = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    const h = !fenced && /^#{1,6}\s+(.*)$/.exec(line);
+    if (h) out.add(slug(h[1]!));
+    for (const m of line.matchAll(/<a id="([^"]+)"><\/a>/g)) out.add(m[1]!);
+  }
+  return out;
+}
+
 const blocks = docFiles().flatMap((f) => bashBlocks(f, readFileSync(path.join(repo, f), 'utf8')));
 
 describe('commands in the docs', () => {
@@ -127,6 +147,28 @@ describe('commands in the docs', () => {
         for (const args of casmInvocations(c))
           problems.push(...checkInvocation(args).problems.map((p) => `${b.file}:${b.line}: ${p}`));
     expect(problems).toEqual([]);
+  });
+
+  it('every relative link points at a file that exists, and every #anchor at a heading there', () => {
+    const broken: string[] = [];
+    let anchored = 0;
+    for (const file of docFiles()) {
+      const text = readFileSync(path.join(repo, file), 'utf8').replace(/```[\s\S]*?```/g, '');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!;
+        if (/^[a-z]+:/.test(target)) continue; // https:, mailto:
+        const [rel, anchor] = target.split('#');
+        const abs = rel ? path.resolve(repo, path.dirname(file), rel) : path.join(repo, file);
+        if (!existsSync(abs)) broken.push(`${file}: ${target} (no such file)`);
+        else if (anchor && abs.endsWith('.md')) {
+          anchored++;
+          if (!anchors(readFileSync(abs, 'utf8')).has(anchor)) broken.push(`${file}: ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(anchored).toBeGreaterThan(15);
+    expect(slug('Your own classifier: `--init-weights`')).toBe('your-own-classifier---init-weights');
   });
 
   it('the check catches a flag or subcommand that does not exist', () => {
