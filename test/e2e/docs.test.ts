@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEMO_DATA, DEMO_TRAIN } from '../../src/cli/demo.js';
 import { HANG_MS } from '../budget.js';
 import { missing } from '../environment.js';
 import { tryLoadAddon } from '../native/train-fixture.js';
@@ -169,6 +170,38 @@ describe('commands in the docs', () => {
     expect(broken).toEqual([]);
     expect(anchored).toBeGreaterThan(15);
     expect(slug('Your own classifier: `--init-weights`')).toBe('your-own-classifier---init-weights');
+  });
+
+  it('docs/training.md spells out exactly what --demo sets', () => {
+    const demo = blocks.find(
+      (b) => b.file === 'docs/training.md' && b.commands.some((c) => c.includes('fashion-loc')),
+    )!;
+    const flags = (line: string) => {
+      const out = new Map<string, string>();
+      const words = line.split(/\s+/);
+      words.forEach((w, i) => {
+        if (w.startsWith('--')) out.set(w.slice(2), words[i + 1]!.startsWith('--') ? '' : words[i + 1]!);
+      });
+      return out;
+    };
+    const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    // A value as the CLI writes it: lists comma-separated, a range of one value as that value.
+    const shown = (v: unknown) =>
+      Array.isArray(v) ? (v.every((x) => x === v[0]) ? String(v[0]) : v.join(',')) : String(v);
+    const same = (doc: string | undefined, v: unknown) =>
+      doc !== undefined &&
+      (doc === shown(v) ||
+        (doc.split(',').every((x) => !Number.isNaN(Number(x))) && Number(doc) === Number(shown(v))) ||
+        doc.split(',').map(Number).join(',') === shown(v));
+    const [data, train] = demo.commands.map(flags);
+    for (const [key, value] of Object.entries(DEMO_DATA))
+      if (key !== 'size') expect(same(data!.get(kebab(key)), value), `fashion-loc --${kebab(key)}`).toBe(true);
+    // Checkpoint and log intervals do not change the result; the block leaves them out.
+    const silent = new Set(['checkpointEvery', 'logEvery']);
+    for (const [key, value] of Object.entries(DEMO_TRAIN))
+      if (!silent.has(key)) expect(same(train!.get(kebab(key)), value), `train --${kebab(key)}`).toBe(true);
+    const known = new Set([...Object.keys(DEMO_TRAIN).map(kebab), 'data', 'recipe']);
+    expect([...train!.keys()].filter((f) => !known.has(f))).toEqual([]);
   });
 
   it('the check catches a flag or subcommand that does not exist', () => {
