@@ -74,10 +74,10 @@ export function demoSummaryLine(r) {
   const seeds = n === r.seeds.length ? `${n} seeds` : `${n} of ${r.seeds.length} seeds`;
   const others = ['centre box', 'Grad-CAM']
     .filter((name) => s[name])
-    .map((name) => `${name} ${s[name].LE.n > 1 && s[name].LE.sd > 0 ? pm(s[name].LE) : pct(s[name].LE.mean)}%`);
+    // A baseline that does not vary over seeds (the centre box) is shown as one value.
+    .map((name) => `${name} LE ${s[name].LE.sd > 0 ? pm(s[name].LE) : pct(s[name].LE.mean)}%`);
   return (
-    `LE ${pm(s.CASM.LE)}%, F1 ${pm(s.CASM.F1)}% over ${seeds} of the demo` +
-    (others.length ? ` (LE: ${others.join(', ')})` : '')
+    `CASM LE ${pm(s.CASM.LE)}%, F1 ${pm(s.CASM.F1)}% over ${seeds}` + (others.length ? `; ${others.join(', ')}` : '')
   );
 }
 

@@ -30,9 +30,7 @@ it.skipIf(
 it('renders a sweep as mean ± sd, and --check fails when a result changes', async () => {
   const { demoSeedsBlock, demoSummaryLine, readSweep } = await import('../../scripts/docs/figures.mjs');
   const sweep = readSweep(fixture);
-  expect(demoSummaryLine(sweep)).toBe(
-    'LE 40.6 ± 1.2%, F1 62.4 ± 1.4% over 2 of 5 seeds of the demo (LE: centre box 91.5%)',
-  );
+  expect(demoSummaryLine(sweep)).toBe('CASM LE 40.6 ± 1.2%, F1 62.4 ± 1.4% over 2 of 5 seeds; centre box LE 91.5%');
   expect(demoSeedsBlock(sweep)).toContain('| CASM | 2 | 40.6 ± 1.2 | 48.9 ± 1.9 | 62.4 ± 1.4 |');
   expect(demoSeedsBlock(sweep)).toContain('| 1 | 41.5 | 50.2 | 63.4 | – | – |');
 
