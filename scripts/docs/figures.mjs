@@ -6,6 +6,7 @@
 //   demo-seeds     docs/benchmarks.md  bench/results/demo-seeds/results.json (`bench seeds --demo`)
 //   demo-summary   README.md           the same file, one line
 //   paper-table2   docs/paper.md       bench/results/paper-demo/table2.json (`npm run bench:paper`)
+//   paper-copies, paper-stats, paper-fig3   docs/paper.md   bench/results/paper-demo/{copies,stats,fig3}.json
 //   cpu-step       docs/benchmarks.md  bench/results/cpu-step-resnet50-64px-b32-torch*.json (`scripts/bench/step`)
 //   data-parallel  docs/benchmarks.md  bench/results/cpu-data-parallel-*.json (`scripts/bench/data-parallel`)
 // Usage:
@@ -93,13 +94,59 @@ export function paperTable2Block(t) {
     '| row | score | shared encoder | thinning | LE | OM | F1 | paper LE | paper OM | paper F1 | accuracy |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const f = (x) => (typeof x === 'number' ? x.toFixed(1) : '–');
+  const f = f1;
   for (const row of t.rows) {
     const o = row.ours ?? {};
     const p = row.paper ?? {};
     lines.push(
       `| (${row.row}) | ${row.score} | ${row.shared} | ${row.thin} | ${f(o.LE)} | ${f(o.OM)} | ${f(o.F1)} | ` +
         `${f(p.LE)} | ${f(p.OM)} | ${f(p.F1)} | ${f(o.accuracy)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const f1 = (x) => (typeof x === 'number' ? x.toFixed(1) : '–');
+const share = (x) => (100 * x).toFixed(0);
+
+/** docs/paper.md: the two-copies example (Section 2.1), left and right copy. */
+export function paperCopiesBlock(t) {
+  const lines = [
+    '| model | mask mass left / right (%) | box recall left / right (%) | both boxes covered (% of images) | LE (%) | mean mask |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const r of t.rows)
+    lines.push(
+      `| ${r.model} | ${share(r.massShare[0])} / ${share(r.massShare[1])} | ${share(r.boxRecall[0])} / ${share(r.boxRecall[1])} | ` +
+        `${share(r.coversBoth)} | ${pct(r.LE)} | ${r.meanMask.toFixed(3)} |`,
+    );
+  return lines.join('\n');
+}
+
+/** docs/paper.md: mask statistics of CASM and the Baseline beside the paper's. */
+export function paperStatsBlock(t) {
+  const lines = [
+    '| model | total variation | entropy | std of mask means | mean mask | paper: TV | paper: entropy | paper: std of means |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of t.rows)
+    lines.push(
+      `| ${r.model} (${r.preset}) | ${r.tv.toFixed(4)} | ${r.entropy.toFixed(3)} | ${r.stdOfMeans.toFixed(3)} | ` +
+        `${r.maskMean.toFixed(3)} | ${r.paper.tv} | ${r.paper.entropy} | ${r.paper.stdOfMeans} |`,
+    );
+  return lines.join('\n');
+}
+
+/** docs/paper.md: Fig. 3, accuracy of classifiers on each kind of image, mean over the classifiers. */
+export function paperFig3Block(t) {
+  const lines = ['| masks | classifiers | clean | masked-in | masked-out | inpainted |', '|---|---|---|---|---|---|'];
+  const models = [...new Set(t.rows.map((r) => r.model))];
+  for (const model of models) {
+    const rows = t.rows.filter((r) => r.model === model);
+    const mean = (k) => rows.reduce((a, r) => a + r[k], 0) / rows.length;
+    lines.push(
+      `| ${model} (${rows[0].preset}) | ${rows.length} | ${f1(mean('clean'))} | ${f1(mean('maskedIn'))} | ` +
+        `${f1(mean('maskedOut'))} | ${f1(mean('inpainted'))} |`,
     );
   }
   return lines.join('\n');
@@ -168,6 +215,11 @@ export function blocks({ demoSeeds = path.join(repo, DEMO_SEEDS) } = {}) {
     ['docs/benchmarks.md', 'demo-seeds', demoSeedsBlock(sweep, path.relative(repo, demoSeeds))],
     ['README.md', 'demo-summary', demoSummaryLine(sweep)],
     ['docs/paper.md', 'paper-table2', paperTable2Block(table2)],
+    ...['copies', 'stats', 'fig3'].map((name) => {
+      const t = readJson(path.join(repo, 'bench', 'results', 'paper-demo', `${name}.json`), 'it is committed');
+      const block = { copies: paperCopiesBlock, stats: paperStatsBlock, fig3: paperFig3Block }[name](t);
+      return ['docs/paper.md', `paper-${name}`, block];
+    }),
     ['docs/benchmarks.md', 'cpu-step', cpuStepBlock(readResults(STEP_FILES))],
     ['docs/benchmarks.md', 'data-parallel', dataParallelBlock(readResults(PARALLEL_FILES))],
   ];
