@@ -1,6 +1,6 @@
 // `casm-native train`: every knob of src/train as a flag, progress on stderr (bar on a TTY, plain
 // lines otherwise, JSON lines on stdout with --json), SIGINT/SIGTERM finish the step, write a
-// checkpoint and print how to resume. `--demo` is the README's one-command tour.
+// checkpoint and print how to resume. `--demo` is the README's first command.
 
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
@@ -333,7 +333,7 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
   },
   {
     key: 'demo',
-    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; 6–9 min on 2 CPU cores (bench/results/fresh-machine.md)`,
+    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; minutes on 2 CPU cores (measured: docs/benchmarks.md)`,
   },
 ];
 

@@ -26,6 +26,7 @@ export type MaskSource =
   | { kind: 'activation'; model: Model; method: ActivationMapMethod; layer: ActivationMapLayer }
   | { kind: 'files'; dir: string };
 
+/** Where the scored masks come from: the model, a toy baseline, an activation map, or files. */
 export type MaskSourceName = 'model' | `toy-${ToyKind}` | `${ActivationMapMethod}-${ActivationMapLayer}` | 'files';
 
 function sourceName(masks: MaskSource): MaskSourceName {
@@ -34,6 +35,7 @@ function sourceName(masks: MaskSource): MaskSourceName {
   return masks.kind;
 }
 
+/** What {@link evaluateLocalisation} scores and how. */
 export interface LocalisationEvalOptions {
   dataset: Dataset;
   masks: MaskSource;
@@ -49,6 +51,7 @@ export interface LocalisationEvalOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** LE, OM, F1 and the other scores of one mask source on one split. */
 export interface LocalisationEvalResult {
   /** 'model', the toy baseline's name, the activation map's method-layer, or 'files'. */
   source: MaskSourceName;
@@ -76,6 +79,7 @@ export interface LocalisationEvalResult {
   skipped: SkipRecord[];
 }
 
+/** Scores a model's masks (or a baseline's, or map files) on a dataset split with the authors' scoring: LE, OM, F1, MaxBoxAccV2 and mask statistics. */
 export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promise<LocalisationEvalResult> {
   const size = opts.size ?? 224;
   const resize = opts.resize ?? 'crop';

@@ -8,7 +8,9 @@ import type { Model } from '../native/model.js';
 import { maskedImages } from '../viz/masked-images.js';
 import { maskBox } from './mask-box.js';
 
+/** The kinds of image a mask makes: clean, masked-in, masked-out and inpainted. */
 export const IMAGE_KINDS = ['clean', 'maskedIn', 'maskedOut', 'inpainted'] as const;
+/** One of {@link IMAGE_KINDS}. */
 export type ImageKind = (typeof IMAGE_KINDS)[number];
 
 export interface MaskedAccuracyBatch {

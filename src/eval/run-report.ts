@@ -23,8 +23,10 @@ import { runSettingsRows } from './run-settings.js';
 import { trainingCurveCharts } from './training-curves.js';
 import { readTrainingLog } from './training-log.js';
 
+/** The report's default file name inside the run folder. */
 export const REPORT_FILE = 'report.html';
 
+/** Inputs of {@link writeRunReport}. */
 export interface RunReportOptions {
   runDir: string;
   /** Output file (default <runDir>/report.html). */
@@ -48,6 +50,7 @@ export interface RunReportOptions {
   log?: (message: string) => void;
 }
 
+/** Writes the self-contained HTML report of a run folder (what `casm-native report` writes). */
 export async function writeRunReport(opts: RunReportOptions): Promise<{ file: string; data: ReportData }> {
   const runDir = path.resolve(opts.runDir);
   const log = opts.log ?? (() => undefined);

@@ -33,6 +33,7 @@ import { maskBox } from './mask-box.js';
 import { binaryToOriginal, maskToOriginal } from './mask-to-original.js';
 import type { SaliencyInput } from './saliency-inputs.js';
 
+/** The file suffixes `saliency` writes per image. */
 export const SALIENCY_FILES = {
   input: 'input.png',
   mask: 'mask.png',
@@ -42,6 +43,7 @@ export const SALIENCY_FILES = {
   overlay: 'overlay.png',
 } as const;
 
+/** The JSON record `saliency` writes per image: size, coverage, predicted and ground-truth boxes, prediction and mask statistics (docs/saliency.md). */
 export interface SaliencyRecord {
   input: string;
   /** Side of the model's square input. */
@@ -69,6 +71,7 @@ export interface SaliencyRecord {
   files: Record<keyof typeof SALIENCY_FILES, string>;
 }
 
+/** Inputs and settings of {@link exportSaliency}. */
 export interface SaliencyExportOptions {
   model: Model;
   inputs: readonly SaliencyInput[];
@@ -85,6 +88,7 @@ export interface SaliencyExportOptions {
   onRecord?: (record: SaliencyRecord) => void;
 }
 
+/** The records {@link exportSaliency} wrote, and the inputs it skipped with the reason. */
 export interface SaliencyExportResult {
   written: SaliencyRecord[];
   skipped: { input: string; reason: string }[];
@@ -96,6 +100,7 @@ interface Decoded {
   image: TransformedImage;
 }
 
+/** Writes, per input image, the files and JSON record of `casm-native saliency` at the image's own size. */
 export async function exportSaliency(opts: SaliencyExportOptions): Promise<SaliencyExportResult> {
   const size = opts.size ?? 224;
   const resize = opts.resize ?? 'crop';

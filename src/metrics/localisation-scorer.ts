@@ -26,6 +26,7 @@ export interface ImageLocalisation extends MaskScore {
   correct: boolean;
 }
 
+/** Scores masks image by image with the authors' rules and keeps the running LE, OM and F1. */
 export class LocalisationScorer {
   /** Every scored image, in the order scored. */
   readonly records: ImageLocalisation[] = [];

@@ -3,6 +3,7 @@
 // synthetic batches and the data side can change without touching the loop.
 import type { ImageBatch, Sample, SkipRecord } from '../data/types.js';
 
+/** The datasets a training run reads, with their class list and sizes. */
 export interface TrainData {
   numClasses: number;
   classIds: string[];

@@ -36,6 +36,7 @@ import type { TrainPhase, TrainState } from './train-state.js';
 import { serializeTrainState, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION } from './train-state.js';
 import { validate } from './validation.js';
 
+/** Progress, cancellation and resume for {@link train}. */
 export interface TrainOptions {
   onProgress?: (event: TrainEvent) => void;
   /** Aborting finishes the current step, writes a checkpoint and returns with interrupted = true. */
@@ -56,6 +57,7 @@ export interface TrainOptions {
   distributed?: DistributedRun;
 }
 
+/** What {@link train} returns: the run folder, the steps taken, whether it was interrupted, and the weights written. */
 export interface TrainResult {
   runDir: string;
   config: TrainConfig;
@@ -79,6 +81,7 @@ export interface TrainResult {
 /** Consecutive non-finite steps after which the run is declared diverged. */
 const MAX_NON_FINITE_STREAK = 20;
 
+/** The file name of a run's final (or selected best) weights inside its run folder. */
 export const FINAL_WEIGHTS_FILE = 'model.safetensors';
 export { CONFIG_FILE } from './run-open.js';
 
@@ -88,6 +91,11 @@ interface Position {
   batch: number;
 }
 
+/**
+ * Trains a CASM as `casm-native train` does: optional classifier pretraining, then the CASM phase,
+ * with checkpoints, model selection and the final scores. `options.resume` continues a run;
+ * `options.signal` stops after the current step with a checkpoint.
+ */
 export async function train(input: TrainConfigInput | TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
   const signal = options.signal;

@@ -11,10 +11,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CHECKPOINTS_DIR, listCheckpoints, STATE_FILE, writeFileAtomic } from './checkpoint-store.js';
 
+/** How a run chooses the model it ends with: best validation LE, or the last step. */
 export type SelectBy = 'val-le' | 'last';
 /** 'auto': val-le when the validation split has boxes, else last. */
 export type SelectByFlag = SelectBy | 'auto';
 
+/** One validation score taken for model selection. */
 export interface SelectionScore {
   /** CASM step after which the model was scored. */
   step: number;
