@@ -43,7 +43,8 @@ describe('fused step variants', () => {
     };
     const predicted = {
       // One step on the mean of the two losses (the masked logits are of the unchanged classifier).
-      mixed: (b0: number[], gc: number[], gm: number[]) => b0.map((b, c) => b - lr * (0.5 * (gc[c]! + gm[c]!) + wd * b)),
+      mixed: (b0: number[], gc: number[], gm: number[]) =>
+        b0.map((b, c) => b - lr * (0.5 * (gc[c]! + gm[c]!) + wd * b)),
       // The clean step, then the masked one (its logits are of the classifier after the clean step).
       'two-step': (b0: number[], gc: number[], gm: number[]) =>
         b0.map((b, c) => {
