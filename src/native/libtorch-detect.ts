@@ -172,9 +172,17 @@ function pythonTorchFolder(python: string, notes: string[]): string | null {
   }
 }
 
+/** Debian's multiarch library folder for this process's platform and architecture (where its
+ * libtorch-dev installs), e.g. /usr/lib/x86_64-linux-gnu; null where there is none. */
+export function multiarchLibDir(platform: string = process.platform, arch: string = process.arch): string | null {
+  if (platform !== 'linux') return null;
+  const multiarch = arch === 'x64' ? 'x86_64-linux-gnu' : arch === 'arm64' ? 'aarch64-linux-gnu' : null;
+  return multiarch ? `/usr/lib/${multiarch}` : null;
+}
+
 function defaultSystemLibDirs(): string[] {
-  const multiarch = process.arch === 'x64' ? 'x86_64-linux-gnu' : process.arch === 'arm64' ? 'aarch64-linux-gnu' : null;
-  return [...(multiarch ? [`/usr/lib/${multiarch}`] : []), '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  const multiarch = multiarchLibDir();
+  return [...(multiarch ? [multiarch] : []), '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 }
 
 export function detectLibTorch(opts: DetectOptions = {}): LibTorchDetection {
