@@ -115,6 +115,33 @@ torch.save(obj, sys.argv[2])
   execFileSync(SYSTEM_PYTHON, ['-c', script, spec, file, wrap ?? ''], { stdio: 'pipe' });
 }
 
+/**
+ * `source` (a torch.save file) rewritten by python's zipfile with its top folder renamed to
+ * "archive", plus a decoy record "other/data/0" of 8 bytes in a second top folder. With `zeros`,
+ * archive/data/0 becomes that many deflated zero bytes (written in 1 MiB chunks, so the test
+ * process never holds them).
+ */
+export function torchZipWithDecoy(source: string, file: string, zeros = 0): void {
+  const script = `
+import sys, zipfile
+src, out, zeros = zipfile.ZipFile(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+with zipfile.ZipFile(out, 'w') as z:
+    for i in src.infolist():
+        name = 'archive/' + i.filename.split('/', 1)[1]
+        if name == 'archive/data/0' and zeros:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            chunk = bytes(1 << 20)
+            with z.open(info, 'w', force_zip64=True) as w:
+                for _ in range(zeros >> 20):
+                    w.write(chunk)
+        else:
+            z.writestr(name, src.read(i))
+    z.writestr('other/data/0', bytes(8))
+`;
+  execFileSync(SYSTEM_PYTHON, ['-c', script, source, file, String(zeros)], { stdio: 'pipe' });
+}
+
 /** Where the parts of a zip archive's tail are (offsets into the file), read as a zip reader would. */
 export interface ZipLayout {
   /** End-of-central-directory record. */

@@ -98,7 +98,7 @@ print(json.dumps({'meta': h['__metadata__'], 'shape': list(w.shape), 'first': fl
     expect(Array.from(again['classifier.conv1.weight'].data)).toEqual(Array.from(sd['classifier.conv1.weight'].data));
   });
 
-  it('converts float64, float16, bfloat16, int64 and bool storages of torch.save files to the model\'s float32', async () => {
+  it("converts float64, float16, bfloat16, int64 and bool storages of torch.save files to the model's float32", async () => {
     // pth_reader.cpp reads every storage type of its table in its own dtype; the import converts to
     // the parameter's dtype as Tensor.copy_ does (round to nearest). float16/bfloat16 values here
     // are exactly representable, so any other reading of their bits (e.g. one taken for the other)
