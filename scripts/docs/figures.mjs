@@ -77,9 +77,7 @@ export function demoSummaryLine(r) {
     .filter((name) => s[name])
     // A baseline that does not vary over seeds (the centre box) is shown as one value.
     .map((name) => `${name} LE ${s[name].LE.sd > 0 ? pm(s[name].LE) : pct(s[name].LE.mean)}%`);
-  return (
-    `CASM LE ${pm(s.CASM.LE)}%, F1 ${pm(s.CASM.F1)}% over ${seeds}` + (others.length ? `; ${others.join(', ')}` : '')
-  );
+  return `CASM LE ${pm(s.CASM.LE)}%, F1 ${pm(s.CASM.F1)}% over ${seeds}${others.length ? `; ${others.join(', ')}` : ''}`;
 }
 
 /** docs/paper.md: Table 2 at the demo budget, ours beside the paper's ImageNet figures. */

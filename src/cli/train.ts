@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { PROCESS_GROUP_DEFAULTS, processGroupOptions } from '../native/defaults.js';
 import { importAddon } from '../native/import-addon.js';
-import { ARCHS, type NativeAddon } from '../native/types.js';
+import { ARCHS } from '../native/types.js';
 import type { TrainConfig, TrainConfigInput } from '../train/config.js';
 import { defaultRunDir, RESUME_OVERRIDABLE, TRAIN_DEFAULTS } from '../train/config.js';
 import type { WorkerEnv } from '../train/distributed.js';
