@@ -1,7 +1,7 @@
 // `casm-native train --demo`: the README's one-command tour. It generates the fashion-loc demo data
 // (once; cached under a key that includes the generator's code fingerprint) and trains with a
-// recipe sized for two CPU cores (6–9 minutes measured, bench/results/fresh-machine.md), scored on
-// the test split with the centre-box baseline beside it. The recipe and its measurements are in README.md.
+// recipe sized for two CPU cores (wall time measured in docs/benchmarks.md), scored on
+// the test split with the centre-box baseline beside it. The recipe is spelled out in docs/training.md.
 
 import type { FashionLocOptions } from '../data/fashion-loc.js';
 import type { TrainConfig } from '../train/config.js';

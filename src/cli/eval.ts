@@ -12,8 +12,8 @@ import { evaluateClassifierAgnosticism, type NamedClassifier } from '../eval/cla
 import { evaluateLocalisation, type LocalisationEvalResult } from '../eval/localisation.js';
 import { type OpenedModel, openModel } from '../eval/open-model.js';
 import { writeRunReport } from '../eval/run-report.js';
-import type { ToyKind } from '../eval/toy-masks.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import type { ToyKind } from '../metrics/toy-masks.js';
 import type { ActivationMapLayer, ActivationMapMethod } from '../native/types.js';
 import { runDirOfCheckpoint } from '../train/checkpoint-store.js';
 import {

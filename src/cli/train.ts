@@ -1,13 +1,14 @@
 // `casm-native train`: every knob of src/train as a flag, progress on stderr (bar on a TTY, plain
 // lines otherwise, JSON lines on stdout with --json), SIGINT/SIGTERM finish the step, write a
-// checkpoint and print how to resume. `--demo` is the README's one-command tour.
+// checkpoint and print how to resume. `--demo` is the README's first command.
 
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { PROCESS_GROUP_DEFAULTS, processGroupOptions } from '../native/defaults.js';
-import { ARCHS, type NativeAddon } from '../native/types.js';
+import { importAddon } from '../native/import-addon.js';
+import { ARCHS } from '../native/types.js';
 import type { TrainConfig, TrainConfigInput } from '../train/config.js';
 import { defaultRunDir, RESUME_OVERRIDABLE, TRAIN_DEFAULTS } from '../train/config.js';
 import type { WorkerEnv } from '../train/distributed.js';
@@ -332,7 +333,7 @@ export const TRAIN_FLAGS: readonly FlagSpec<keyof TrainFlags>[] = [
   },
   {
     key: 'demo',
-    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; 6–9 min on 2 CPU cores (bench/results/fresh-machine.md)`,
+    help: `generate the Fashion-MNIST localisation demo data (once) and train a small CASM on it: ${DEMO_TRAIN.arch} at ${DEMO_TRAIN.imageSize} px, classifier pretraining then CASM, scored on the test split; minutes on 2 CPU cores (measured: docs/benchmarks.md)`,
   },
 ];
 
@@ -413,7 +414,7 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
   const leader = !worker || worker.rank === 0;
   if (!flags.resume && !flags.demo) await applyRecipe(flags.recipe ?? 'auto', input, leader);
 
-  const addon = await loadAddonForCli();
+  const addon = await importAddon();
   // LibTorch may start with a single intra-op thread; training wants every core (shared by this
   // machine's workers when there are several).
   addon.setThreads(flags.threads ?? Math.max(1, Math.floor(availableParallelism() / (worker?.localWorldSize ?? 1))));
@@ -427,11 +428,6 @@ async function runTrainCommand(flags: TrainFlags, cmd: Command, worker: WorkerEn
   }
   // One GPU per process: plain `--device cuda` means this worker's local rank.
   if (worker && input.device === 'cuda') input.device = `cuda:${worker.localRank}`;
-  if (worker && !addon.ProcessGroup) {
-    throw new Error(
-      `rank ${worker.rank} of ${worker.worldSize}: the loaded casm-native addon predates data-parallel training; rebuild it (npm run build:native, or casm-native doctor --build)`,
-    );
-  }
   const distributed = worker
     ? {
         rank: worker.rank,
@@ -620,9 +616,4 @@ async function configFromFlags(flags: TrainFlags): Promise<Partial<TrainConfig>>
   }
   Object.assign(base, configFlags(flags, TRAIN_FLAGS));
   return base;
-}
-
-async function loadAddonForCli(): Promise<NativeAddon> {
-  const { loadAddon } = await import('../native/loader.js');
-  return loadAddon();
 }

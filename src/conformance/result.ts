@@ -1,11 +1,13 @@
 // One conformance case's outcome: every check with its deviation and tolerance, and the worst one
 // relative to its tolerance (what the runner prints).
+/** One compared quantity of a conformance case: its deviation and tolerance. */
 export interface Check {
   name: string;
   deviation: number;
   tolerance: number;
 }
 
+/** One conformance case's outcome: every check, and the worst one relative to its tolerance. */
 export interface CaseResult {
   name: string;
   passed: boolean;

@@ -2,10 +2,11 @@
 // runs each.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FLOAT_TOLERANCE, runMetricsConformance } from '../metrics/conformance.js';
+import { FLOAT_TOLERANCE, runMetricsConformance } from './metrics.js';
 import type { CaseResult } from './result.js';
 import { runStepConformance } from './step.js';
 
+/** The outcome of {@link runConformance}. */
 export interface SuiteResult {
   suite: 'step' | 'metrics';
   dir: string;
@@ -30,6 +31,7 @@ export function findSuites(dir: string): Array<{ suite: 'step' | 'metrics'; dir:
   return found;
 }
 
+/** Runs every conformance case in `dir` (step/ and metrics/ vectors made with the authors' code) through this build and reports each check. */
 export async function runConformance(
   dir: string,
   opts: { device?: string; toleranceScale?: number } = {},

@@ -5,8 +5,10 @@
 import type { Random } from './random.js';
 import type { Box } from './types.js';
 
+/** Which image transform a sample gets: training augmentation, validation, or scoring (short side + centre crop, or squeezed whole). */
 export type TransformKind = 'train' | 'val' | 'score-crop' | 'score-direct';
 
+/** A rectangle of an image in pixels (left, top, width, height). */
 export interface Region {
   left: number;
   top: number;

@@ -2,6 +2,7 @@
 // trainer consumes. Boxes are x0,y0,x1,y1 in original image pixels (x1,y1 exclusive as in the
 // authors' scoring: the pixel rectangle is [y0:y1, x0:x1]).
 
+/** A box in pixels of the original image; x1 and y1 are exclusive. */
 export interface Box {
   x0: number;
   y0: number;
@@ -9,6 +10,7 @@ export interface Box {
   y1: number;
 }
 
+/** One image of a dataset: its file, class and boxes. */
 export interface Sample {
   /** Absolute path of the image file. */
   path: string;
@@ -23,11 +25,13 @@ export interface Sample {
   origin: string;
 }
 
+/** A dataset entry that was skipped, where it came from and why. */
 export interface SkipRecord {
   origin: string;
   reason: string;
 }
 
+/** One split of a dataset as read by `loadDataset`: its samples, classes and skipped entries. */
 export interface Dataset {
   /** Root folder or manifest the dataset was read from. */
   root: string;

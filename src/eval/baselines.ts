@@ -20,7 +20,9 @@ import { limitDataset } from './dataset-limit.js';
 import { evaluateLocalisation, type LocalisationEvalOptions, type LocalisationEvalResult } from './localisation.js';
 import { openModel } from './open-model.js';
 
+/** The activation-map baselines `eval --baseline` computes. */
 export const BASELINE_METHODS: readonly ActivationMapMethod[] = ['cam', 'gradcam'];
+/** The ResNet stages CAM and Grad-CAM can be taken at. */
 export const ACTIVATION_LAYERS: readonly ActivationMapLayer[] = ['l1', 'l2', 'l3', 'l4'];
 
 export const BASELINE_LABELS: Record<ActivationMapMethod, string> = { cam: 'CAM', gradcam: 'Grad-CAM' };
@@ -38,6 +40,7 @@ export function candidateLayers(method: ActivationMapMethod): ActivationMapLayer
 /** How a baseline is scored: everything of evaluateLocalisation but the dataset and the masks. */
 export type BaselineScoringOptions = Omit<LocalisationEvalOptions, 'dataset' | 'masks'>;
 
+/** The layer an activation-map baseline uses, and how it was chosen. */
 export interface LayerChoice {
   method: ActivationMapMethod;
   layer: ActivationMapLayer;
@@ -70,6 +73,7 @@ export async function chooseLayer(
   return { method, layer: best.layer, valLE, valSplit: val.split };
 }
 
+/** A baseline's scores and the layer they were taken at. */
 export interface BaselineResult {
   choice: LayerChoice;
   result: LocalisationEvalResult;
@@ -105,6 +109,7 @@ export async function evaluateBaseline(opts: {
   return { choice, result };
 }
 
+/** One row of the paper's Table 1 layout: a method and its scores. */
 export interface Table1Row {
   name: string;
   /** Layer (and how it was chosen) for CAM / Grad-CAM. */

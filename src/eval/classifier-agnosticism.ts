@@ -13,11 +13,13 @@ import { countCorrectOnMaskedImages, type ImageKind } from './masked-accuracy.js
 
 export { IMAGE_KINDS, type ImageKind } from './masked-accuracy.js';
 
+/** A classifier model with the name it is reported under. */
 export interface NamedClassifier {
   name: string;
   model: Model;
 }
 
+/** Inputs of {@link evaluateClassifierAgnosticism}. */
 export interface AgnosticismOptions {
   /** The CASM model whose masks are tested. */
   casm: Model;
@@ -31,12 +33,14 @@ export interface AgnosticismOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One classifier's top-1 accuracy on each kind of image. */
 export interface ClassifierAccuracy {
   name: string;
   /** Top-1 accuracy (fraction) on each kind of image. */
   top1: Record<ImageKind, number>;
 }
 
+/** Accuracy of each classifier on clean, masked-in, masked-out and inpainted images (the paper's Fig. 3). */
 export interface AgnosticismResult {
   split: string;
   size: number;
@@ -47,6 +51,7 @@ export interface AgnosticismResult {
   skipped: SkipRecord[];
 }
 
+/** Measures how other classifiers do on images masked by a CASM model (the paper's Fig. 3). */
 export async function evaluateClassifierAgnosticism(opts: AgnosticismOptions): Promise<AgnosticismResult> {
   const size = opts.size ?? 224;
   const dataset = limitDataset(opts.dataset, opts.limit);

@@ -13,11 +13,11 @@
 // pixel for pixel. The scorer's threshold rule then applies unchanged.
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { originalSize } from '../data/original-size.js';
 import { planScoreCrop, planScoreDirect, type TransformPlan } from '../data/transform-geometry.js';
 import type { Dataset, Sample } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { MAP_EXTENSIONS, readMapFile, type SaliencyMapFile } from './map-files.js';
-import { originalSize } from './original-size.js';
 
 /** The folder image ids are relative to, for a sample of `dataset`. */
 function imageRoot(dataset: Dataset, sample: Sample): string {

@@ -1,6 +1,9 @@
 // Evaluation and outputs (re-exported by src/index.ts): localisation scores with the trivial
 // baselines, the Fig. 3 classifier check, saliency export and the HTML run report.
 
+export { type ImageLocalisation, LocalisationScorer } from '../metrics/localisation-scorer.js';
+export { softmaxTop1 } from '../metrics/top1.js';
+export { CENTER_MARGIN_AT_224, centerMargin, TOY_KINDS, type ToyKind, toyMask } from '../metrics/toy-masks.js';
 export {
   ACTIVATION_LAYERS,
   BASELINE_METHODS,
@@ -32,7 +35,6 @@ export {
   type MaskSource,
   type MaskSourceName,
 } from './localisation.js';
-export { type ImageLocalisation, LocalisationScorer } from './localisation-scorer.js';
 export { MAP_EXTENSIONS, readMapFile, type SaliencyMapFile } from './map-files.js';
 export { type MaskBox, maskBox } from './mask-box.js';
 export { binaryToOriginal, maskToOriginal, type OriginalFrameMask } from './mask-to-original.js';
@@ -47,5 +49,3 @@ export {
   type SaliencyRunner,
 } from './saliency-export.js';
 export { resolveSaliencyInputs, type SaliencyInput } from './saliency-inputs.js';
-export { softmaxTop1 } from './top1.js';
-export { CENTER_MARGIN_AT_224, centerMargin, TOY_KINDS, type ToyKind, toyMask } from './toy-masks.js';

@@ -5,15 +5,15 @@
 import { BatchLoader } from '../data/loader.js';
 import type { Dataset, SkipRecord } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { LocalisationScorer } from '../metrics/localisation-scorer.js';
 import { MaskStatisticsAccumulator, type MaskStatisticsSummary, maskStatistics } from '../metrics/mask-statistics.js';
 import { MaxBoxAccAccumulator } from '../metrics/max-box-acc.js';
+import { argmaxRows } from '../metrics/top1.js';
+import { type ToyKind, toyMask } from '../metrics/toy-masks.js';
 import type { Model } from '../native/model.js';
 import type { ActivationMapLayer, ActivationMapMethod } from '../native/types.js';
-import { argmaxRows } from '../train/masked-input.js';
 import { limitDataset } from './dataset-limit.js';
 import { externalMask } from './external-masks.js';
-import { LocalisationScorer } from './localisation-scorer.js';
-import { type ToyKind, toyMask } from './toy-masks.js';
 
 /**
  * Where the masks come from: the CASM model; a trivial baseline; CAM / Grad-CAM of the model's
@@ -26,6 +26,7 @@ export type MaskSource =
   | { kind: 'activation'; model: Model; method: ActivationMapMethod; layer: ActivationMapLayer }
   | { kind: 'files'; dir: string };
 
+/** Where the scored masks come from: the model, a toy baseline, an activation map, or files. */
 export type MaskSourceName = 'model' | `toy-${ToyKind}` | `${ActivationMapMethod}-${ActivationMapLayer}` | 'files';
 
 function sourceName(masks: MaskSource): MaskSourceName {
@@ -34,6 +35,7 @@ function sourceName(masks: MaskSource): MaskSourceName {
   return masks.kind;
 }
 
+/** What {@link evaluateLocalisation} scores and how. */
 export interface LocalisationEvalOptions {
   dataset: Dataset;
   masks: MaskSource;
@@ -49,6 +51,7 @@ export interface LocalisationEvalOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** LE, OM, F1 and the other scores of one mask source on one split. */
 export interface LocalisationEvalResult {
   /** 'model', the toy baseline's name, the activation map's method-layer, or 'files'. */
   source: MaskSourceName;
@@ -76,6 +79,7 @@ export interface LocalisationEvalResult {
   skipped: SkipRecord[];
 }
 
+/** Scores a model's masks (or a baseline's, or map files) on a dataset split with the authors' scoring: LE, OM, F1, MaxBoxAccV2 and mask statistics. */
 export async function evaluateLocalisation(opts: LocalisationEvalOptions): Promise<LocalisationEvalResult> {
   const size = opts.size ?? 224;
   const resize = opts.resize ?? 'crop';

@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { decodeSafetensors, type Tensor } from '../util/safetensors.js';
 
+/** The saliency-map file types `eval --masks` reads. */
 export const MAP_EXTENSIONS = ['.png', '.npy', '.safetensors'] as const;
 
+/** A saliency map read from a file. */
 export interface SaliencyMapFile {
   /** Row-major h×w values in [0, 1]. */
   data: Float32Array;
@@ -17,6 +19,7 @@ export interface SaliencyMapFile {
   w: number;
 }
 
+/** Reads one saliency map file (PNG, `.npy` or single-tensor `.safetensors`) as values in [0, 1]. */
 export async function readMapFile(file: string): Promise<SaliencyMapFile> {
   const ext = path.extname(file).toLowerCase();
   const bytes = await fs.readFile(file).catch((err: NodeJS.ErrnoException) => {

@@ -4,6 +4,7 @@ import { binarizeTopFraction } from '../metrics/binarize.js';
 import { type ComponentScratch, componentScratch, largestComponent4 } from '../metrics/largest-component.js';
 import type { PixelBox } from '../metrics/tight-box.js';
 
+/** A mask binarised as the scorer does, its largest component and that component's tight box. */
 export interface MaskBox {
   /** The binarised mask b (1 = kept), h×w. */
   binary: Uint8Array;
@@ -15,6 +16,7 @@ export interface MaskBox {
   componentPixels: number;
 }
 
+/** Binarises a mask at its mean, keeps the largest 4-connected component and returns its tight box (the box LE counts). */
 export function maskBox(
   mask: Float32Array,
   h: number,

@@ -4,6 +4,7 @@
 // (b) the mask value there, interpolated bilinearly between input pixel centres.
 import type { TransformPlan } from '../data/transform-geometry.js';
 
+/** A mask in the original image's pixels, with the covered part. */
 export interface OriginalFrameMask {
   /** width×height mask in [0, 1]; 0 where not covered. */
   mask: Float32Array;
@@ -47,6 +48,7 @@ function axis(
   return { at, first: Math.min(first, end), end };
 }
 
+/** Maps a mask from the model's input back onto the original image, with the part the model saw. */
 export function maskToOriginal(
   mask: Float32Array,
   plan: TransformPlan,

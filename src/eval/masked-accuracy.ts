@@ -2,12 +2,15 @@
 // benchmark: binarise each CASM mask, build masked-in b·x, masked-out (1−b)·x and the inpainted
 // masked-out image on the uint8 pixels (black where hidden, as the authors' eval.py masks the
 // unnormalised image), and count each classifier's correct top-1 predictions on every kind.
+
+import { argmaxRows } from '../metrics/top1.js';
 import type { Model } from '../native/model.js';
-import { argmaxRows } from '../train/masked-input.js';
 import { maskedImages } from '../viz/masked-images.js';
 import { maskBox } from './mask-box.js';
 
+/** The kinds of image a mask makes: clean, masked-in, masked-out and inpainted. */
 export const IMAGE_KINDS = ['clean', 'maskedIn', 'maskedOut', 'inpainted'] as const;
+/** One of {@link IMAGE_KINDS}. */
 export type ImageKind = (typeof IMAGE_KINDS)[number];
 
 export interface MaskedAccuracyBatch {

@@ -8,6 +8,7 @@ import type { TrainConfig } from '../train/config.js';
 import { loadTrainedModel } from '../train/load-trained.js';
 import { METRICS_FILE } from '../train/metrics-log.js';
 
+/** A model opened by {@link openModel}, with its class ids and input size where the source tells them. */
 export interface OpenedModel {
   model: Model;
   /** What the user passed, resolved. */
@@ -24,6 +25,7 @@ export interface OpenedModel {
   training: { config: TrainConfig; step: number; weights: string } | null;
 }
 
+/** Opens a model from a run folder, a checkpoint folder or a weights file. */
 export async function openModel(source: string, opts: { device?: string } = {}): Promise<OpenedModel> {
   const resolved = path.resolve(source);
   if (!existsSync(resolved)) throw new Error(`${source}: no such file or folder`);

@@ -8,6 +8,8 @@ import { loadDataset } from '../data/load.js';
 import { transformImage } from '../data/transforms.js';
 import type { Dataset } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
+import { softmaxTop1 } from '../metrics/top1.js';
+import { centerMargin, TOY_KINDS } from '../metrics/toy-masks.js';
 import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
 import { heatmapOverlay } from '../viz/heatmap.js';
 import { maskedImages } from '../viz/masked-images.js';
@@ -18,13 +20,13 @@ import { evaluateLocalisation, type LocalisationEvalResult } from './localisatio
 import { maskBox } from './mask-box.js';
 import { type OpenedModel, openModel } from './open-model.js';
 import { runSettingsRows } from './run-settings.js';
-import { softmaxTop1 } from './top1.js';
-import { centerMargin, TOY_KINDS } from './toy-masks.js';
 import { trainingCurveCharts } from './training-curves.js';
 import { readTrainingLog } from './training-log.js';
 
+/** The report's default file name inside the run folder. */
 export const REPORT_FILE = 'report.html';
 
+/** Inputs of {@link writeRunReport}. */
 export interface RunReportOptions {
   runDir: string;
   /** Output file (default <runDir>/report.html). */
@@ -48,6 +50,7 @@ export interface RunReportOptions {
   log?: (message: string) => void;
 }
 
+/** Writes the self-contained HTML report of a run folder (what `casm-native report` writes). */
 export async function writeRunReport(opts: RunReportOptions): Promise<{ file: string; data: ReportData }> {
   const runDir = path.resolve(opts.runDir);
   const log = opts.log ?? (() => undefined);

@@ -22,6 +22,7 @@ import type { Box } from '../data/types.js';
 import type { ResizeMode } from '../metrics/ground-truth-boxes.js';
 import { type MaskStatistics, maskStatistics } from '../metrics/mask-statistics.js';
 import type { PixelBox } from '../metrics/tight-box.js';
+import { softmaxTop1 } from '../metrics/top1.js';
 import type { Batch, SaliencyResult } from '../native/types.js';
 import { dimUncovered, maskWithCoverageAlpha } from '../viz/coverage.js';
 import { boxLineWidth, drawBox, GROUND_TRUTH_BOX_COLOUR, PREDICTED_BOX_COLOUR } from '../viz/draw-box.js';
@@ -31,8 +32,8 @@ import { encodePng } from '../viz/png.js';
 import { maskBox } from './mask-box.js';
 import { binaryToOriginal, maskToOriginal } from './mask-to-original.js';
 import type { SaliencyInput } from './saliency-inputs.js';
-import { softmaxTop1 } from './top1.js';
 
+/** The file suffixes `saliency` writes per image. */
 export const SALIENCY_FILES = {
   input: 'input.png',
   mask: 'mask.png',
@@ -42,6 +43,7 @@ export const SALIENCY_FILES = {
   overlay: 'overlay.png',
 } as const;
 
+/** The JSON record `saliency` writes per image: size, coverage, predicted and ground-truth boxes, prediction and mask statistics (docs/saliency.md). */
 export interface SaliencyRecord {
   input: string;
   /** Side of the model's square input. */
@@ -69,11 +71,13 @@ export interface SaliencyRecord {
   files: Record<keyof typeof SALIENCY_FILES, string>;
 }
 
-/** What exportSaliency runs: the addon's Model, or an OnnxModel (src/onnx/runtime.ts). */
+/** What {@link exportSaliency} runs: the addon's Model, or an OnnxModel (src/onnx/runtime.ts). */
 export interface SaliencyRunner {
+  /** Masks and logits for a uint8 NHWC batch, as Model.saliency(). */
   saliency(batch: Batch): Promise<SaliencyResult>;
 }
 
+/** Inputs and settings of {@link exportSaliency}. */
 export interface SaliencyExportOptions {
   model: SaliencyRunner;
   inputs: readonly SaliencyInput[];
@@ -90,6 +94,7 @@ export interface SaliencyExportOptions {
   onRecord?: (record: SaliencyRecord) => void;
 }
 
+/** The records {@link exportSaliency} wrote, and the inputs it skipped with the reason. */
 export interface SaliencyExportResult {
   written: SaliencyRecord[];
   skipped: { input: string; reason: string }[];
@@ -101,6 +106,7 @@ interface Decoded {
   image: TransformedImage;
 }
 
+/** Writes, per input image, the files and JSON record of `casm-native saliency` at the image's own size. */
 export async function exportSaliency(opts: SaliencyExportOptions): Promise<SaliencyExportResult> {
   const size = opts.size ?? 224;
   const resize = opts.resize ?? 'crop';

@@ -8,6 +8,7 @@ import type { Box } from '../data/types.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.bmp']);
 
+/** One image to compute saliency for, with its output name and what its dataset knows about it. */
 export interface SaliencyInput {
   /** Absolute path of the image file. */
   path: string;
@@ -21,6 +22,7 @@ export interface SaliencyInput {
 
 type Found = Omit<SaliencyInput, 'name'>;
 
+/** Expands the inputs of `saliency` (files, folders, manifests, datasets) into a list of images. */
 export async function resolveSaliencyInputs(
   inputs: readonly string[],
   opts: { split?: string; allowOutsideRoot?: boolean } = {},

@@ -4,7 +4,6 @@ export { type Binarization, binarizeTopFraction, maskMeanFloat32, thresholdRank 
 export { boxF1, maskSum } from './box-f1.js';
 export { boxIouAsPixelSets, IOU_HIT_THRESHOLD } from './box-iou.js';
 export { camThresholds } from './cam-thresholds.js';
-export { type CaseResult, isMetricsConformanceDir, runMetricsConformance } from './conformance.js';
 export { contourBoundingBoxes } from './contour-boxes.js';
 export { clipBox, type ResizeMode, resizeGroundTruthBox, unclippedArea } from './ground-truth-boxes.js';
 export {

@@ -14,6 +14,7 @@
 import { addRunToBounds, findRoot, mergeBounds } from './run-labels.js';
 import type { PixelBox } from './tight-box.js';
 
+/** Reusable buffers for the largest-component search, so scoring many masks allocates once. */
 export interface ComponentScratch {
   /** Per run: start column, end column (inclusive), row, label. */
   runs: Int32Array;

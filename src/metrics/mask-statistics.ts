@@ -6,6 +6,7 @@
 // batch (torch .std(), unbiased) and averages it over batches; stdOfMeans() is the set-wide
 // unbiased std, stdOfMeansByBatch(b) reproduces the batch-averaged figure for a given batch size.
 
+/** One mask's statistics: mean, entropy and total variation. */
 export interface MaskStatistics {
   mean: number;
   entropy: number;
@@ -41,6 +42,7 @@ export function maskStatistics(mask: Float32Array, h: number, w: number): MaskSt
   return { mean: sum / n, entropy: ent / n, tv: tvH + tvV };
 }
 
+/** Mask statistics over a set of images (what `eval` prints under 'mask statistics'). */
 export interface MaskStatisticsSummary {
   count: number;
   mean: number;

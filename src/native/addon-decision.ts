@@ -18,8 +18,10 @@ import { type AddonVersions, type MappedLib, probeInChild } from './load-probe.j
 import { buildFromSource, type SourceBuildResult } from './source-build.js';
 import { libTorchNeeded, listPrebuilds, type PrebuildEntry, platformDir } from './variant.js';
 
+/** Where an addon candidate comes from: `CASM_NATIVE_BINARY`, a local build, or a prebuild. */
 export type CandidateKind = 'env' | 'build' | 'prebuild';
 
+/** The loader's verdict on one addon candidate: picked, refused (with the reason), missing or not tried. */
 export interface CandidateVerdict {
   kind: CandidateKind;
   path: string;
@@ -33,6 +35,7 @@ export interface CandidateVerdict {
   preload: string[];
 }
 
+/** Which addon binary the loader picked, the LibTorch it detected, and the verdict on every candidate (what `doctor` prints). */
 export interface AddonDecision {
   libtorch: LibTorchDetection;
   candidates: CandidateVerdict[];

@@ -62,6 +62,7 @@ export const STEP_DEFAULTS = {
   returnTensors: false,
 } as const satisfies Partial<StepOptions>;
 
+/** Defaults of `model.saliency`. */
 export const SALIENCY_DEFAULTS = { amp: false } as const satisfies SaliencyOptions;
 
 /** prefix '': the file's names are used as they are. */
@@ -73,11 +74,17 @@ function fill<D extends object, O extends object>(defaults: D, opts: O): D & O {
   return { ...defaults, ...set } as D & O;
 }
 
+/** Complete raw options for the addon's model constructor: the given ones over MODEL_DEFAULTS. */
 export const modelOptions = (opts: ModelOptions): NativeModelOptions => fill(MODEL_DEFAULTS, opts);
+/** Complete raw trainer options: the given ones over TRAINER_DEFAULTS. */
 export const trainerOptions = (opts: TrainerOptions): NativeTrainerOptions => fill(TRAINER_DEFAULTS, opts);
+/** Complete process-group options: the given ones over PROCESS_GROUP_DEFAULTS. */
 export const processGroupOptions = (opts: ProcessGroupOptions): NativeProcessGroupOptions =>
   fill(PROCESS_GROUP_DEFAULTS, opts);
+/** Complete options of one training step: the given ones over the step defaults. */
 export const stepOptions = (opts: StepOptions): NativeStepOptions => fill(STEP_DEFAULTS, opts);
+/** Complete saliency options: the given ones over SALIENCY_DEFAULTS. */
 export const saliencyOptions = (opts: SaliencyOptions = {}): NativeSaliencyOptions => fill(SALIENCY_DEFAULTS, opts);
+/** Complete weight-import options: the given ones over the import defaults. */
 export const importWeightsOptions = (opts: ImportWeightsOptions = {}): NativeImportWeightsOptions =>
   fill(IMPORT_WEIGHTS_DEFAULTS, opts);

@@ -6,12 +6,14 @@ import { availableParallelism } from 'node:os';
 import type { AddonDecision } from './addon-decision.js';
 import { addonDecision, lastAddonDecision, loadAddonWithLocation } from './loader.js';
 
+/** One GPU as LibTorch sees it. */
 export interface GpuInfo {
   name: string;
   computeCapability: string | null;
   memoryMiB: number | null;
 }
 
+/** The record {@link doctorReport} returns. */
 export interface DoctorReport {
   node: string;
   platform: string;
@@ -57,6 +59,7 @@ function nvidiaSmiGpus(): GpuInfo[] {
   }
 }
 
+/** The diagnostic record `casm-native doctor --json` prints: Node, addon decision, LibTorch, CUDA, GPUs, threads, distributed backends. */
 export function doctorReport(): DoctorReport {
   const base = {
     node: process.version,

@@ -7,8 +7,10 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { variantName } from './variant.js';
 
+/** How a LibTorch was found, in the order the loader looks (docs/install.md). */
 export type LibTorchSource = 'LIBTORCH' | 'Torch_DIR' | 'CMAKE_PREFIX_PATH' | 'python3' | 'system';
 
+/** One LibTorch install: where it was found, its version, CUDA flavour, C++ ABI and library folder. */
 export interface LibTorchInstall {
   source: LibTorchSource;
   /** The folder that was named or found (a libtorch folder, a torch package, /usr/lib/…). */
@@ -29,6 +31,7 @@ export interface LibTorchInstall {
   variant: string | null;
 }
 
+/** The LibTorch the loader found, and notes on every place it looked. */
 export interface LibTorchDetection {
   found: LibTorchInstall | null;
   /** What was looked at and why it was passed over, for doctor and the load error. */
@@ -169,9 +172,17 @@ function pythonTorchFolder(python: string, notes: string[]): string | null {
   }
 }
 
+/** Debian's multiarch library folder for this process's platform and architecture (where its
+ * libtorch-dev installs), e.g. /usr/lib/x86_64-linux-gnu; null where there is none. */
+export function multiarchLibDir(platform: string = process.platform, arch: string = process.arch): string | null {
+  if (platform !== 'linux') return null;
+  const multiarch = arch === 'x64' ? 'x86_64-linux-gnu' : arch === 'arm64' ? 'aarch64-linux-gnu' : null;
+  return multiarch ? `/usr/lib/${multiarch}` : null;
+}
+
 function defaultSystemLibDirs(): string[] {
-  const multiarch = process.arch === 'x64' ? 'x86_64-linux-gnu' : process.arch === 'arm64' ? 'aarch64-linux-gnu' : null;
-  return [...(multiarch ? [`/usr/lib/${multiarch}`] : []), '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  const multiarch = multiarchLibDir();
+  return [...(multiarch ? [multiarch] : []), '/usr/lib64', '/usr/lib', '/usr/local/lib'];
 }
 
 export function detectLibTorch(opts: DetectOptions = {}): LibTorchDetection {

@@ -12,11 +12,6 @@ export interface ModelMetadata {
   options: ModelOptions;
 }
 
-/** Reads only the header of a safetensors file (weights files are large). */
-export function readSafetensorsMetadata(file: string): Record<string, string> {
-  return readSafetensorsHeader(file).metadata;
-}
-
 function positiveInteger(text: string | undefined): number | undefined {
   return text !== undefined && /^[1-9]\d{0,8}$/.test(text) ? Number(text) : undefined;
 }

@@ -60,6 +60,7 @@ export class DisposedError extends Error {
   }
 }
 
+/** A classifier and mask decoder in native memory. Create with `Model.create`, load with `Model.load` or {@link loadTrainedModel}; free with `dispose()`. */
 export class Model {
   /** @internal */ readonly native: NativeModel;
   /** @internal */ readonly queue = new SerialQueue();
@@ -173,6 +174,7 @@ export class Model {
   }
 }
 
+/** Trains a {@link Model}: the fused CASM step, optimisers, the snapshot pool and checkpoints, in native memory. Free with `dispose()`. */
 export class Trainer {
   private readonly native: NativeTrainer;
   readonly model: Model;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { LibTorchInstall } from './libtorch-detect.js';
 
+/** The outcome of an automatic source build of the addon, with the command that ran. */
 export interface SourceBuildResult {
   ok: boolean;
   command: string;

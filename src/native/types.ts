@@ -6,6 +6,7 @@
  * counterpart), the others as torchvision; 'custom' takes `block` and `layers`.
  */
 export const ARCHS = ['resnet10', 'resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', 'custom'] as const;
+/** The classifier architectures: torchvision ResNets and ResNet-10. */
 export type Arch = (typeof ARCHS)[number];
 
 /** Options left out take MODEL_DEFAULTS (src/native/defaults.ts). */
@@ -30,6 +31,7 @@ export interface ModelOptions {
 export type NativeModelOptions = Required<Omit<ModelOptions, 'block' | 'layers'>> &
   Pick<ModelOptions, 'block' | 'layers'>;
 
+/** A model's architecture, block counts, class count, device, decoder settings and parameter counts. */
 export interface ModelInfo {
   arch: Arch;
   block: 'basic' | 'bottleneck';
@@ -50,6 +52,7 @@ export type Batch =
   | { kind: 'uint8'; data: Uint8Array; n: number; h: number; w: number }
   | { kind: 'float32'; data: Float32Array; n: number; h: number; w: number };
 
+/** Masks (n×h×w, in [0, 1]) and the classifier's logits for a batch. */
 export interface SaliencyResult {
   n: number;
   h: number;
@@ -65,12 +68,14 @@ export type ActivationMapMethod = 'cam' | 'gradcam';
 /** Where an activation map is read: the output of ResNet stage 1..4 (strides 4, 8, 16, 32). */
 export type ActivationMapLayer = 'l1' | 'l2' | 'l3' | 'l4';
 
+/** Which activation map to compute: CAM or Grad-CAM, and at which layer. */
 export interface ActivationMapOptions {
   /** 'cam': Σ_k w_{c,k} A_k with the fc weights of class c (layer l4 only); 'gradcam': ReLU(Σ_k α_k A_k), α_k = spatial mean of ∂logit_c/∂A_k. */
   method: ActivationMapMethod;
   layer: ActivationMapLayer;
 }
 
+/** Activation maps, one h×w map per image normalised to [0, 1], with the logits. */
 export interface ActivationMapResult {
   n: number;
   h: number;
@@ -144,6 +149,7 @@ export interface ProcessGroupOptions {
   device?: string;
 }
 
+/** Complete process-group options, as the raw addon takes them. */
 export type NativeProcessGroupOptions = Required<ProcessGroupOptions>;
 
 /**
@@ -160,6 +166,7 @@ export interface NativeProcessGroup {
   any(flag: boolean): Promise<boolean>;
 }
 
+/** Options of one fused CASM step: the adversary, and the snapshots to store or release. */
 export interface StepOptions {
   /** -1: the current classifier; otherwise the id of a pooled snapshot. */
   adversary: number;
@@ -171,22 +178,28 @@ export interface StepOptions {
   returnTensors?: boolean;
 }
 
+/** Complete step options, as the raw addon takes them. */
 export type NativeStepOptions = Required<StepOptions>;
 
+/** Options of `model.saliency`. */
 export interface SaliencyOptions {
   /** bf16 autocast on CUDA. */
   amp?: boolean;
 }
+/** Complete saliency options, as the raw addon takes them. */
 export type NativeSaliencyOptions = Required<SaliencyOptions>;
 
+/** Options of `model.importWeights`: under which part of the model to load the file, and whether every tensor must be present. */
 export interface ImportWeightsOptions {
   /** Load the file's tensors under this part of the model (a plain torchvision classifier file has no prefix). */
   prefix?: '' | 'classifier.' | 'decoder.' | 'encoder.';
   /** Fail unless every tensor of the model is in the file. */
   strict?: boolean;
 }
+/** Complete weight-import options, as the raw addon takes them. */
 export type NativeImportWeightsOptions = Required<ImportWeightsOptions>;
 
+/** What one fused CASM step reports: its losses, accuracies and mean mask. */
 export interface StepStats {
   lossClean: number;
   lossMasked: number;
@@ -217,6 +230,7 @@ export interface StepStats {
   };
 }
 
+/** A model object of the raw addon: every call runs on a worker thread and returns a Promise. */
 export interface NativeModel {
   /** Builds the networks (on a worker thread); every other method needs it first. */
   init(): Promise<void>;
@@ -236,11 +250,13 @@ export interface NativeModel {
   dispose(): void;
 }
 
+/** Options of one classifier pretraining step: learning rate and optimiser. */
 export interface PretrainStepOptions {
   lr: number;
   optimizer: 'sgd' | 'adam';
 }
 
+/** What one classifier pretraining step reports: loss and correct predictions. */
 export interface PretrainStepStats {
   /** Cross-entropy on the clean batch. */
   loss: number;
@@ -250,6 +266,7 @@ export interface PretrainStepStats {
   finite: boolean;
 }
 
+/** A trainer object of the raw addon: the fused step, pretraining step, snapshots and checkpoints. */
 export interface NativeTrainer {
   step(batch: Batch, labels: Int32Array, opts: NativeStepOptions): Promise<StepStats>;
   /**
@@ -276,6 +293,7 @@ export interface NativeTrainer {
   dispose(): void;
 }
 
+/** The raw addon as loaded from its binary; the typed wrappers `Model` and `Trainer` are built on it. */
 export interface NativeAddon {
   /** The raw addon takes complete options only: fill them with src/native/defaults.ts. */
   Model: new (

@@ -25,6 +25,7 @@ import { DataType, onnxSchema } from './schema.js';
 
 export { ONNX_INPUT, ONNX_LOGITS_OUTPUT, ONNX_MASK_OUTPUT, ONNX_METADATA };
 
+/** Options of {@link exportOnnx}: outputs, fixed or dynamic shapes, BatchNorm handling, opset, metadata. */
 export interface OnnxExportOptions {
   /** Add the classifier's logits as a second output 'logits' [N, numClasses] (default true). */
   logits?: boolean;

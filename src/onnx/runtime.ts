@@ -13,6 +13,7 @@ type Session = import('onnxruntime-node').InferenceSession;
 /** The version of onnxruntime-node this package is tested with (package.json's optionalDependencies). */
 export const ONNX_RUNTIME_VERSION = '1.30.0';
 
+/** Thrown by OnnxModel.load (and so `saliency --runtime onnx`) when onnxruntime-node is not installed or does not load. */
 export class OnnxRuntimeMissingError extends Error {
   constructor(cause: unknown) {
     super(
@@ -54,13 +55,20 @@ export interface OnnxModelInfo {
   size: number | null;
 }
 
+/** Options of {@link OnnxModel.load}. */
 export interface OnnxModelOptions {
   /** onnxruntime's intra-op threads (default: its own choice, one per core). */
   threads?: number;
 }
 
+/**
+ * A model file from exportOnnx run in onnxruntime-node, without the addon or LibTorch: `saliency()`
+ * takes and returns what Model.saliency() does for uint8 batches (see docs/onnx.md).
+ */
 export class OnnxModel {
+  /** What the file's metadata and graph say about the model. */
   readonly info: OnnxModelInfo;
+  /** The file it was loaded from. */
   readonly path: string;
   #session: Session | null;
   readonly #ort: Ort;
@@ -72,6 +80,7 @@ export class OnnxModel {
     this.path = path;
   }
 
+  /** Opens `path` in onnxruntime-node (imported now; OnnxRuntimeMissingError when absent) and reads its metadata. */
   static async load(path: string, opts: OnnxModelOptions = {}): Promise<OnnxModel> {
     const ort = await importOnnxRuntime();
     const bytes = await fs.readFile(path);
@@ -103,6 +112,7 @@ export class OnnxModel {
     return new OnnxModel(ort, session, info, path);
   }
 
+  /** True after dispose(). */
   get disposed(): boolean {
     return this.#session === null;
   }

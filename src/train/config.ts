@@ -8,6 +8,7 @@ import type { PresetName, ScoreName } from './presets.js';
 import { DEFAULT_PRESET, getPreset } from './presets.js';
 import { runDirProblem } from './run-dir-guard.js';
 
+/** Every setting of a training run; `casm-native train`'s flags map onto it. */
 export interface TrainConfig {
   /** Dataset root or manifest (see src/data). */
   data: string;
@@ -83,6 +84,7 @@ export interface TrainConfig {
   selectEvery?: number;
 }
 
+/** A {@link TrainConfig} with only `data` required; the rest comes from the defaults, presets and recipes. */
 export type TrainConfigInput = Partial<TrainConfig> & Pick<TrainConfig, 'data'>;
 
 /** A run's defaults; those of the networks and the trainer come from the addon's table (src/native/defaults.ts). */
@@ -176,6 +178,7 @@ function isCropScale(value: unknown): boolean {
   );
 }
 
+/** Throws an error naming the setting when a configuration is out of range. */
 export function validateTrainConfig(c: TrainConfig): void {
   check(typeof c.data === 'string' && c.data.length > 0, '--data is required');
   check(

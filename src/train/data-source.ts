@@ -3,15 +3,16 @@
 // synthetic batches and the data side can change without touching the loop.
 import type { ImageBatch, Sample, SkipRecord } from '../data/types.js';
 
+/** The datasets a training run reads, with their class list and sizes. */
 export interface TrainData {
   numClasses: number;
   classIds: string[];
   trainImages: number;
   valImages: number;
   /** The score split (default: the validation split) has ground-truth boxes: localisation is scored at the end. */
-  valHasBoxes: boolean;
+  scoreHasBoxes: boolean;
   /** The score split's samples; the ImageBatch.indices of scoreBatches() index into this. */
-  valSamples: readonly Sample[];
+  scoreSamples: readonly Sample[];
   /** Name of the split scoreBatches() reads (for reports). */
   scoreSplit: string | null;
   /** Samples dropped while reading manifests (non-strict mode). */

@@ -79,8 +79,8 @@ export async function openTrainData(config: TrainConfig, shard?: Shard): Promise
     classIds: trainSet.classIds,
     trainImages: trainSet.samples.length,
     valImages: valSet?.samples.length ?? 0,
-    valHasBoxes: !!scoreSet && scoreSet.samples.some((s) => s.boxes.length > 0),
-    valSamples: scoreSet?.samples ?? [],
+    scoreHasBoxes: !!scoreSet && scoreSet.samples.some((s) => s.boxes.length > 0),
+    scoreSamples: scoreSet?.samples ?? [],
     scoreSplit: scoreSet ? scoreSplit : null,
     skipped: [
       ...trainSet.skipped,

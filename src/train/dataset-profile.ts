@@ -3,8 +3,8 @@
 // objects cover. Sizes come from the manifest when it states them, else from image headers of a
 // bounded sample (so profiling a large dataset stays a matter of seconds).
 import { loadDataset } from '../data/load.js';
+import { originalSize } from '../data/original-size.js';
 import type { Sample } from '../data/types.js';
-import { originalSize } from '../eval/original-size.js';
 
 export interface DatasetProfile {
   trainImages: number;

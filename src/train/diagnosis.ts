@@ -4,8 +4,10 @@
 // raised once per run (a collapse once per episode: it re-arms when the masks recover).
 import type { TrainEvent } from './events.js';
 
+/** The kinds of problem training diagnoses. */
 export type DiagnosisCode = 'classifier-at-chance' | 'masks-empty' | 'masks-full' | 'masks-remove-nothing';
 
+/** A problem noticed during training, with the step, the likely cause and the flag that fixes it. */
 export interface Diagnosis {
   code: DiagnosisCode;
   step: number;

@@ -6,6 +6,7 @@ import { PROCESS_GROUP_DEFAULTS } from '../native/defaults.js';
 import type { NativeProcessGroup } from '../native/types.js';
 import type { TrainConfig } from './config.js';
 
+/** This process's place in a data-parallel run: rank, world size and process group. */
 export interface DistributedRun {
   rank: number;
   worldSize: number;

@@ -8,6 +8,7 @@ import type { DiagnosisCode } from './diagnosis.js';
 import type { SelectionScore } from './model-selection.js';
 import type { StatsSummary } from './running-stats.js';
 
+/** Validation figures reported at an epoch end. */
 export interface ValidationSummary {
   images: number;
   accClean: number;
@@ -41,8 +42,10 @@ export interface PretrainSummary {
   nonFinite: number;
 }
 
+/** Why a checkpoint was written. */
 export type CheckpointReason = 'interval' | 'epoch' | 'interrupt' | 'final';
 
+/** The progress events {@link train} passes to `onProgress`. */
 export type TrainEvent =
   | {
       type: 'start';
@@ -183,4 +186,5 @@ export type TrainEvent =
       seconds: number;
     };
 
+/** The `type` of a {@link TrainEvent}. */
 export type TrainEventType = TrainEvent['type'];

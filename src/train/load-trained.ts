@@ -10,6 +10,7 @@ import type { TrainConfig } from './config.js';
 import { FINAL_WEIGHTS_FILE } from './loop.js';
 import { parseTrainState } from './train-state.js';
 
+/** A trained model reopened from a run folder, with the class ids its outputs are indexed by. */
 export interface TrainedModel {
   model: Model;
   config: TrainConfig;
@@ -21,6 +22,7 @@ export interface TrainedModel {
   step: number;
 }
 
+/** Opens the weights of a finished run (or one of its checkpoints) as a {@link Model}. Call `model.dispose()` when done. */
 export async function loadTrainedModel(dir: string, opts: { device?: string } = {}): Promise<TrainedModel> {
   const checkpoint = await resolveCheckpointDir(dir);
   const state = parseTrainState(

@@ -9,6 +9,7 @@
 import { rename } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importWeightsOptions, modelOptions, stepOptions, trainerOptions } from '../native/defaults.js';
+import { importAddon } from '../native/import-addon.js';
 import type { NativeAddon, NativeModel, NativeProcessGroup, NativeTrainer, StepStats } from '../native/types.js';
 import { saveCheckpoint } from './checkpoint-store.js';
 import type { TrainConfig, TrainConfigInput } from './config.js';
@@ -35,6 +36,7 @@ import type { TrainPhase, TrainState } from './train-state.js';
 import { serializeTrainState, TRAIN_STATE_FORMAT, TRAIN_STATE_VERSION } from './train-state.js';
 import { validate } from './validation.js';
 
+/** Progress, cancellation and resume for {@link train}. */
 export interface TrainOptions {
   onProgress?: (event: TrainEvent) => void;
   /** Aborting finishes the current step, writes a checkpoint and returns with interrupted = true. */
@@ -55,6 +57,7 @@ export interface TrainOptions {
   distributed?: DistributedRun;
 }
 
+/** What {@link train} returns: the run folder, the steps taken, whether it was interrupted, and the weights written. */
 export interface TrainResult {
   runDir: string;
   config: TrainConfig;
@@ -78,6 +81,7 @@ export interface TrainResult {
 /** Consecutive non-finite steps after which the run is declared diverged. */
 const MAX_NON_FINITE_STREAK = 20;
 
+/** The file name of a run's final (or selected best) weights inside its run folder. */
 export const FINAL_WEIGHTS_FILE = 'model.safetensors';
 export { CONFIG_FILE } from './run-open.js';
 
@@ -87,6 +91,11 @@ interface Position {
   batch: number;
 }
 
+/**
+ * Trains a CASM as `casm-native train` does: optional classifier pretraining, then the CASM phase,
+ * with checkpoints, model selection and the final scores. `options.resume` continues a run;
+ * `options.signal` stops after the current step with a checkpoint.
+ */
 export async function train(input: TrainConfigInput | TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
   const signal = options.signal;
@@ -116,7 +125,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
       );
     }
     const { model, trainer } = await createModelAndTrainer(
-      options.addon ?? (await loadDefaultAddon()),
+      options.addon ?? (await importAddon()),
       config,
       data,
       resume === null,
@@ -276,7 +285,7 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     const scoreForSelection = async (epoch: number): Promise<void> => {
       if (!selection || !data.selection) return;
       const started = performance.now();
-      const { scoreModelMasks } = await import('./localization.js');
+      const { scoreModelMasks } = await import('./localisation.js');
       const scores = await scoreModelMasks(model, data.selection.batches(), data.selection.samples);
       const s = scores?.summary;
       if (!s) return;
@@ -466,8 +475,8 @@ export async function train(input: TrainConfigInput | TrainConfig, options: Trai
     }
     let localization: RunLocalisation | null = null;
     // Without a CASM epoch the decoder is untrained: its masks would score noise.
-    if (leader && data.valHasBoxes && config.epochs > 0) {
-      const score = options.scoreLocalization ?? (await loadDefaultLocalizationScorer());
+    if (leader && data.scoreHasBoxes && config.epochs > 0) {
+      const score = options.scoreLocalization ?? (await loadDefaultLocalisationScorer());
       localization = await score(model, data, runDir);
       if (localization) log.publish({ type: 'localization', step, result: localization });
     }
@@ -565,19 +574,14 @@ async function checkPoolsAgree(policy: ThinningPolicy, trainer: NativeTrainer): 
     throw new Error(`checkpoint is inconsistent: policy pool [${a}] but native pool [${b}]`);
 }
 
-// The defaults are imported lazily so that the loop (and its unit tests) do not require the addon
-// or the image stack to be present.
-async function loadDefaultAddon(): Promise<NativeAddon> {
-  const { loadAddon } = await import('../native/loader.js');
-  return loadAddon();
-}
-
+// The default data source is imported lazily so that the loop (and its unit tests) do not require
+// the image stack to be present.
 async function openDefaultData(config: TrainConfig, shard?: { rank: number; worldSize: number }): Promise<TrainData> {
   const { openTrainData } = await import('./dataset-adapter.js');
   return openTrainData(config, shard);
 }
 
-async function loadDefaultLocalizationScorer(): Promise<NonNullable<TrainOptions['scoreLocalization']>> {
-  const { scoreLocalization } = await import('./localization.js');
+async function loadDefaultLocalisationScorer(): Promise<NonNullable<TrainOptions['scoreLocalization']>> {
+  const { scoreLocalization } = await import('./localisation.js');
   return scoreLocalization;
 }

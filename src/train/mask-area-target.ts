@@ -13,6 +13,7 @@
 // the effect of the previous one. The window's sums are part of the checkpoint, so a resumed run
 // makes the same decisions.
 
+/** Settings of the mask-area controller (`--target-mask-area`, `--mask-area-every`). */
 export interface MaskAreaTargetOptions {
   target: number;
   /** Steps per control window. */
@@ -26,6 +27,7 @@ export interface MaskAreaTargetOptions {
   max?: number;
 }
 
+/** One decision of the mask-area controller: λr before and after, and the window mean that led to it. */
 export interface LambdaAdjustment {
   previous: number;
   next: number;

@@ -36,23 +36,3 @@ export function maskedOutInput(pixels: Uint8Array, masks: Float32Array, n: numbe
   }
   return out;
 }
-
-/** Index of the largest of each row of a [n, k] matrix. */
-export function argmaxRows(values: Float32Array, n: number): Int32Array {
-  const k = values.length / n;
-  if (!Number.isInteger(k) || k < 1) throw new Error(`argmaxRows: ${values.length} values for ${n} rows`);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestValue = values[i * k]!;
-    for (let j = 1; j < k; j++) {
-      const v = values[i * k + j]!;
-      if (v > bestValue) {
-        bestValue = v;
-        best = j;
-      }
-    }
-    out[i] = best;
-  }
-  return out;
-}

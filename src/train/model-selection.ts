@@ -1,6 +1,6 @@
 // Which model a run ends with. The last step's model is one draw from a noisy trajectory (the mask
 // decoder and the classifier chase each other), so when the validation split has boxes the run
-// scores its masks there (LE/F1 with the one scorer, src/eval/localisation-scorer.ts) at every
+// scores its masks there (LE/F1 with the one scorer, src/metrics/localisation-scorer.ts) at every
 // epoch end and every --select-every steps, keeps the best model so far in runDir/best/, and ends
 // with it: it is what `train` scores at the end and what runDir/model.safetensors holds. The split
 // scored at the end (e.g. test) is never looked at for this choice.
@@ -11,10 +11,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CHECKPOINTS_DIR, listCheckpoints, STATE_FILE, writeFileAtomic } from './checkpoint-store.js';
 
+/** How a run chooses the model it ends with: best validation LE, or the last step. */
 export type SelectBy = 'val-le' | 'last';
 /** 'auto': val-le when the validation split has boxes, else last. */
 export type SelectByFlag = SelectBy | 'auto';
 
+/** One validation score taken for model selection. */
 export interface SelectionScore {
   /** CASM step after which the model was scored. */
   step: number;

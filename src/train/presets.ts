@@ -1,9 +1,12 @@
 // The five thinning strategies of the paper (Table 2), with the λr the authors tuned for each score
 // function so that roughly half of the pixels are kept. Values from ../shared/docs/casm-spec.md.
 
+/** The names of the thinning strategies. */
 export type PresetName = 'F' | 'L' | 'FL' | 'L100' | 'L1000';
+/** The mask network's score function: entropy (the default) or classification. */
 export type ScoreName = 'entropy' | 'classification';
 
+/** One thinning strategy: whether the classifier trains, how adversaries are drawn, and λr. */
 export interface Preset {
   name: PresetName;
   description: string;
@@ -16,6 +19,7 @@ export interface Preset {
   lambdaR: Record<ScoreName, number>;
 }
 
+/** The paper's five thinning strategies (Table 2) with the authors' λr per score function. */
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   F: {
     name: 'F',
@@ -59,12 +63,14 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   },
 };
 
+/** The preset `train` uses unless told otherwise. */
 export const DEFAULT_PRESET: PresetName = 'L100';
 
 export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(PRESETS, name);
 }
 
+/** The preset of that name; throws for an unknown one. */
 export function getPreset(name: string): Preset {
   if (!isPresetName(name))
     throw new Error(`unknown preset '${name}' (expected one of ${Object.keys(PRESETS).join(', ')})`);

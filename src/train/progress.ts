@@ -3,14 +3,17 @@
 // users can attach their own.
 import type { TrainEvent } from './events.js';
 
+/** How training progress is shown: a bar, plain lines, JSON lines or nothing. */
 export type ProgressMode = 'bar' | 'plain' | 'json' | 'quiet';
 
+/** Prints training events in one {@link ProgressMode}. */
 export interface ProgressRenderer {
   (event: TrainEvent): void;
   /** Ends a bar line in progress. */
   close(): void;
 }
 
+/** The progress mode for the given flags and terminal. */
 export function pickProgressMode(opts: { json?: boolean; quiet?: boolean; isTTY?: boolean }): ProgressMode {
   if (opts.json) return 'json';
   if (opts.quiet) return 'quiet';
@@ -152,6 +155,7 @@ export function formatEventLine(e: TrainEvent): string | null {
   }
 }
 
+/** A progress printer for `train`'s events. */
 export function createProgressRenderer(
   mode: ProgressMode,
   stream: NodeJS.WriteStream = process.stderr,

@@ -3,6 +3,7 @@
 // do that. Algorithm: xoshiro128** (Blackman & Vigna), seeded through splitmix32 so that nearby
 // seeds give unrelated streams.
 
+/** The four uint32 words of an {@link Rng}'s state. */
 export type RngState = [number, number, number, number];
 
 function splitmix32(seed: number): () => number {
@@ -20,6 +21,7 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/** A seeded xoshiro128** generator whose whole state fits in a checkpoint, so a resumed run draws the same numbers as an uninterrupted one. */
 export class Rng {
   private s: RngState;
 

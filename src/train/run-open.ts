@@ -15,6 +15,7 @@ import { RESUME_OVERRIDABLE, resolveTrainConfig, TRAIN_DEFAULTS, validateTrainCo
 import type { TrainState } from './train-state.js';
 import { parseTrainState } from './train-state.js';
 
+/** The file a run folder keeps its configuration in. */
 export const CONFIG_FILE = 'config.json';
 
 export interface OpenedRun {

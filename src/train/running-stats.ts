@@ -19,6 +19,7 @@ export interface RunningStatsState {
   pooledAdversary: number;
 }
 
+/** Training statistics averaged over a window of steps. */
 export interface StatsSummary {
   steps: number;
   images: number;

@@ -1,11 +1,13 @@
 // Step learning-rate schedule of the authors' code: both learning rates are multiplied by 0.1 every
 // `decayEvery` epochs (20 of 60 by default). Epochs count from 0.
 
+/** The classifier's and the mask decoder's learning rates. */
 export interface LearningRates {
   lr: number;
   lrMapping: number;
 }
 
+/** The learning rates of an epoch: the base rates ×0.1 every `decayEvery` epochs (0: no decay). */
 export function learningRatesForEpoch(epoch: number, base: LearningRates, decayEvery: number): LearningRates {
   if (!(Number.isInteger(epoch) && epoch >= 0))
     throw new RangeError(`epoch must be a non-negative integer, got ${epoch}`);

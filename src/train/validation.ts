@@ -3,10 +3,11 @@
 // no weights or BN statistics change).
 import type { ImageBatch } from '../data/types.js';
 import { MaskStatisticsAccumulator, maskStatistics } from '../metrics/mask-statistics.js';
+import { argmaxRows } from '../metrics/top1.js';
 import { saliencyOptions } from '../native/defaults.js';
 import type { NativeModel } from '../native/types.js';
 import type { ValidationSummary } from './events.js';
-import { argmaxRows, maskedOutInput } from './masked-input.js';
+import { maskedOutInput } from './masked-input.js';
 
 export async function validate(
   model: NativeModel,

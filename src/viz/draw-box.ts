@@ -1,6 +1,7 @@
 // Rectangles drawn into RGB pixels: the predicted box and the ground-truth boxes on a saliency
 // overlay. Drawn inside the box's edges, so a box touching the image border stays fully visible.
 
+/** An RGB colour, 0–255 per channel. */
 export type Rgb = readonly [number, number, number];
 
 /** Predicted box: magenta, a colour the jet heat map never produces. */

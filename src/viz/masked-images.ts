@@ -48,12 +48,14 @@ export function inpaintedMaskedOut(
   return inpaintTelea(masked, h, w, 3, binary, { radius: INPAINT_RADIUS });
 }
 
+/** The masked-in, masked-out and inpainted images of one binarised mask. */
 export interface MaskedImages {
   maskedIn: Uint8Array;
   maskedOut: Uint8Array;
   inpainted: Uint8Array;
 }
 
+/** Computes b·x, (1−b)·x and (1−b)·x with the hole inpainted, for a uint8 RGB image and a binary mask. */
 export function maskedImages(image: Uint8Array, binary: Uint8Array, h: number, w: number): MaskedImages {
   const out = maskedOut(image, binary);
   return { maskedIn: maskedIn(image, binary), maskedOut: out, inpainted: inpaintedMaskedOut(image, binary, h, w, out) };

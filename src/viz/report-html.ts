@@ -3,6 +3,7 @@
 // and still show everything. This file only lays out what src/eval/run-report.ts collected.
 import { escapeHtml } from './html-escape.js';
 
+/** One row of the run report's scores table. */
 export interface ReportMetricsRow {
   name: string;
   LE: number | null;
@@ -13,6 +14,7 @@ export interface ReportMetricsRow {
   top1: number | null;
 }
 
+/** One row of the run report's mask-statistics table. */
 export interface ReportMaskStatsRow {
   name: string;
   mean: number;
@@ -21,6 +23,7 @@ export interface ReportMaskStatsRow {
   tv: number;
 }
 
+/** One example image of the run report, with its captions. */
 export interface ReportGridRow {
   caption: string;
   /** The dataset's class of the image, and the model's top-1 class with its softmax probability. */
@@ -38,6 +41,7 @@ export interface ReportGridRow {
   inpainted: string;
 }
 
+/** Everything the run report shows; {@link renderReportHtml} turns it into a page. */
 export interface ReportData {
   title: string;
   subtitle: string;
@@ -69,6 +73,7 @@ td.text,#settings th{text-align:left}td.text{word-break:break-all}.grid .pred{fo
 .charts{display:flex;flex-wrap:wrap;gap:12px}.note{color:#666;font-size:12px}caption{caption-side:bottom;font-size:12px;color:#666;text-align:left;padding-top:4px}
 `;
 
+/** Renders the run report as one self-contained HTML page. */
 export function renderReportHtml(data: ReportData): string {
   const e = escapeHtml;
   const parts: string[] = [];

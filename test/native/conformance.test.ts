@@ -45,6 +45,48 @@ describe('conformance runner', () => {
     for (const c of suite.cases) expect(c.passed, c.name).toBe(false);
   });
 
+  it('the classification and mixed vectors tell their settings apart: run as entropy / two-step, they fail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'casm-conf-'));
+    const src = join(SHARED, 'step-variants');
+    const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+    manifest.init = resolve(src, manifest.init);
+    const swapped = manifest.cases
+      .filter((c: { name: string }) => c.name === 'L-classification' || c.name === 'L-mixed')
+      .map((c: { name: string; steps: number; file: string; score: string; classifier_loss?: string }) => {
+        // Several steps each (the mixed case three: see make-step-vectors.py for why not the other).
+        expect(c.steps, c.name).toBeGreaterThanOrEqual(c.name === 'L-mixed' ? 3 : 2);
+        return c.name === 'L-classification'
+          ? { ...c, score: 'entropy', file: join(src, c.file) }
+          : { ...c, classifier_loss: 'two-step', file: join(src, c.file) };
+      });
+    manifest.cases = swapped;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const [suite] = await runConformance(dir);
+    expect(suite.cases.length).toBe(2);
+    for (const c of suite.cases) expect(c.passed, c.name).toBe(false);
+  });
+
+  it('the third step of the mixed-loss case is checked: a perturbed step2 value fails it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'casm-conf-'));
+    const src = join(SHARED, 'step-variants');
+    cpSync(src, dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    manifest.init = resolve(src, manifest.init);
+    manifest.cases = manifest.cases.filter((c: { name: string }) => c.name === 'L-mixed');
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const file = join(dir, 'L-mixed.safetensors');
+    const raw = readFileSync(file);
+    const n = Number(raw.readBigUInt64LE(0));
+    const header = JSON.parse(raw.subarray(8, 8 + n).toString());
+    const at = 8 + n + header['step2.loss_mapping'].data_offsets[0];
+    // 10 % off: twice the later steps' 5e-2 tolerance.
+    raw.writeFloatLE(raw.readFloatLE(at) * 1.1, at);
+    writeFileSync(file, raw);
+    const [suite] = await runConformance(dir);
+    expect(suite.cases[0].passed).toBe(false);
+    expect(suite.cases[0].worst.name).toBe('step2.loss_mapping');
+  });
+
   it("the malloc settings the addon applies (native/env/malloc_tuning.cpp) change no result: the same deviations with glibc's defaults", () => {
     const cli = resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
     const run = (extra: NodeJS.ProcessEnv) => {

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEval } from '../../src/cli/eval.js';
+import { loadDataset } from '../../src/data/load.js';
+import { encodeSafetensors } from '../../src/util/safetensors.js';
 import { missing } from '../environment.js';
 import { runCommand, type TinyRun, tinyDemoRun } from './eval-fixture.js';
 import { tryLoadAddon } from './train-fixture.js';
@@ -16,6 +18,31 @@ const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const evalCli = (args: string[]) => runCommand([registerEval], ['eval', ...args]);
+
+/** A ResNet-18 whose fc weights are 0 and fc bias 5 for `favoured` (0 otherwise): it predicts `favoured` for every image. */
+async function constantClassifier(favoured: number, numClasses: number): Promise<string> {
+  const { Model } = await import('../../src/native/model.js');
+  const m = await Model.create({ arch: 'resnet18', numClasses, seed: 2 });
+  const fc = await m.stateDict('classifier.fc');
+  const weight = fc['classifier.fc.weight']!;
+  const bias = new Float32Array(numClasses);
+  bias[favoured] = 5;
+  const fcFile = path.join(root, 'constant-fc.safetensors');
+  writeFileSync(
+    fcFile,
+    encodeSafetensors(
+      new Map([
+        ['fc.weight', { shape: weight.shape, data: new Float32Array(weight.data.length) }],
+        ['fc.bias', { shape: [numClasses], data: bias }],
+      ]),
+    ),
+  );
+  await m.importWeights(fcFile, { prefix: 'classifier.' });
+  const file = path.join(root, 'constant.safetensors');
+  await m.saveWeights(file);
+  m.dispose();
+  return file;
+}
 
 /**
  * Five images whose scores under the toys follow from geometry alone (224-px frame, crop resize):
@@ -148,6 +175,13 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     it('--classifiers: top-1 of each classifier on clean, masked-in, masked-out and inpainted images', async () => {
       const other = path.join(run.runDir, 'model.safetensors');
       const checkpoint = path.join(run.runDir, 'checkpoints', 'step-0000006');
+      // An independent answer: a classifier whose fc weights are zero and whose bias favours one
+      // class says that class for every input, so its top-1 on clean, masked-in, masked-out and
+      // inpainted images alike is the share of the validation images labelled with that class.
+      const val = await loadDataset({ data: run.data, split: 'val' });
+      const favoured = val.samples[0]!.label;
+      const share = val.samples.filter((s) => s.label === favoured).length / val.samples.length;
+      const constant = await constantClassifier(favoured, 10);
       const args = [
         '--checkpoint',
         run.runDir,
@@ -156,6 +190,7 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
         '--classifiers',
         other,
         checkpoint,
+        constant,
         '--batch-size',
         '4',
       ];
@@ -167,6 +202,7 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
         "run (CASM's own)",
         'run',
         'step-0000006',
+        'constant',
       ]);
       for (const c of json.classifiers) {
         expect(Object.keys(c.top1).sort()).toEqual(['clean', 'inpainted', 'maskedIn', 'maskedOut']);
@@ -176,13 +212,16 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
           expect(Number.isInteger(v * 8)).toBe(true); // a count of the 8 images
         }
       }
-      // The three are the same weights, so they agree on every kind of image.
+      // The run's model.safetensors is the CASM model's own classifier: the same weights, the same answers.
+      // (The last checkpoint is not compared with them: the run's weights are the model selection's
+      // pick, which on this tiny run may be an earlier epoch's.)
       expect(json.classifiers[1].top1).toEqual(json.classifiers[0].top1);
-      expect(json.classifiers[2].top1).toEqual(json.classifiers[0].top1);
+      expect(json.classifiers[3].top1).toEqual({ clean: share, maskedIn: share, maskedOut: share, inpainted: share });
       const table = (await evalCli([...args, '--limit', '4'])).stdout.trim().split('\n');
       expect(table[0]).toMatch(/top-1 accuracy \(%\) on 4 images/);
       expect(table[1]).toMatch(/classifier\s+clean\s+masked-in\s+masked-out\s+inpainted/);
-      expect(table).toHaveLength(5);
+      expect(table).toHaveLength(6);
+      expect(table[5]).toMatch(/^constant\s/);
     });
 
     it('rejects a classifier with another number of classes', async () => {

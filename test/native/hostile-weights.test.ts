@@ -3,10 +3,19 @@
 // regression (the stack overflow these files used to cause) fails the test instead of the runner.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Model } from '../../src/native/model.js';
 import { encodeSafetensors } from '../../src/util/safetensors.js';
-import { importInChild, op, program, scratch, torchZip } from './hostile-files.js';
+import {
+  importInChild,
+  op,
+  program,
+  scratch,
+  torchSave,
+  torchZip,
+  torchZipWithDecoy,
+  zipLayout,
+} from './hostile-files.js';
 
 // Peak memory the child may reach: LibTorch and a small model take a few hundred MiB; the files
 // below used to take 3.5 GB before dying.
@@ -150,6 +159,240 @@ describe('crafted .pth files', () => {
       await expect(model.importWeights(file), name).rejects.toThrow(expected);
       await expect(model.importWeights(file), name).rejects.toThrow(file);
     }
+  });
+});
+
+// zip_index.cpp reads the archive's directory before LibTorch does (to check record sizes against
+// the limits): each way an archive can be broken ends in its own message, naming the file. The
+// archives are a real torch.save file (Debian's python3-torch) with bytes changed, or python's
+// zipfile where a layout torch.save never writes is needed.
+describe('damaged .pth zip archives (zip_index.cpp, pth_reader.cpp)', () => {
+  const bias = [0.25, -1.5, 3];
+  const dir = scratch('zip-damage');
+  const good = join(dir, 'good.pth');
+  const model = () => Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3 });
+  beforeAll(() => torchSave(good, { 'fc.bias': { shape: [3], data: bias } }));
+
+  /** `good.pth` with `change` applied to a copy of its bytes, written to `name`. */
+  function damaged(name: string, change: (zip: Buffer, at: ReturnType<typeof zipLayout>) => Buffer | undefined) {
+    const zip = Buffer.from(readFileSync(good));
+    const file = join(dir, name);
+    writeFileSync(file, change(zip, zipLayout(zip)) ?? zip);
+    return file;
+  }
+
+  async function expectRefused(file: string, problem: RegExp) {
+    const m = await model();
+    const error = await m.importWeights(file).then(
+      () => new Error('loaded'),
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(problem);
+    expect(error.message).toContain(file);
+    // The model keeps its weights.
+    expect(Array.from((await m.stateDict('classifier.fc.bias'))['classifier.fc.bias'].data)).not.toEqual(bias);
+  }
+
+  it('the undamaged file loads (torch.save writes a zip64 end record the standard one makes redundant)', async () => {
+    const at = zipLayout(readFileSync(good));
+    expect(at.entries).toBe(3);
+    expect(at.locator64).toBeGreaterThan(0);
+    const m = await model();
+    await m.importWeights(good);
+    expect(Array.from((await m.stateDict('classifier.fc.bias'))['classifier.fc.bias'].data)).toEqual(bias);
+    // With the standard record's count saturated, the zip64 record is the one read, and it is right.
+    const zip64 = damaged('zip64.pth', (zip, at) => {
+      zip.writeUInt16LE(0xffff, at.end + 10);
+      return undefined;
+    });
+    const m64 = await model();
+    await m64.importWeights(zip64);
+    expect(Array.from((await m64.stateDict('classifier.fc.bias'))['classifier.fc.bias'].data)).toEqual(bias);
+  });
+
+  it('too short, or no end-of-central-directory record', async () => {
+    const short = join(dir, 'short.pth');
+    writeFileSync(short, Buffer.from('PK\x03\x04 not a zip'));
+    await expectRefused(short, /not a readable zip-format torch\.save file \(too short for a zip archive\)/);
+    const noEnd = damaged('no-end.pth', (zip, at) => {
+      zip.writeUInt32LE(0, at.end);
+      return undefined;
+    });
+    await expectRefused(noEnd, /\(no end-of-directory record\)/);
+    // Cut off before its end: the record is gone too.
+    const cut = damaged('cut.pth', (zip, at) => zip.subarray(0, at.end));
+    await expectRefused(cut, /\(no end-of-directory record\)/);
+  });
+
+  it('zip64: the locator or the end record it points at is missing', async () => {
+    const saturate = (zip: Buffer, at: ReturnType<typeof zipLayout>) => zip.writeUInt16LE(0xffff, at.end + 10);
+    const noLocator = damaged('no-locator.pth', (zip, at) => {
+      saturate(zip, at);
+      zip.writeUInt32LE(0, at.locator64);
+      return undefined;
+    });
+    await expectRefused(noLocator, /\(zip64 locator missing\)/);
+    const noEnd64 = damaged('no-end64.pth', (zip, at) => {
+      saturate(zip, at);
+      zip.writeUInt32LE(0, at.end64);
+      return undefined;
+    });
+    await expectRefused(noEnd64, /\(zip64 end record missing\)/);
+    // A saturated directory offset takes the same path.
+    const offset64 = damaged('offset64-no-locator.pth', (zip, at) => {
+      zip.writeUInt32LE(0xffffffff, at.end + 16);
+      zip.writeUInt32LE(0, at.locator64);
+      return undefined;
+    });
+    await expectRefused(offset64, /\(zip64 locator missing\)/);
+    const locatorOutside = damaged('locator-outside.pth', (zip, at) => {
+      saturate(zip, at);
+      zip.writeBigUInt64LE(BigInt(zip.length), at.locator64 + 8);
+      return undefined;
+    });
+    await expectRefused(locatorOutside, /\(a directory record points outside the file\)/);
+  });
+
+  it('a central directory that is too large, outside the file, or corrupt', async () => {
+    await expectRefused(
+      damaged('huge-directory.pth', (zip, at) => {
+        zip.writeUInt32LE(65 * 2 ** 20, at.end + 12);
+        return undefined;
+      }),
+      /\(central directory larger than 64 MiB\)/,
+    );
+    await expectRefused(
+      damaged('directory-outside.pth', (zip, at) => {
+        zip.writeUInt32LE(zip.length - 10, at.end + 16);
+        return undefined;
+      }),
+      /\(a directory record points outside the file\)/,
+    );
+    await expectRefused(
+      damaged('entry-signature.pth', (zip, at) => {
+        zip.writeUInt32LE(0x12345678, at.records[1].at);
+        return undefined;
+      }),
+      /\(corrupt central directory\)/,
+    );
+    // One entry more than the directory holds.
+    await expectRefused(
+      damaged('entry-count.pth', (zip, at) => {
+        zip.writeUInt16LE(at.entries + 1, at.end + 10);
+        return undefined;
+      }),
+      /\(corrupt central directory\)/,
+    );
+    // The last entry's name runs past the directory's end.
+    await expectRefused(
+      damaged('name-length.pth', (zip, at) => {
+        zip.writeUInt16LE(200, at.records[2].at + 28);
+        return undefined;
+      }),
+      /\(corrupt central directory\)/,
+    );
+    // An extra field on the first entry, whose 4-byte header (the next entry's "PK\1\2") declares
+    // 513 bytes where 0 remain.
+    await expectRefused(
+      damaged('extra-field.pth', (zip, at) => {
+        zip.writeUInt16LE(4, at.records[0].at + 30);
+        return undefined;
+      }),
+      /\(corrupt extra field\)/,
+    );
+  });
+
+  it('records whose sizes disagree with the directory, the pickle or the expansion budget', async () => {
+    const storage = (numel: Buffer) =>
+      Buffer.concat([
+        op.mark,
+        op.str('storage'),
+        op.global('torch', 'FloatStorage'),
+        op.str('0'),
+        op.str('cpu'),
+        numel,
+        op.tuple,
+        op.binpersid,
+      ]);
+    const fcBias = (numel: Buffer, size: Buffer) =>
+      program(
+        op.emptyDict,
+        op.str('fc.bias'),
+        op.global('torch._utils', '_rebuild_tensor_v2'),
+        op.mark,
+        storage(numel),
+        op.int1(0),
+        op.mark,
+        size,
+        op.tuple,
+        op.mark,
+        op.int1(1),
+        op.tuple,
+        op.tuple,
+        op.reduce,
+        op.setitem,
+      );
+    const bytes = Buffer.from(Float32Array.from(bias).buffer);
+    // Control: the hand-made archive loads.
+    const handMade = join(dir, 'hand-made.pth');
+    torchZip(handMade, fcBias(op.int1(3), op.int1(3)), { records: { 'data/0': bytes } });
+    const m = await model();
+    await m.importWeights(handMade);
+    expect(Array.from((await m.stateDict('classifier.fc.bias'))['classifier.fc.bias'].data)).toEqual(bias);
+
+    // The directory's size for data/0 says 8 bytes where 12 are stored: LibTorch's own reader
+    // refuses the archive, and its message is passed on with the file's name.
+    await expectRefused(
+      damaged('size-mismatch.pth', (zip, at) => {
+        const entry = at.records.find((r) => r.name.endsWith('/data/0'))!;
+        zip.writeUInt32LE(8, entry.at + 24);
+        return undefined;
+      }),
+      /not a readable zip-format torch\.save file \(PytorchStreamReader failed reading zip archive/,
+    );
+    // Two records named data/0 under different top folders: the index keeps the decoy's size (8),
+    // LibTorch reads archive/data/0 (12 bytes), and the disagreement is caught after the read.
+    const decoy = join(dir, 'decoy.pth');
+    torchZipWithDecoy(good, decoy);
+    await expectRefused(
+      decoy,
+      /cannot read this torch\.save file \(data\/0 does not have the size its directory entry declares\)/,
+    );
+    // A record that inflates past 8× the file's size (plus 64 MiB): 17 M zero floats deflate to
+    // ~70 KB. Refused from the directory, before anything is inflated.
+    const bomb = join(dir, 'bomb.pth');
+    const numel = 17 * 2 ** 20;
+    const numelOp = Buffer.from([0x4a, 0, 0, 0, 0]); // BININT
+    numelOp.writeInt32LE(numel, 1);
+    torchZip(bomb, fcBias(numelOp, op.int1(3)), { deflate: true, records: { 'data/0': Buffer.alloc(numel * 4) } });
+    await expectRefused(bomb, /cannot read this torch\.save file \(records inflate to more than 8× the file's size\)/);
+    // Records the pickle names but the archive lacks, and an archive without data.pkl.
+    const noData = join(dir, 'no-data.pth');
+    torchZip(noData, fcBias(op.int1(3), op.int1(3)));
+    await expectRefused(noData, /cannot read this torch\.save file \(missing tensor data data\/0\)/);
+    const noPickle = damaged('no-pickle.pth', (zip, at) => {
+      const entry = at.records.find((r) => r.name.endsWith('/data.pkl'))!;
+      zip.write('x', entry.at + 46 + entry.name.length - 1);
+      return undefined;
+    });
+    await expectRefused(noPickle, /no data\.pkl in the archive/);
+  });
+
+  // KNOWN NATIVE BUG (issue 23 report; native/ is frozen for this change): zip_index.cpp names
+  // records without their top folder, so a decoy "other/data/0" of 8 bytes stands in for
+  // "archive/data/0" in the size checks, while LibTorch inflates the real one, whatever it
+  // declares: a 0.5 MB file makes the reader allocate 512 MiB before the size mismatch is noticed
+  // (the expansion budget is 8× the file + 64 MiB; the child's baseline is ~250 MiB, so a reader
+  // that refuses first stays far below 512 MiB, and this one peaks near 780). it.fails: this passes while the bug is there
+  // and fails once the index keys records by their full name (or refuses a second top folder);
+  // then make it a plain it().
+  it.fails('a deflated record shadowed by a small decoy is refused before it is inflated', () => {
+    const bomb = join(dir, 'decoy-bomb.pth');
+    torchZipWithDecoy(good, bomb, 2 ** 29);
+    const r = importInChild(bomb);
+    expect(r.signal).toBeNull();
+    expect(r.outcome).toContain(bomb);
+    expect(r.peakMiB).toBeLessThan(512);
   });
 });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AddonDecision, decideAddon } from '../../src/native/addon-decision.js';
-import { detectLibTorch, type LibTorchInstall } from '../../src/native/libtorch-detect.js';
+import { detectLibTorch, type LibTorchInstall, multiarchLibDir } from '../../src/native/libtorch-detect.js';
 import { packageVersion } from '../../src/native/package-root.js';
 import { type PrebuildManifest, variantName } from '../../src/native/variant.js';
 import { missing, skipUnless } from '../environment.js';
@@ -17,6 +17,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 // The fixtures below need Debian's LibTorch 1.13 (this project's CI) and its torch1.13-cpu prebuild.
 const detectedHere = detectLibTorch({ env: {} }).found;
+// Debian's multiarch folder for this platform and architecture (/usr/lib/x86_64-linux-gnu on x64).
+const debianLibDir = multiarchLibDir();
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const system = detectedHere?.source === 'system' && detectedHere.variant === 'torch1.13-cpu' ? detectedHere : null;
 const prebuild = realPrebuild();
 const cacheDir = join(tmp, 'cache');
@@ -35,7 +38,15 @@ describe('variant names', () => {
 });
 
 describe('LibTorch detection', () => {
-  it.skipIf(missing(existsSync('/usr/lib/x86_64-linux-gnu/cmake/Torch'), "Debian's libtorch-dev 1.13"))(
+  it("names Debian's multiarch library folder from the platform and architecture", () => {
+    expect(multiarchLibDir('linux', 'x64')).toBe('/usr/lib/x86_64-linux-gnu');
+    expect(multiarchLibDir('linux', 'arm64')).toBe('/usr/lib/aarch64-linux-gnu');
+    expect(multiarchLibDir('darwin', 'arm64')).toBeNull();
+    expect(multiarchLibDir('linux', 'ia32')).toBeNull();
+    expect(multiarchLibDir()).toBe(multiarchLibDir(process.platform, process.arch));
+  });
+
+  it.skipIf(missing(debianLibDir && existsSync(join(debianLibDir, 'cmake', 'Torch')), "Debian's libtorch-dev 1.13"))(
     'finds the system LibTorch 1.13 (CPU, C++11 ABI) of this machine',
     () => {
       expect(detectedHere).toMatchObject({ source: 'system', variant: 'torch1.13-cpu', cxx11Abi: 1 });
@@ -205,8 +216,8 @@ describe.skipIf(missing(system && prebuild, "Debian's LibTorch 1.13 and its torc
         'hard links from the temp folder to the system LibTorch (same file system)',
       );
       // RUNPATH now names a folder that does not exist: only the preload can find LibTorch.
-      expect(base.libtorchLibDir).toBe('/usr/lib/x86_64-linux-gnu');
-      const moved = patchElfString(good, '/usr/lib/x86_64-linux-gnu', '/nonexistent-libtorch/lib');
+      expect(base.libtorchLibDir).toBe(debianLibDir);
+      const moved = patchElfString(good, debianLibDir!, '/nonexistent-libtorch/lib');
       const root = join(tmp, 'prebuilds-moved');
       writeVariant(root, 'torch1.13-cpu', moved, {}, base);
       const elsewhere: LibTorchInstall = { ...system!, source: 'LIBTORCH', root: linked, libDir: linked };
@@ -221,7 +232,9 @@ describe.skipIf(missing(system && prebuild, "Debian's LibTorch 1.13 and its torc
       const withBuild = decide(join(tmp, 'no-prebuilds'), elsewhere, localBuild);
       expect(withBuild.candidates[0]).toMatchObject({ kind: 'build', outcome: 'refused' });
       expect(withBuild.candidates[0].reason).toMatch(
-        /linked against the LibTorch in \/usr\/lib\/x86_64-linux-gnu, but the LibTorch in use is .*libtorch-elsewhere/,
+        new RegExp(
+          `linked against the LibTorch in ${escapeRegExp(debianLibDir!)}, but the LibTorch in use is .*libtorch-elsewhere`,
+        ),
       );
     });
   },

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { planScoreCrop, planScoreDirect, transformBox } from '../../src/data/transform-geometry.js';
 import { maskBox } from '../../src/eval/mask-box.js';
 import { boxToOriginal } from '../../src/eval/saliency-export.js';
-import { centerMargin, toyMask } from '../../src/eval/toy-masks.js';
+import { centerMargin, toyMask } from '../../src/metrics/toy-masks.js';
 import { heatmapOverlay, jet, maskToGrey } from '../../src/viz/heatmap.js';
 import { niceTicks, renderLineChart } from '../../src/viz/line-chart.js';
 import { maskedImages } from '../../src/viz/masked-images.js';

@@ -5,32 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../../src/native/model.js';
 import { encodeSafetensors } from '../../src/util/safetensors.js';
+import { torchSave } from './hostile-files.js';
 
 // Debian's python3-torch (installed by scripts/setup.sh for the tests) writes the .pth files, so
-// they are in the real torch.save format, not one we made up.
+// they are in the real torch.save format, not one we made up (torchSave in hostile-files.ts).
 const SYSTEM_PYTHON = '/usr/bin/python3';
-
-function torchSave(
-  file: string,
-  tensors: Record<string, { shape: number[]; data: Float32Array }>,
-  wrap?: string,
-): void {
-  const spec = join(tmpdir(), `casm-pth-${process.pid}-${Date.now()}.json`);
-  writeFileSync(
-    spec,
-    JSON.stringify(
-      Object.fromEntries(Object.entries(tensors).map(([k, v]) => [k, { shape: v.shape, data: Array.from(v.data) }])),
-    ),
-  );
-  const script = `
-import json, collections, sys, torch
-spec = json.load(open(sys.argv[1]))
-sd = collections.OrderedDict((k, torch.tensor(v['data'], dtype=torch.float32).reshape(v['shape'])) for k, v in spec.items())
-obj = {sys.argv[3]: sd} if sys.argv[3] else sd
-torch.save(obj, sys.argv[2])
-`;
-  execFileSync(SYSTEM_PYTHON, ['-c', script, spec, file, wrap ?? ''], { stdio: 'pipe' });
-}
 
 /** A torchvision-named state dict: the classifier of a model with other random weights. */
 async function torchvisionState(seed: number) {
@@ -117,6 +96,83 @@ print(json.dumps({'meta': h['__metadata__'], 'shape': list(w.shape), 'first': fl
     expect(loaded.info().numClasses).toBe(4);
     const again = await loaded.stateDict('classifier.conv1');
     expect(Array.from(again['classifier.conv1.weight'].data)).toEqual(Array.from(sd['classifier.conv1.weight'].data));
+  });
+
+  it("converts float64, float16, bfloat16, int64 and bool storages of torch.save files to the model's float32", async () => {
+    // pth_reader.cpp reads every storage type of its table in its own dtype; the import converts to
+    // the parameter's dtype as Tensor.copy_ does (round to nearest). float16/bfloat16 values here
+    // are exactly representable, so any other reading of their bits (e.g. one taken for the other)
+    // changes them.
+    const dir = mkdtempSync(join(tmpdir(), 'casm-import-'));
+    const fill = (n: number, special: number[], rest: (k: number) => number) =>
+      Array.from({ length: n }, (_, k) => (k < special.length ? special[k] : rest(k)));
+    const f64 = fill(64, [0.1, 1 / 3, -2.5, 1e-40, 3.4e38, 123456789.123], (k) => k * 0.01 - 0.3);
+    const f16 = fill(64, [1, -2, 65504, 2 ** -24, 2 ** -14, 0.333251953125, -0.5], (k) => 1 + k / 1024);
+    const bf16 = fill(64, [1.5, -3, 3.3895313892515355e38, 2 ** -133, 0.10009765625, -0.75], (k) => 1 + k / 128);
+    const i64 = fill(64, [-3, 0, 7, 2 ** 24 + 1, 2 ** 53, -(2 ** 40) - 1], (k) => k - 32);
+    const file = join(dir, 'dtypes.pth');
+    torchSave(file, {
+      'bn1.weight': { shape: [64], data: f64, dtype: 'float64' },
+      'bn1.bias': { shape: [64], data: f16, dtype: 'float16' },
+      'bn1.running_var': { shape: [64], data: bf16, dtype: 'bfloat16' },
+      'bn1.running_mean': { shape: [64], data: i64, dtype: 'int64' },
+      'fc.bias': { shape: [3], data: [1, 0, 1], dtype: 'bool' },
+    });
+    const model = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3 });
+    expect((await model.importWeights(file)).loaded).toBe(5);
+    const after = await model.stateDict('classifier.');
+    const values = (name: string) => Array.from(after[`classifier.${name}`].data);
+    expect(values('bn1.weight')).toEqual(f64.map(Math.fround));
+    expect(values('bn1.bias')).toEqual(f16);
+    expect(values('bn1.running_var')).toEqual(bf16);
+    // int64 to float32 rounds: 2^24 + 1 becomes 2^24.
+    expect(values('bn1.running_mean')).toEqual(i64.map(Math.fround));
+    expect(values('bn1.running_mean')[3]).toBe(2 ** 24);
+    expect(values('fc.bias')).toEqual([1, 0, 1]);
+  });
+
+  it('reads F16 and BF16 safetensors tensors bit-exactly (bytes assembled here, not by an encoder)', async () => {
+    // Each u16 with the value it encodes, written out by hand: signed zero, subnormals, the largest
+    // finite values, infinities, and (filling the rest) 1 + k·ulp.
+    const f16: Array<[number, number]> = [
+      [0x3c00, 1],
+      [0xc000, -2],
+      [0x7bff, 65504],
+      [0x0001, 2 ** -24],
+      [0x0400, 2 ** -14],
+      [0x3555, 0.333251953125],
+      [0x8000, -0],
+      [0x7c00, Infinity],
+      [0xfc00, -Infinity],
+    ];
+    while (f16.length < 64) f16.push([0x3c00 + f16.length, 1 + f16.length / 1024]);
+    const bf16: Array<[number, number]> = [
+      [0x3f80, 1],
+      [0xc040, -3],
+      [0x7f7f, 3.3895313892515355e38],
+      [0x0001, 2 ** -133],
+      [0x3dcd, 0.10009765625],
+      [0x8000, -0],
+      [0xff80, -Infinity],
+    ];
+    while (bf16.length < 64) bf16.push([0x3f80 + bf16.length, 1 + bf16.length / 128]);
+    const header = JSON.stringify({
+      'bn1.bias': { dtype: 'F16', shape: [64], data_offsets: [0, 128] },
+      'bn1.weight': { dtype: 'BF16', shape: [64], data_offsets: [128, 256] },
+    });
+    const data = Buffer.alloc(256);
+    f16.forEach(([bits], k) => data.writeUInt16LE(bits, 2 * k));
+    bf16.forEach(([bits], k) => data.writeUInt16LE(bits, 128 + 2 * k));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const dir = mkdtempSync(join(tmpdir(), 'casm-import-'));
+    const file = join(dir, 'half.safetensors');
+    writeFileSync(file, Buffer.concat([len, Buffer.from(header), data]));
+    const model = await Model.create({ arch: 'custom', block: 'basic', layers: [1, 1, 1, 1], numClasses: 3 });
+    expect((await model.importWeights(file)).loaded).toBe(2);
+    const after = await model.stateDict('classifier.bn1');
+    expect(Array.from(after['classifier.bn1.bias'].data)).toEqual(f16.map(([, v]) => v));
+    expect(Array.from(after['classifier.bn1.weight'].data)).toEqual(bf16.map(([, v]) => v));
   });
 
   it('gives clear errors for missing, legacy-format and corrupt files', async () => {

@@ -10,6 +10,7 @@ import { PAPER_RUN_STEPS, PAPER_TABLE2 } from '../../src/bench/paper/paper-numbe
 import { markdownTable, textTable } from '../../src/bench/paper/report.js';
 import { TABLE2_ROWS, table2RunId } from '../../src/bench/paper/table2.js';
 import { paperRunSeconds } from '../../src/bench/paper/wall-clock.js';
+import { DEMO_DATA, DEMO_TRAIN } from '../../src/cli/demo.js';
 import type { Dataset, ImageBatch } from '../../src/data/types.js';
 
 const stats = { mean: 0.5, entropy: 0, tv: 0 };
@@ -28,6 +29,43 @@ describe('budgets', () => {
     ]).toEqual(['resnet50', 224, 128, 60, 0.2, 1e-3, 20]);
     expect(full.pretrain).toBeNull();
     expect(() => getBudget('huge')).toThrow(/unknown budget/);
+  });
+
+  it("demo is train --demo's recipe except the three differences its comment states", () => {
+    const d = BUDGETS.demo;
+    expect({
+      arch: d.arch,
+      imageSize: d.imageSize,
+      batchSize: d.batchSize,
+      epochs: d.epochs,
+      epochFraction: d.epochFraction,
+      lr: d.lr,
+      lrMapping: d.lrMapping,
+      lrDecayEvery: d.lrDecayEvery,
+      pretrainEpochs: d.pretrain?.epochs,
+      pretrainLr: d.pretrain?.lr,
+      maskAreaEvery: d.maskAreaEvery,
+      maskUpsample: d.maskUpsample,
+      cropScale: d.trainTransform === 'whole' ? [1, 1] : null,
+    }).toEqual({
+      arch: DEMO_TRAIN.arch,
+      imageSize: DEMO_TRAIN.imageSize,
+      batchSize: DEMO_TRAIN.batchSize,
+      epochs: DEMO_TRAIN.epochs,
+      epochFraction: DEMO_TRAIN.epochFraction,
+      lr: DEMO_TRAIN.lr,
+      lrMapping: DEMO_TRAIN.lrMapping,
+      lrDecayEvery: DEMO_TRAIN.lrDecayEvery,
+      pretrainEpochs: DEMO_TRAIN.pretrainEpochs,
+      pretrainLr: DEMO_TRAIN.pretrainLr,
+      maskAreaEvery: DEMO_TRAIN.maskAreaEvery,
+      maskUpsample: DEMO_TRAIN.maskUpsample,
+      cropScale: DEMO_TRAIN.cropScale,
+    });
+    const { itemScale: _demoItems, ...sharedData } = DEMO_DATA;
+    expect(d.demoData).toEqual({ ...sharedData, classes: [...DEMO_DATA.classes] });
+    expect([d.targetMaskArea, DEMO_TRAIN.targetMaskArea]).toEqual([0.1, 0.15]);
+    expect([scaledSnapshotEvery(100, d), DEMO_TRAIN.snapshotEvery]).toEqual([1, 10]);
   });
 
   it('scales the snapshot intervals of L100/L1000 at small budgets and keeps F/FL/L', () => {

@@ -111,6 +111,16 @@ describe('decoding bad files', () => {
   it('applies a configurable pixel limit and checks boxes against the decoded size', async () => {
     const files = await badFiles();
     const good = join(dir, 'good.jpg');
+    // The limit is inclusive: exactly 64x48 pixels decode, one fewer allowed refuses the image.
+    expect((await transformImage(good, { kind: 'val', size: 32, maxPixels: 64 * 48 })).width).toBe(64);
+    await expect(transformImage(good, { kind: 'val', size: 32, maxPixels: 64 * 48 - 1 })).rejects.toThrow(
+      /over the pixel limit: 64x48 > 3071/,
+    );
+    // The bomb's forged header is refused by the default limit before any pixel is decoded, and by
+    // a raised limit that is still below its claimed size.
+    await expect(transformImage(files.bomb!, { kind: 'val', size: 32, maxPixels: 30000 * 30000 - 1 })).rejects.toThrow(
+      /over the pixel limit: 30000x30000 > 899999999/,
+    );
     expect((await transformImage(good, { kind: 'val', size: 32 })).data.length).toBe(32 * 32 * 3);
     await expect(transformImage(good, { kind: 'val', size: 32, maxPixels: 1000 })).rejects.toThrow(
       /over the pixel limit: 64x48 > 1000/,
@@ -124,7 +134,6 @@ describe('decoding bad files', () => {
     expect(
       (await transformImage(good, { kind: 'val', size: 32 }, { expectedSize: { width: 64, height: 48 } })).width,
     ).toBe(64);
-    expect(files).toBeDefined();
   });
 });
 

@@ -5,7 +5,7 @@ import { boxF1 } from '../../src/metrics/box-f1.js';
 import { boxIouAsPixelSets } from '../../src/metrics/box-iou.js';
 import { clipBox, resizeGroundTruthBox, unclippedArea } from '../../src/metrics/ground-truth-boxes.js';
 import { largestComponent4 } from '../../src/metrics/largest-component.js';
-import { LocalisationAccumulator, scoreMask } from '../../src/metrics/score-mask.js';
+import { createScoreScratch, LocalisationAccumulator, scoreMask } from '../../src/metrics/score-mask.js';
 import { kthSmallest } from '../../src/metrics/select.js';
 import { tightBox, tightBoxOfLabel } from '../../src/metrics/tight-box.js';
 
@@ -165,6 +165,8 @@ describe('largest 4-connected component', () => {
     expect(c.size).toBe(0);
     expect(c.box).toBeNull();
     expect(tightBoxOfLabel(Int32Array.of(0, 2, 2, 0), 2, 2, 2)).toEqual({ x0: 0, y0: 0, x1: 1, y1: 1 });
+    // Only the pixels of that label: the others (0 and 3 here) span the whole frame.
+    expect(tightBoxOfLabel(Int32Array.of(0, 0, 3, 0, 2, 2, 0, 2, 0), 3, 3, 2)).toEqual({ x0: 1, y0: 1, x1: 2, y1: 2 });
     expect(tightBox(new Uint8Array(6), 2, 3)).toBeNull();
   });
 });
@@ -275,6 +277,17 @@ describe('scoreMask', () => {
     expect(s.F1).toBeCloseTo(s.f1_per_box[0]!, 15);
     expect(s.F1a).toBeCloseTo((s.f1_per_box[0]! + s.f1_per_box[1]!) / 2, 15);
     expect(s.f1_per_box[1]).toBe(0);
+    // A scratch made for another mask size is not used (it would be too small); one of the right
+    // size is, and gives the same score.
+    const boxes = [
+      { x0: 2, y0: 4, x1: 10, y1: 12 },
+      { x0: 12, y0: 0, x1: 16, y1: 3 },
+    ];
+    const opts = { resize: 'direct', size, isCorrect: false } as const;
+    expect(scoreMask(m, size, size, boxes, [size, size], { ...opts, scratch: createScoreScratch(4) })).toEqual(s);
+    const reused = createScoreScratch(size * size);
+    scoreMask(new Float32Array(size * size).fill(0.5), size, size, boxes, [size, size], { ...opts, scratch: reused });
+    expect(scoreMask(m, size, size, boxes, [size, size], { ...opts, scratch: reused })).toEqual(s);
   });
   it('gives -1 boxes and LE = OM = 1 for an all-zero mask', () => {
     const s = scoreMask(new Float32Array(64), 8, 8, [{ x0: 0, y0: 0, x1: 4, y1: 4 }], [8, 8], {

@@ -28,4 +28,14 @@ describe('mask statistics', () => {
     // Batches of two: std([0,1]) = sqrt(0.5), std([0.25,0.75]) = sqrt(0.125); averaged.
     expect(acc.stdOfMeansByBatch(2)).toBeCloseTo((Math.sqrt(0.5) + Math.sqrt(0.125)) / 2, 12);
   });
+
+  it('weights a short last batch by its own size', () => {
+    const acc = new MaskStatisticsAccumulator();
+    for (const v of [0, 1, 0.25, 0.75, 0.5]) acc.add({ mean: v, entropy: v, tv: v });
+    // Batches of three: [0, 1, 0.25] (mean 5/12, squared deviations 78/144, / 2) and [0.75, 0.5]
+    // (std sqrt(2 · 0.125²)); weighted 3:2.
+    const first = Math.sqrt(39) / 12;
+    const second = Math.sqrt(2 * 0.125 ** 2);
+    expect(acc.stdOfMeansByBatch(3)).toBeCloseTo((3 * first + 2 * second) / 5, 12);
+  });
 });

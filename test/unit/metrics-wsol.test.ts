@@ -75,6 +75,8 @@ describe('cam thresholds', () => {
     expect(t).toHaveLength(100);
     expect(t[7]).toBe(7 * 0.01);
     expect(camThresholds(0.25)).toEqual([0, 0.25, 0.5, 0.75]);
+    // The default is the reference's cam_curve_interval, 0.01.
+    expect(camThresholds()).toEqual(t);
   });
 });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { cropScale as parseCropScale } from '../../src/cli/train.js';
+import { argmaxRows } from '../../src/metrics/top1.js';
 import type { StepStats } from '../../src/native/types.js';
 import { defaultRunDir, resolveTrainConfig } from '../../src/train/config.js';
 import type { TrainEvent } from '../../src/train/events.js';
-import { argmaxRows, maskedOutInput } from '../../src/train/masked-input.js';
+import { maskedOutInput } from '../../src/train/masked-input.js';
 import {
   createProgressRenderer,
   formatDuration,

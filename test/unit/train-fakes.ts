@@ -221,8 +221,8 @@ export function fakeData(opts: {
     classIds: Array.from({ length: k }, (_, i) => `c${i}`),
     trainImages: opts.batches * n * 5,
     valImages: (opts.valBatches ?? 2) * n,
-    valHasBoxes: !!opts.boxes,
-    valSamples: Array.from({ length: (opts.valBatches ?? 2) * n }, (_, i) => ({
+    scoreHasBoxes: !!opts.boxes,
+    scoreSamples: Array.from({ length: (opts.valBatches ?? 2) * n }, (_, i) => ({
       path: `v${i}.png`,
       label: i % k,
       boxes: [{ x0: 1, y0: 1, x1: 5, y1: 5 }],

@@ -55,8 +55,8 @@ export async function openBenchData(o: BenchDataOptions): Promise<TrainData> {
     trainImages: trainSet.samples.length,
     valImages: val ? valSet!.samples.length : 0,
     // Localisation is scored by the benchmark itself, on the score split.
-    valHasBoxes: false,
-    valSamples: valSet?.samples ?? [],
+    scoreHasBoxes: false,
+    scoreSamples: valSet?.samples ?? [],
     scoreSplit: null,
     skipped: [...trainSet.skipped, ...(valSet?.skipped ?? [])],
     batchesPerEpoch: () => train.batchesPerEpoch,

@@ -1,8 +1,9 @@
 // How much compute one benchmark invocation spends. 'full' is the paper's setting (ImageNet,
 // ResNet-50, 224 px, batch 128, 60 epochs × 20%, GPU); 'gpu' is sized for one GPU: fashion-loc with
 // all ten classes and 20 000 training scenes, ResNet-18 at 96 px, 10^4 CASM steps per run, where the
-// pool's advantage (L100 below F in LE) has room to appear; 'demo' fits a shared 2-core CPU (the
-// demo recipe of `train --demo` at 64 px, 300 CASM steps per run); 'tiny' only proves the harness works.
+// pool's advantage (L100 below F in LE) has room to appear; 'demo' fits a 2-core CPU (the recipe of
+// `train --demo`, differences stated beside it); 'tiny' only proves the harness works.
+import { DEMO_DATA, DEMO_TRAIN } from '../../cli/demo.js';
 import type { Arch } from '../../native/types.js';
 
 export type BudgetName = 'tiny' | 'demo' | 'gpu' | 'full';
@@ -88,27 +89,39 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     demoData: { train: 24, val: 8, test: 16, size: 64 },
     device: 'cpu',
   },
+  // The demo budget is `train --demo`'s recipe (src/cli/demo.ts) with three deliberate differences,
+  // all for comparing presets rather than showing one: the data keep fashion-loc's default item
+  // size (30–60% of the side, where the presets separate; the demo's 40–70% favours L100), the
+  // snapshot intervals are the paper's scaled by snapshotScale (L100 every step and L1000 every 10,
+  // so the two differ; the demo's single L100 run uses 10), and the area target is 0.1, a little
+  // below what those smaller items' boxes cover. Epoch-wise validation is capped at 200 images.
   demo: {
     name: 'demo',
-    arch: 'resnet10',
-    imageSize: 64,
-    batchSize: 64,
-    epochs: 6,
-    epochFraction: 1,
-    lr: 1e-3,
-    lrMapping: 3e-3,
-    lrDecayEvery: 0,
-    pretrain: { epochs: 6, lr: 2e-3 },
+    arch: DEMO_TRAIN.arch,
+    imageSize: DEMO_TRAIN.imageSize,
+    batchSize: DEMO_TRAIN.batchSize,
+    epochs: DEMO_TRAIN.epochs,
+    epochFraction: DEMO_TRAIN.epochFraction,
+    lr: DEMO_TRAIN.lr,
+    lrMapping: DEMO_TRAIN.lrMapping,
+    lrDecayEvery: DEMO_TRAIN.lrDecayEvery,
+    pretrain: { epochs: DEMO_TRAIN.pretrainEpochs, lr: DEMO_TRAIN.pretrainLr },
     targetMaskArea: 0.1,
-    maskAreaEvery: 10,
-    maskUpsample: 'bilinear',
-    table3Epochs: 6,
+    maskAreaEvery: DEMO_TRAIN.maskAreaEvery,
+    maskUpsample: DEMO_TRAIN.maskUpsample,
+    table3Epochs: DEMO_TRAIN.epochs,
     snapshotScale: 100,
     trainTransform: 'whole',
     valLimit: 200,
     scoreLimit: 0,
     fig3Classifiers: 2,
-    demoData: { train: 3200, val: 200, test: 400, size: 128, classes: ['trouser', 'dress', 'sneaker', 'bag'] },
+    demoData: {
+      train: DEMO_DATA.train,
+      val: DEMO_DATA.val,
+      test: DEMO_DATA.test,
+      size: DEMO_DATA.size,
+      classes: [...DEMO_DATA.classes],
+    },
     device: 'cpu',
   },
   gpu: {

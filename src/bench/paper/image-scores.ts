@@ -1,14 +1,14 @@
 // Per-image figures of one model on the score split: the authors' LE / OM / F1 (the one scorer,
-// src/eval/localisation-scorer.ts), the mask statistics (src/metrics maskStatistics) and, for two-copies images, how the
+// src/metrics/localisation-scorer.ts), the mask statistics (src/metrics maskStatistics) and, for two-copies images, how the
 // mask is shared between the copies. Kept per image so that any subset of images (Table 3's class
 // subsets) can be averaged afterwards.
 import type { Dataset } from '../../data/types.js';
-import { LocalisationScorer } from '../../eval/localisation-scorer.js';
 import { binarizeTopFraction } from '../../metrics/binarize.js';
 import type { ResizeMode } from '../../metrics/ground-truth-boxes.js';
 import { clipBox } from '../../metrics/ground-truth-boxes.js';
+import { LocalisationScorer } from '../../metrics/localisation-scorer.js';
 import { type MaskStatistics, maskStatistics } from '../../metrics/mask-statistics.js';
-import { argmaxRows } from '../../train/masked-input.js';
+import { argmaxRows } from '../../metrics/top1.js';
 import type { BatchConsumer } from './saliency-pass.js';
 
 export interface CopyShares {

@@ -25,9 +25,6 @@ export const PAPER_TABLE2: ReadonlyArray<
   { row: 'k', score: 'E', shared: 'N', thin: 'L100', OM: null, LE: 46.8, F1: null },
 ];
 
-/** Table 1: Baseline and CASM (L100). CASM over ten runs: LE 36.0–36.3. */
-export const PAPER_TABLE1 = { Baseline: { OM: 62.7, LE: 53.5 }, CASM: { OM: 48.6, LE: 36.1 } } as const;
-
 /** Table 3 (LE %): rows = training classes, columns = test subsets A..F and All. */
 export const PAPER_TABLE3: ReadonlyArray<{ train: string; LE: readonly number[] }> = [
   { train: 'F', LE: [46.5, 46.4, 48.1, 45.0, 45.7, 41.3, 44.9] },

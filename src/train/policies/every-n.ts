@@ -5,6 +5,7 @@ import type { PoolOptions } from './snapshot-pool.js';
 import { SnapshotPoolPolicy } from './snapshot-pool.js';
 import type { SnapshotDecision } from './types.js';
 
+/** Presets L100 and L1000: a snapshot every N steps into a bounded pool. */
 export class EveryNPolicy extends SnapshotPoolPolicy {
   readonly kind = 'every' as const;
   private readonly interval: number;

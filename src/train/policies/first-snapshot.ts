@@ -5,6 +5,7 @@ import type { PoolOptions } from './snapshot-pool.js';
 import { SnapshotPoolPolicy } from './snapshot-pool.js';
 import type { SnapshotDecision } from './types.js';
 
+/** Preset FL: the adversary is the first snapshot or the current classifier. */
 export class FirstSnapshotPolicy extends SnapshotPoolPolicy {
   readonly kind = 'first' as const;
 

@@ -10,6 +10,7 @@ export type { PolicyKind, PolicyState, SnapshotDecision, ThinningPolicy } from '
 export { CURRENT_CLASSIFIER } from './types.js';
 export { CurrentClassifierPolicy, EveryNPolicy, FirstSnapshotPolicy, FixedClassifierPolicy };
 
+/** Settings from which {@link createPolicy} builds a thinning policy. */
 export interface PolicyOptions {
   fixedClassifier: boolean;
   hp: number;
@@ -19,6 +20,7 @@ export interface PolicyOptions {
   seed: number;
 }
 
+/** Builds the thinning policy a preset describes. */
 export function createPolicy(opts: PolicyOptions): ThinningPolicy {
   if (opts.fixedClassifier) return new FixedClassifierPolicy();
   // With hp = 0 a pooled snapshot is never the adversary, so there is nothing to keep.

@@ -5,6 +5,7 @@ import { Rng } from '../rng.js';
 import type { PolicyKind, PolicyState, SnapshotDecision, ThinningPolicy } from './types.js';
 import { CURRENT_CLASSIFIER } from './types.js';
 
+/** Settings of a snapshot pool: the chance of facing a pooled snapshot, and its capacity. */
 export interface PoolOptions {
   /** Probability of facing a pooled snapshot rather than the current classifier. */
   hp: number;

@@ -5,6 +5,7 @@
 // TypeScript.
 import type { RngState } from '../rng.js';
 
+/** The kinds of thinning policy. */
 export type PolicyKind = 'fixed' | 'current' | 'first' | 'every';
 
 /** What the native step should do with the pool after its clean classifier step. */
@@ -18,6 +19,7 @@ export interface SnapshotDecision {
 /** The adversary id meaning "the current classifier" (StepOptions.adversary). */
 export const CURRENT_CLASSIFIER = -1;
 
+/** What a thinning policy stores in a checkpoint. */
 export interface PolicyState {
   kind: PolicyKind;
   hp: number;
@@ -30,6 +32,7 @@ export interface PolicyState {
   rng: RngState | null;
 }
 
+/** Decides, step by step, which adversary the mask network faces and which snapshots to take or release. */
 export interface ThinningPolicy {
   readonly kind: PolicyKind;
   /** Called once per step, before the step runs; `step` counts from 0 over the whole run. */
