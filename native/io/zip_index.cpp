@@ -78,6 +78,7 @@ ZipIndex read_zip_index(const std::string& path) {
   if (dir_size > kMaxDirectoryBytes) f.fail("central directory larger than 64 MiB");
   const std::string dir = f.read(dir_offset, dir_size);
   size_t at = 0;
+  std::string first_top;
   for (uint64_t n = 0; n < entries; ++n) {
     if (dir.size() - at < 46 || le(dir, at, 4) != kEntrySig) f.fail("corrupt central directory");
     ZipEntry e;
@@ -98,8 +99,17 @@ ZipIndex read_zip_index(const std::string& path) {
       }
       x += 4 + len;
     }
+    // PyTorchStreamReader reads only the first record's top folder ("archive/…"); a record under
+    // another folder, or a second record of the same name, would be checked here in place of the
+    // one LibTorch inflates, so such archives are refused rather than indexed.
     const size_t slash = name.find('/');
-    index.records[slash == std::string::npos ? name : name.substr(slash + 1)] = e;
+    const std::string top = slash == std::string::npos ? std::string() : name.substr(0, slash);
+    if (n == 0)
+      first_top = top;
+    else if (top != first_top)
+      f.fail("records under more than one top folder ('" + first_top + "/', '" + top + "/')");
+    if (!index.records.emplace(slash == std::string::npos ? name : name.substr(slash + 1), e).second)
+      f.fail("two records named '" + name + "'");
     at += 46 + name_len + extra_len + comment_len;
   }
   return index;

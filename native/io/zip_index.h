@@ -19,7 +19,8 @@ struct ZipEntry {
 struct ZipIndex {
   uint64_t file_size = 0;
   // Record name without the archive's top folder ("archive/data.pkl" → "data.pkl"), as
-  // PyTorchStreamReader names records.
+  // PyTorchStreamReader names records. Every record shares one top folder and names are unique
+  // (read_zip_index refuses other archives), so each entry is the record LibTorch will read.
   std::map<std::string, ZipEntry> records;
 };
 

@@ -350,14 +350,11 @@ describe('damaged .pth zip archives (zip_index.cpp, pth_reader.cpp)', () => {
       }),
       /not a readable zip-format torch\.save file \(PytorchStreamReader failed reading zip archive/,
     );
-    // Two records named data/0 under different top folders: the index keeps the decoy's size (8),
-    // LibTorch reads archive/data/0 (12 bytes), and the disagreement is caught after the read.
+    // Two records named data/0 under different top folders: LibTorch would read archive/data/0
+    // while an index without folders could hold the decoy's size, so the directory is refused.
     const decoy = join(dir, 'decoy.pth');
     torchZipWithDecoy(good, decoy);
-    await expectRefused(
-      decoy,
-      /cannot read this torch\.save file \(data\/0 does not have the size its directory entry declares\)/,
-    );
+    await expectRefused(decoy, /records under more than one top folder \('archive\/', 'other\/'\)/);
     // A record that inflates past 8× the file's size (plus 64 MiB): 17 M zero floats deflate to
     // ~70 KB. Refused from the directory, before anything is inflated.
     const bomb = join(dir, 'bomb.pth');
@@ -378,20 +375,17 @@ describe('damaged .pth zip archives (zip_index.cpp, pth_reader.cpp)', () => {
     await expectRefused(noPickle, /no data\.pkl in the archive/);
   });
 
-  // KNOWN NATIVE BUG (issue 23 report; native/ is frozen for this change): zip_index.cpp names
-  // records without their top folder, so a decoy "other/data/0" of 8 bytes stands in for
-  // "archive/data/0" in the size checks, while LibTorch inflates the real one, whatever it
-  // declares: a 0.5 MB file makes the reader allocate 512 MiB before the size mismatch is noticed
-  // (the expansion budget is 8× the file + 64 MiB; the child's baseline is ~250 MiB, so a reader
-  // that refuses first stays far below 512 MiB, and this one peaks near 780). it.fails: this passes while the bug is there
-  // and fails once the index keys records by their full name (or refuses a second top folder);
-  // then make it a plain it().
-  it.fails('a deflated record shadowed by a small decoy is refused before it is inflated', () => {
+  // A small decoy "other/data/0" beside the real "archive/data/0": LibTorch reads only the first
+  // top folder, so an index keyed without it would check the decoy's 8 bytes and let LibTorch
+  // inflate the real record, whatever it declares (a 0.5 MB file once made the reader allocate
+  // ~780 MiB; the child's baseline is ~250 MiB). The index refuses a second top folder first.
+  it('a deflated record shadowed by a small decoy is refused before it is inflated', () => {
     const bomb = join(dir, 'decoy-bomb.pth');
     torchZipWithDecoy(good, bomb, 2 ** 29);
     const r = importInChild(bomb);
     expect(r.signal).toBeNull();
     expect(r.outcome).toContain(bomb);
+    expect(r.outcome).toMatch(/records under more than one top folder \('archive\/', 'other\/'\)/);
     expect(r.peakMiB).toBeLessThan(512);
   });
 });
