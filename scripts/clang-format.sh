@@ -8,13 +8,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${CASM_VENV_ROOT:-$root/.cache/venv}/clang-format"
 bin="$venv/bin/clang-format"
 if [[ ! -x "$bin" || "$("$bin" --version 2>/dev/null)" != *"version $version"* ]]; then
-  if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv" || {
-      echo "clang-format.sh: python3 -m venv failed; on Debian/Ubuntu: apt install python3-venv" >&2
-      exit 1
-    }
-  fi
-  echo "[clang-format] pip install clang-format==$version into $venv (once)" >&2
-  "$venv/bin/python" -m pip install --quiet --no-input "clang-format==$version" >&2
+  bash "$root/scripts/pip-venv.sh" clang-format "clang-format==$version" >/dev/null
 fi
 echo "$bin"

@@ -125,9 +125,8 @@ if [ $want_test_deps -eq 1 ]; then
   # ONNX's own checker for the exported files (test/native/onnx-export.test.ts), pinned, in a venv.
   onnx_venv="${CASM_VENV_ROOT:-.cache/venv}/onnx"
   if [ "$("$onnx_venv/bin/python" -c 'import onnx; print(onnx.__version__)' 2>/dev/null)" != "1.23.2" ]; then
-    log "pip install onnx==1.23.2 into $onnx_venv (the ONNX checker)"
-    [ -x "$onnx_venv/bin/python" ] || python3 -m venv "$onnx_venv"
-    "$onnx_venv/bin/python" -m pip install --quiet --no-input onnx==1.23.2
+    log "onnx 1.23.2 into $onnx_venv (the ONNX checker)"
+    bash scripts/pip-venv.sh onnx onnx==1.23.2 >/dev/null
   fi
 fi
 

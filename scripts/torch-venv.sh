@@ -29,15 +29,8 @@ installed_version() {
 }
 
 if [[ "$(installed_version)" != "$version" ]]; then
-  if [[ ! -x "$venv/bin/python" ]]; then
-    echo "[torch-venv] creating $venv" >&2
-    python3 -m venv "$venv" || {
-      echo "torch-venv: python3 -m venv failed; on Debian/Ubuntu: apt install python3-venv" >&2
-      exit 1
-    }
-  fi
-  echo "[torch-venv] pip install torch==$version into $venv (once; large download)" >&2
-  "$venv/bin/python" -m pip install --quiet --no-input "torch==$version" >&2
+  echo "[torch-venv] torch $version is a large download" >&2
+  bash "$root/scripts/pip-venv.sh" "$name" "torch==$version" >/dev/null
   if [[ "$(installed_version)" != "$version" ]]; then
     echo "torch-venv: after pip install, $venv does not hold torch $version" >&2
     exit 1
