@@ -10,7 +10,7 @@ import { meanSd } from '../../src/bench/seeds/results.js';
 import { parseSeeds } from '../../src/bench/seeds/sweep.js';
 import { missing } from '../environment.js';
 import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
-import { runCliIn } from './cli-process.js';
+import { runCliIn, TINY_TRAIN_FLAGS } from './cli-process.js';
 
 const addon = await tryLoadAddon();
 const root = mkdtempSync(path.join(tmpdir(), 'casm-bench-seeds-'));
@@ -28,18 +28,7 @@ it.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test)'))(
   async () => {
     const data = await makeToyDataset(path.join(root, 'data'), { classes: 3, trainPerClass: 4, valPerClass: 2 });
     const out = path.join(root, 'sweep');
-    const trainFlags = [
-      '--data',
-      data,
-      '--arch',
-      'resnet10',
-      '--image-size',
-      '32',
-      '--batch-size',
-      '4',
-      '--epochs',
-      '1',
-    ];
+    const trainFlags = ['--data', data, ...TINY_TRAIN_FLAGS];
     // Half a sweep: seed 0 only.
     const first = await runCliIn(root, ['bench', 'seeds', '--seeds', '0', '--out', out, ...trainFlags]);
     expect(first.code, first.stderr).toBe(0);

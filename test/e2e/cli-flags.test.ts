@@ -11,7 +11,7 @@ import { missing } from '../environment.js';
 import { type TinyRun, tinyDemoRun } from '../native/eval-fixture.js';
 import { makeToyDataset, tryLoadAddon } from '../native/train-fixture.js';
 import { writeClassImage } from '../unit/data-fixtures.js';
-import { runCliIn } from './cli-process.js';
+import { runCliIn, TINY_TRAIN_FLAGS } from './cli-process.js';
 
 const addon = await tryLoadAddon();
 const repo = path.resolve(import.meta.dirname, '..', '..');
@@ -38,14 +38,7 @@ describe.skipIf(missing(addon, 'the compiled addon (bash scripts/setup.sh --test
     'train',
     '--data',
     data,
-    '--arch',
-    'resnet10',
-    '--image-size',
-    '32',
-    '--batch-size',
-    '4',
-    '--epochs',
-    '1',
+    ...TINY_TRAIN_FLAGS,
     '--epoch-fraction',
     '1',
     '--seed',

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 
 const cli = path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
+/** The smallest model and images a CLI test trains on: one epoch of resnet10 at 32 px, batches of 4. */
+export const TINY_TRAIN_FLAGS = ['--arch', 'resnet10', '--image-size', '32', '--batch-size', '4', '--epochs', '1'];
+
 export interface Finished {
   code: number | null;
   signal: NodeJS.Signals | null;
