@@ -22,6 +22,7 @@
 #       nlohmann-json3-dev (the JSON fuzzer's oracle)
 #     - clang-format 23.1.3 from pip (.cache/venv/clang-format), for the format check
 #     - onnx 1.23.2 from pip (.cache/venv/onnx): ONNX's checker for the exported model files
+#     - examples/browser's npm packages (onnxruntime-web, playwright-core) for the browser page's test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -171,6 +172,13 @@ use_build_dir() {
 addon_choice() { node scripts/addon-choice.mjs; }
 
 if [ $want_test_deps -eq 1 ]; then
+  # The browser example's own packages (onnxruntime-web, and playwright-core that drives Chromium in
+  # its test), kept out of the main install.
+  if [ ! -f examples/browser/node_modules/.package-lock.json ] ||
+    [ examples/browser/package-lock.json -nt examples/browser/node_modules/.package-lock.json ]; then
+    log "npm ci in examples/browser"
+    npm ci --prefix examples/browser --no-audit --no-fund --loglevel=error
+  fi
   install_build_tools
   # The suite's LibTorch: PyTorch 2.13 from pip, unless LIBTORCH names another (vitest.config.ts
   # makes the same choice, so build/ and the tests agree).
