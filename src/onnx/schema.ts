@@ -1,6 +1,8 @@
-// ONNX's protobuf messages, from ONNX's own onnx.proto (onnx-proto.ts) through protobufjs: parsed
-// once per process, on first use. Pure JavaScript: nothing here loads the addon or LibTorch.
-import protobuf from 'protobufjs';
+// ONNX's protobuf messages, from ONNX's own onnx.proto (onnx-proto.ts) through protobufjs: loaded
+// and parsed once per process, on first use, so that importing the package (whose root re-exports
+// the ONNX code) does not load protobufjs. Pure JavaScript: nothing here loads the addon or LibTorch.
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 import { ONNX_PROTO } from './onnx-proto.js';
 
 export interface OnnxSchema {
@@ -11,8 +13,9 @@ let schema: OnnxSchema | undefined;
 
 export function onnxSchema(): OnnxSchema {
   if (!schema) {
+    const pb = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
     // keepCase: the objects below use the schema's own snake_case field names.
-    const { root } = protobuf.parse(ONNX_PROTO, { keepCase: true });
+    const { root } = pb.parse(ONNX_PROTO, { keepCase: true });
     schema = { ModelProto: root.lookupType('onnx.ModelProto') };
   }
   return schema;
