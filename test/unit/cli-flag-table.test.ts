@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addFlags, configFlags, flagName } from '../../src/cli/flag-table.js';
-import { TRAIN_FLAGS } from '../../src/cli/train.js';
+import { TRAIN_FLAGS } from '../../src/cli/train-flags.js';
 import { resolveTrainConfig, TRAIN_DEFAULTS } from '../../src/train/config.js';
 
 function parse(args: string[]): Record<string, unknown> {

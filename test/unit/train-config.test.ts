@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropScale as parseCropScale } from '../../src/cli/train.js';
+import { cropScale as parseCropScale } from '../../src/cli/train-flags.js';
 import { argmaxRows } from '../../src/metrics/top1.js';
 import type { StepStats } from '../../src/native/types.js';
 import { defaultRunDir, resolveTrainConfig } from '../../src/train/config.js';
