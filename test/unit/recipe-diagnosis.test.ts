@@ -44,6 +44,11 @@ describe('the auto recipe', () => {
     const c = asConfig(choices);
     expect(c.epochs).toBe(Math.ceil(300 / Math.floor(1600 / 32)));
     expect(c.pretrainCropScale).toEqual([0.6, 1]);
+    // The objective measured better on small data; a user's --objective wins.
+    expect(c.objective).toBe('in-out');
+    expect(
+      autoRecipe(small, { objective: 'out' }, new Set([...allFree].filter((k) => k !== 'objective'))),
+    ).not.toContainEqual(expect.objectContaining({ key: 'objective' }));
   });
 
   it('leaves an ImageNet-sized dataset with the paper settings, and says why for every choice', () => {
