@@ -1,7 +1,7 @@
 // The pure parts of the paper benchmark harness: budgets and snapshot scaling, the two-copies
 // summary, copy shares of a hand-made mask, the wall-clock formula, tables and the Fig. 3 SVG.
 import { describe, expect, it } from 'vitest';
-import { BUDGETS, getBudget, scaledSnapshotEvery } from '../../src/bench/paper/budgets.js';
+import { BUDGETS, getBudget, PAPER_DEMO_EPOCHS, scaledSnapshotEvery } from '../../src/bench/paper/budgets.js';
 import { summariseCopies } from '../../src/bench/paper/copies.js';
 import { fig3Svg } from '../../src/bench/paper/fig3-svg.js';
 import type { ImageScore } from '../../src/bench/paper/image-scores.js';
@@ -51,7 +51,7 @@ describe('budgets', () => {
       arch: DEMO_TRAIN.arch,
       imageSize: DEMO_TRAIN.imageSize,
       batchSize: DEMO_TRAIN.batchSize,
-      epochs: DEMO_TRAIN.epochs,
+      epochs: PAPER_DEMO_EPOCHS,
       epochFraction: DEMO_TRAIN.epochFraction,
       lr: DEMO_TRAIN.lr,
       lrMapping: DEMO_TRAIN.lrMapping,
@@ -65,6 +65,7 @@ describe('budgets', () => {
     const { itemScale: _demoItems, ...sharedData } = DEMO_DATA;
     expect(d.demoData).toEqual({ ...sharedData, classes: [...DEMO_DATA.classes] });
     expect([d.targetMaskArea, DEMO_TRAIN.targetMaskArea]).toEqual([0.1, 0.15]);
+    expect([d.epochs, DEMO_TRAIN.epochs]).toEqual([6, 5]);
     expect([scaledSnapshotEvery(100, d), DEMO_TRAIN.snapshotEvery]).toEqual([1, 10]);
   });
 

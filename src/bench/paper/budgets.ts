@@ -65,6 +65,9 @@ export interface Budget {
   device: string;
 }
 
+/** CASM epochs of the demo budget: the 300 steps the committed paper-demo results were made with. */
+export const PAPER_DEMO_EPOCHS = 6;
+
 export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
   tiny: {
     name: 'tiny',
@@ -89,20 +92,20 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     demoData: { train: 24, val: 8, test: 16, size: 64 },
     device: 'cpu',
   },
-  // The demo budget is `train --demo`'s recipe (src/cli/demo.ts) with four deliberate differences,
+  // The demo budget is `train --demo`'s recipe (src/cli/demo.ts) with five deliberate differences,
   // all for comparing presets rather than showing one: the data keep fashion-loc's default item
   // size (30–60% of the side, where the presets separate; the demo's 40–70% favours L100), the
   // snapshot intervals are the paper's scaled by snapshotScale (L100 every step and L1000 every 10,
   // so the two differ; the demo's single L100 run uses 10), and the area target is 0.1, a little
   // below what those smaller items' boxes cover. Epoch-wise validation is capped at 200 images. The
   // mapping keeps the authors' objective (the paper's tables are about it), where the demo adds the
-  // masked-in term.
+  // masked-in term, and runs 300 CASM steps (6 epochs), where the demo's costlier step runs 250.
   demo: {
     name: 'demo',
     arch: DEMO_TRAIN.arch,
     imageSize: DEMO_TRAIN.imageSize,
     batchSize: DEMO_TRAIN.batchSize,
-    epochs: DEMO_TRAIN.epochs,
+    epochs: PAPER_DEMO_EPOCHS,
     epochFraction: DEMO_TRAIN.epochFraction,
     lr: DEMO_TRAIN.lr,
     lrMapping: DEMO_TRAIN.lrMapping,
@@ -111,7 +114,7 @@ export const BUDGETS: Readonly<Record<BudgetName, Budget>> = {
     targetMaskArea: 0.1,
     maskAreaEvery: DEMO_TRAIN.maskAreaEvery,
     maskUpsample: DEMO_TRAIN.maskUpsample,
-    table3Epochs: DEMO_TRAIN.epochs,
+    table3Epochs: PAPER_DEMO_EPOCHS,
     snapshotScale: 100,
     trainTransform: 'whole',
     valLimit: 200,
