@@ -2,9 +2,10 @@
 // the centre square scaled to the input side, as `casm-native saliency` crops by default; the
 // browser's resampling filter is not sharp's, so only an image already at the input side gives the
 // addon's exact input), onnxruntime-web runs the exported graph (which normalises the bytes itself),
-// and the mask is drawn over the image with the box the authors' scorer takes from it (the same
-// compiled module the CLI uses). The result is also left in window.casmResult for scripts and tests.
+// and the mask is drawn over the image with the box the authors' scorer takes from it and the
+// top class (the same compiled modules the CLI uses). The result is also left in window.casmResult for scripts and tests.
 import { maskBox } from 'casm/eval/mask-box.js';
+import { softmaxTop1 } from 'casm/metrics/top1.js';
 import * as ort from 'onnxruntime-web';
 
 ort.env.wasm.wasmPaths = '/ort/';
@@ -55,14 +56,6 @@ function inputPixels(image, side) {
   return { rgba, rgb };
 }
 
-function softmaxTop(logits) {
-  let best = 0;
-  for (let k = 1; k < logits.length; k++) if (logits[k] > logits[best]) best = k;
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - logits[best]);
-  return { index: best, probability: 1 / sum };
-}
-
 function draw(rgba, mask, box, side) {
   const overlay = el('overlay');
   const maskView = el('mask');
@@ -101,7 +94,7 @@ async function run() {
   const ms = performance.now() - started;
   const mask = out.mask.data;
   const { box } = maskBox(mask, side, side);
-  const top = out.logits ? softmaxTop(out.logits.data) : null;
+  const top = out.logits ? softmaxTop1(out.logits.data) : null;
   draw(rgba, mask, box, side);
   const mean = mask.reduce((a, b) => a + b, 0) / mask.length;
   window.casmResult = { side, mask: Array.from(mask), box, top, ms };

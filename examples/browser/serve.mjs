@@ -1,6 +1,6 @@
 // Serves the browser page (examples/browser) on 127.0.0.1 only, with the two folders its import
 // map names: /ort/ → onnxruntime-web's dist/ (the WebAssembly runtime) and /casm/ → the checkout's
-// compiled modules (the page imports the scorer's mask-box code from there). Nothing else is served.
+// compiled modules (the page imports the scorer's mask-box and top-1 code from there). Nothing else is served.
 //
 //   npm ci --prefix examples/browser && node examples/browser/serve.mjs [PORT]
 //   (PORT 0 or absent: any free port; the address is printed)

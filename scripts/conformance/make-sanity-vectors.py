@@ -1,4 +1,4 @@
-"""Reference values for the saliency sanity metrics (src/metrics/{rank-correlation,ssim,hog,pointing-game,
+"""Reference values for the saliency sanity metrics (src/metrics/{correlation,ssim,hog,pointing-game,
 deletion-insertion}.ts), computed by independent implementations: scipy.stats.spearmanr,
 skimage.metrics.structural_similarity, skimage.feature.hog and numpy. The tests read the JSON this
 writes (test/unit/metrics-sanity.test.ts); rerun it only to change the cases.

@@ -30,10 +30,11 @@ export const DEMO_DATA = {
  * objects' boxes cover on average (images whose mask mean is 0.7–1× their box area are hit ~85% of
  * the time, against 5–25% when the mask is ≥1.3× larger). The mapping's objective adds the
  * masked-in term to the authors' masked-out one (Phang et al. 2020): over five seeds it took the
- * demo's test LE from 44.3 ± 6.5% to 30.6 ± 4.5% at 300 CASM steps (bench/results/demo-seeds-in-out-300,
- * same machine, same f(0)), and made the selected step depend less on where validation happened to be scored. Its
- * step costs ~30% more, so the CASM phase is 250 steps (5 epochs), which keeps the first command
- * within 6 minutes on two cores; in the 300-step sweep four of five seeds had selected a step ≤ 250.
+ * demo's test LE from 44.3 ± 6.5% to 30.6 ± 4.5% at 300 CASM steps (same machine, same f(0):
+ * bench/results/demo-seeds-in-out-300), and made the selected step depend less on where validation
+ * happened to be scored. Its step costs ~30% more, so the CASM phase is 250 steps (5 epochs), which
+ * keeps the first command within 6 minutes on two cores; in the 300-step sweep four of five seeds
+ * had selected a step ≤ 250.
  */
 export const DEMO_TRAIN = {
   preset: 'L100',
